@@ -1,0 +1,18 @@
+"""Rasa custom actions (rasa_sdk). Thin: read the tracker, call jiesu, name a response."""
+
+from actions.fallback import ActionDefaultAskAffirmation, ActionDefaultFallback
+from actions.pending import (
+    ActionAnswerPolicy,
+    ActionHandoff,
+    ActionQueryTicket,
+    ActionStartAppeal,
+)
+
+__all__ = [
+    "ActionAnswerPolicy",
+    "ActionDefaultAskAffirmation",
+    "ActionDefaultFallback",
+    "ActionHandoff",
+    "ActionQueryTicket",
+    "ActionStartAppeal",
+]

@@ -1,0 +1,133 @@
+"""NLU benchmark (engine environment): `make bench` runs it.
+
+Writes bench/results/nlu.json with
+- a 5-fold cross-validation of our own NLU data (intent accuracy, macro-F1, per intent),
+  run by Rasa's own `rasa test nlu --cross-validation`;
+- where ../shared/data/ exists, how many of the SMP2017 general-domain requests
+  (almost all out of scope for us) the trained model would treat as an appeal;
+- parse latency of the trained model, one message at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "nlu.json"
+MODEL = ROOT / "models" / "jiesu.tar.gz"
+SMP = ROOT.parent / "shared" / "data" / "smp2017_dev770.csv"
+APPEAL_INTENTS = {"complain", "report", "seek_help", "emergency"}
+FOLDS = 5
+
+
+def cross_validate() -> dict[str, Any]:
+    """Rasa's own k-fold cross-validation on data/nlu with config.yml."""
+    with tempfile.TemporaryDirectory() as out:
+        started = time.monotonic()
+        subprocess.run(
+            [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "test", "nlu", "--nlu", "data/nlu",
+             "--config", "config.yml", "--cross-validation", "--folds", str(FOLDS),
+             "--out", out, "--disable-plotting"],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+        )
+        seconds = time.monotonic() - started
+        report = json.loads((Path(out) / "intent_report.json").read_text(encoding="utf-8"))
+    per_intent = {
+        name: {"precision": round(m["precision"], 4), "recall": round(m["recall"], 4),
+               "f1": round(m["f1-score"], 4), "support": m["support"]}
+        for name, m in sorted(report.items())
+        if isinstance(m, dict) and "support" in m and not name.endswith("avg")
+    }
+    return {
+        "folds": FOLDS,
+        "examples": sum(m["support"] for m in per_intent.values()),
+        "intent_accuracy": round(report["accuracy"], 4),
+        "intent_macro_f1": round(report["macro avg"]["f1-score"], 4),
+        "intent_weighted_f1": round(report["weighted avg"]["f1-score"], 4),
+        "per_intent": per_intent,
+        "seconds": round(seconds, 1),
+    }
+
+
+async def _parse_all(texts: list[str]) -> list[dict[str, Any]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(MODEL))
+    parsed = []
+    for text in texts:
+        started = time.perf_counter()
+        result = await agent.parse_message(text)
+        result["_ms"] = (time.perf_counter() - started) * 1000
+        parsed.append(result)
+    return parsed
+
+
+def _top_non_fallback(result: dict[str, Any]) -> str | None:
+    for entry in result.get("intent_ranking", []):
+        if entry["name"] != "nlu_fallback":
+            return entry["name"]
+    return None
+
+
+def smp_out_of_scope(parsed: list[dict[str, Any]]) -> dict[str, Any]:
+    """How the trained model treats general-domain requests (SMP2017-ECDT dev split)."""
+    final = Counter(r["intent"]["name"] for r in parsed)
+    raw = Counter(_top_non_fallback(r) for r in parsed)
+    n = len(parsed)
+    return {
+        "source": "SMP2017-ECDT task 1 dev split (Zhang et al., 2017), ../shared/data",
+        "n": n,
+        "appeal_intents": sorted(APPEAL_INTENTS),
+        "appeal_share": round(sum(final[i] for i in APPEAL_INTENTS) / n, 4),
+        "appeal_share_before_fallback": round(sum(raw[i] for i in APPEAL_INTENTS) / n, 4),
+        "target": "appeal_share < 0.05",
+        "predicted_intents": dict(final.most_common()),
+    }
+
+
+def latency(parsed: list[dict[str, Any]]) -> dict[str, Any]:
+    times = sorted(r["_ms"] for r in parsed)
+    return {
+        "messages": len(times),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
+        "mean_ms": round(statistics.fmean(times), 2),
+    }
+
+
+def main() -> None:
+    os.chdir(ROOT)
+    results: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "cross_validation": cross_validate(),
+    }
+    if SMP.exists():
+        with SMP.open(encoding="utf-8") as handle:
+            texts = [row["text"] for row in csv.DictReader(handle)]
+        parsed = asyncio.run(_parse_all(texts))
+        results["smp2017_out_of_scope"] = smp_out_of_scope(parsed)
+        results["parse_latency"] = latency(parsed)
+    else:
+        print(f"{SMP} not found: skipping the out-of-scope measurement", file=sys.stderr)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in results["cross_validation"].items() if k != "per_intent"},
+                     ensure_ascii=False))
+    if "smp2017_out_of_scope" in results:
+        print("SMP2017 appeal share:", results["smp2017_out_of_scope"]["appeal_share"])
+
+
+if __name__ == "__main__":
+    main()

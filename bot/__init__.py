@@ -1,0 +1,1 @@
+"""Channel adapters and the gateway every channel calls."""

@@ -1,0 +1,1 @@
+"""The web app: the staff console and the resident web chat."""

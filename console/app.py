@@ -1,0 +1,36 @@
+"""The web app (FastAPI): staff console at `/`, resident web chat at `/chat`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from bot.gateway import Gateway
+from bot.rasa_client import RasaClient
+from console import chat, home
+from jiesu.config import Settings, get_settings
+
+STATIC_DIR = Path(__file__).with_name("static")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web app; the gateway and its Rasa client live as long as the app."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        app.state.gateway = Gateway(rasa, settings.database_url, settings.max_message_chars)
+        app.state.settings = settings
+        yield
+        await rasa.aclose()
+
+    app = FastAPI(title="接诉 jiesu", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(chat.router)
+    app.include_router(home.router)
+    return app

@@ -1,0 +1,53 @@
+"""Staff console home and the health endpoint."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
+
+from console.templating import templates
+from jiesu.config import Settings
+from jiesu.db import get_engine
+
+router = APIRouter()
+
+
+async def _reachable(url: str) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            return (await client.get(url)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _database_ok(settings: Settings) -> bool:
+    try:
+        with get_engine(settings.database_url).connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+@router.get("/", response_class=HTMLResponse)
+async def console_home(request: Request) -> HTMLResponse:
+    """The console's landing page: what runs, and what is coming."""
+    settings: Settings = request.app.state.settings
+    services = [
+        ("对话引擎（Rasa）", await _reachable(settings.rasa_url)),
+        ("动作服务", await _reachable(f"{settings.action_server_url}/health")),
+        ("业务数据库", _database_ok(settings)),
+    ]
+    return templates.TemplateResponse(
+        request=request, name="home.html", context={"services": services}
+    )
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness of the web app and its database (used by `make run` and tests)."""
+    ok = _database_ok(request.app.state.settings)
+    return JSONResponse({"status": "ok" if ok else "database unavailable"},
+                        status_code=200 if ok else 503)

@@ -1,0 +1,122 @@
+"""The `jiesu` command. Later features add their subcommands here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import typer
+
+from jiesu.config import PROJECT_ROOT, get_settings
+
+app = typer.Typer(help="接诉 jiesu: resident assistant and staff console.", no_args_is_help=True)
+db_app = typer.Typer(help="The app database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+_ENV_SECRETS = ("JIESU_RASA_TOKEN", "JIESU_SECRET_KEY")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the app database to the newest schema."""
+    from jiesu.migrate import upgrade
+
+    upgrade()
+    typer.echo("数据库已是最新结构。")
+
+
+@app.command("init-env")
+def init_env(path: Path = PROJECT_ROOT / ".env") -> None:
+    """Write random secrets into `.env` for those not set yet (never overwrites one)."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    present = {line.split("=", 1)[0].strip() for line in lines if "=" in line}
+    added = [f"{name}={secrets.token_urlsafe(32)}" for name in _ENV_SECRETS if name not in present]
+    if added:
+        path.write_text("\n".join([*lines, *added]) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+
+
+@app.command("web")
+def web() -> None:
+    """Serve the staff console and the resident web chat."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "console.app:create_app", factory=True, host=settings.web_host, port=settings.web_port,
+        log_level="info",
+    )
+
+
+def _healthy(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> bool:
+    try:
+        return client.get(url, headers=headers).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@app.command("ready")
+def ready(
+    timeout: float = typer.Option(300.0, help="Seconds to wait for every service."),
+    hold: bool = typer.Option(False, help="Stay running after printing (for the Procfile)."),
+) -> None:
+    """Wait until Rasa (with its model), the action server and the web app answer."""
+    settings = get_settings()
+    web_url = f"http://{settings.web_host}:{settings.web_port}"
+    checks = {
+        "Rasa": (f"{settings.rasa_url}/status", {"Authorization": f"Bearer {settings.rasa_token}"}),
+        "动作服务": (f"{settings.action_server_url}/health", None),
+        "网页": (f"{web_url}/healthz", None),
+    }
+    deadline = time.monotonic() + timeout
+    waiting = dict(checks)
+    with httpx.Client(timeout=3.0) as client:
+        while waiting and time.monotonic() < deadline:
+            waiting = {n: c for n, c in waiting.items() if not _healthy(client, *c)}
+            if waiting:
+                time.sleep(1.0)
+    if waiting:
+        typer.echo(f"等待超时，未就绪：{'、'.join(waiting)}。请查看上方日志。", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        "\n接诉已就绪：\n"
+        f"  居民网页对话   {web_url}/chat\n"
+        f"  工作人员控制台 {web_url}/\n"
+        f"  Rasa REST 接口 {settings.rasa_url}/webhooks/rest/webhook\n"
+        "按 Ctrl-C 停止全部服务。\n"
+    )
+    if hold:
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pause()
+
+
+@app.command("say")
+def say(
+    text: str,
+    chat_id: str = typer.Option("operator", help="Conversation id on the `cli` channel."),
+) -> None:
+    """Send one message through the gateway, as a resident would, and print the replies."""
+    from bot.gateway import Gateway, Incoming
+    from bot.rasa_client import RasaClient
+
+    settings = get_settings()
+
+    async def run() -> list[dict[str, object]]:
+        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        gateway = Gateway(rasa, settings.database_url, settings.max_message_chars)
+        try:
+            incoming = Incoming("cli", chat_id, uuid.uuid4().hex, text)
+            return await gateway.handle(incoming)
+        finally:
+            await rasa.aclose()
+
+    typer.echo(json.dumps(asyncio.run(run()), ensure_ascii=False, indent=2))
+if __name__ == "__main__":
+    app()

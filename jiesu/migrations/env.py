@@ -1,0 +1,23 @@
+"""Alembic environment: migrates the database named by the `sqlalchemy.url` option."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import jiesu.models  # noqa: F401  (registers the tables on Base.metadata)
+from jiesu.db import Base, make_engine
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+assert url, "jiesu.migrate sets sqlalchemy.url"
+
+engine = make_engine(url)
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

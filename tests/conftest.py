@@ -1,0 +1,70 @@
+"""Shared fixtures: real Rasa and action servers, a migrated database, the web app."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jiesu.migrate import upgrade
+from tests.servers import (
+    APP_PYTHON,
+    RasaStack,
+    action_server,
+    free_port,
+    rasa_server,
+    running,
+    wait_until_ok,
+    write_endpoints,
+)
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
+    """A real Rasa server talking to a real action server, both on free ports."""
+    workdir = tmp_path_factory.mktemp("rasa")
+    action_port, rasa_port = free_port(), free_port()
+    tracker_db = workdir / "tracker.db"
+    endpoints = workdir / "endpoints.yml"
+    write_endpoints(endpoints, action_port, tracker_db)
+    token = secrets.token_urlsafe(16)
+    with (
+        action_server(action_port, workdir / "actions.log"),
+        rasa_server(rasa_port, endpoints, token, workdir / "rasa.log"),
+    ):
+        yield RasaStack(
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            action_url=f"http://127.0.0.1:{action_port}",
+            token=token,
+            tracker_db=tracker_db,
+        )
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A fresh, migrated SQLite app database for one test."""
+    url = f"sqlite:///{tmp_path / 'jiesu.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def web_url(rasa_stack: RasaStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real web app (`jiesu web`) in front of the real Rasa stack."""
+    workdir = tmp_path_factory.mktemp("web")
+    database = f"sqlite:///{workdir / 'jiesu.db'}"
+    upgrade(database)
+    port = free_port()
+    env = {
+        "JIESU_DATABASE_URL": database,
+        "JIESU_RASA_URL": rasa_stack.rasa_url,
+        "JIESU_ACTION_SERVER_URL": rasa_stack.action_url,
+        "JIESU_WEB_PORT": str(port),
+    }
+    command = [str(APP_PYTHON), "-m", "jiesu.cli", "web"]
+    with running(command, workdir / "web.log", env) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_ok(f"{url}/healthz", 60, process=process)
+        yield url

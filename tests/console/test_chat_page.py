@@ -1,0 +1,72 @@
+"""The resident web chat in a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.servers
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, web_url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{web_url}/chat")
+    yield page
+    context.close()
+
+
+def _send(page: Page, text: str) -> None:
+    page.fill("#input", text)
+    page.press("#input", "Enter")
+
+
+def test_greeting_and_buttons_render_and_a_button_sends_its_payload(page: Page) -> None:
+    expect(page.locator("h1")).to_have_text("接诉 · 在线咨询与诉求")
+    _send(page, "你好")
+    expect(page.locator(".msg.bot .bubble").first).to_contain_text("个人信息告知")
+    button = page.get_by_role("button", name="政策咨询")
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.locator(".msg.me .bubble").last).to_have_text("政策咨询")
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text("政策问答功能正在建设中")
+
+
+def test_markup_typed_by_a_resident_is_shown_as_text(page: Page) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    hostile = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    _send(page, hostile)
+    expect(page.locator(".msg.me .bubble").last).to_have_text(hostile)
+    expect(page.locator(".msg.bot .bubble:not(:has-text('正在输入'))").last).not_to_be_empty()
+    assert page.locator(".msg img").count() == 0
+    assert dialogs == []
+
+
+def test_the_conversation_id_survives_a_reload(page: Page) -> None:
+    _send(page, "你好")
+    expect(page.locator(".msg.bot .bubble").first).to_contain_text("个人信息告知")
+    first = page.evaluate("localStorage.getItem('jiesu-chat-id')")
+    assert first
+    page.reload()
+    _send(page, "谢谢")
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text("不客气")
+    assert page.evaluate("localStorage.getItem('jiesu-chat-id')") == first

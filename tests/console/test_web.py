@@ -1,0 +1,54 @@
+"""The web app over HTTP: health, console home, chat API and its bad input."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.servers
+
+
+def _post(web_url: str, text: str, **overrides: str) -> httpx.Response:
+    body = {"chat_id": uuid.uuid4().hex, "message_id": uuid.uuid4().hex, "text": text}
+    return httpx.post(f"{web_url}/api/chat", json={**body, **overrides}, timeout=30.0)
+
+
+def test_health_and_console_home_in_chinese(web_url: str) -> None:
+    assert httpx.get(f"{web_url}/healthz").json() == {"status": "ok"}
+    home = httpx.get(web_url)
+    assert home.status_code == 200
+    assert "服务状态" in home.text
+    assert home.text.count("正常") == 3
+
+
+def test_chat_api_answers_a_greeting(web_url: str) -> None:
+    response = _post(web_url, "您好")
+    assert response.status_code == 200
+    assert "个人信息告知" in response.json()["replies"][0]["text"]
+
+
+def test_chat_api_retry_of_the_same_message_is_answered_identically(web_url: str) -> None:
+    ids = {"chat_id": uuid.uuid4().hex, "message_id": uuid.uuid4().hex}
+    first = _post(web_url, "你是真人吗", **ids).json()
+    assert _post(web_url, "你是真人吗", **ids).json() == first
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b'{"chat_id": "short", "message_id": "abcdefgh1", "text": "hi"}',
+        b'{"chat_id": "../../etc/passwd", "message_id": "abcdefgh1", "text": "hi"}',
+        b'{"chat_id": "abcdefgh1"}',
+        b'{"chat_id": "abcdefgh1", "message_id": "abcdefgh1", "text": "' + b"x" * 200_000 + b'"}',
+        b'\xff\xfe\x00invalid utf-8',
+    ],
+)
+def test_malformed_requests_get_a_4xx_and_the_server_stays_up(web_url: str, body: bytes) -> None:
+    response = httpx.post(
+        f"{web_url}/api/chat", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500
+    assert httpx.get(f"{web_url}/healthz").status_code == 200
