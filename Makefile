@@ -47,7 +47,6 @@ $(RASA_VENV)/.installed: requirements/engine.lock
 # part of Rasa's fingerprint, so it forces a full retrain.
 $(MODEL): $(MODEL_INPUTS) | $(RASA_VENV)/.installed
 	$(RASA) train --fixed-model-name jiesu --out models $(if $(filter data/dict/%,$?),--force)
-	@touch $@
 
 run: setup $(MODEL)
 	$(VENV)/bin/honcho start -f Procfile

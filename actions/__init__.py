@@ -1,6 +1,10 @@
 """Rasa custom actions (rasa_sdk). Thin: read the tracker, call jiesu, name a response."""
 
-from actions.fallback import ActionDefaultAskAffirmation, ActionDefaultFallback
+from actions.fallback import (
+    ActionDefaultAskAffirmation,
+    ActionDefaultAskRephrase,
+    ActionDefaultFallback,
+)
 from actions.pending import (
     ActionAnswerPolicy,
     ActionHandoff,
@@ -11,6 +15,7 @@ from actions.pending import (
 __all__ = [
     "ActionAnswerPolicy",
     "ActionDefaultAskAffirmation",
+    "ActionDefaultAskRephrase",
     "ActionDefaultFallback",
     "ActionHandoff",
     "ActionQueryTicket",

@@ -1,4 +1,4 @@
-"""The two-stage fallback's custom steps: offer likely intents, then a person."""
+"""The two-stage fallback's custom steps: likely intents, a rephrase, then a person."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from jiesu.vocabulary import clarify_text, intent_label
-
-DomainDict = dict[str, Any]
-Events = list[dict[str, Any]]
+from actions.base import DomainDict, Events, ReplyAction
+from jiesu.vocabulary import intent_label, reply
 
 # Intents worth offering as "did you mean"; small talk and bare answers are not.
 CLARIFIABLE_INTENTS = frozenset(
@@ -44,9 +42,18 @@ class ActionDefaultAskAffirmation(Action):
             for name in likely_intents(ranking)
         ]
         # Rasa's two-stage fallback reads out_of_scope as "none of these".
-        buttons.append({"title": clarify_text("none_of_these"), "payload": "/out_of_scope"})
-        dispatcher.utter_message(response="utter_ask_affirmation", buttons=buttons)
+        buttons.append({"title": reply("none_of_these"), "payload": "/out_of_scope"})
+        dispatcher.utter_message(text=reply("ask_affirmation"), buttons=buttons)
         return []
+
+
+class ActionDefaultAskRephrase(ReplyAction):
+    """Second stage: ask the resident to say it another way."""
+
+    reply_key = "ask_rephrase"
+
+    def name(self) -> str:
+        return "action_default_ask_rephrase"
 
 
 class ActionDefaultFallback(Action):
@@ -58,5 +65,6 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
-        dispatcher.utter_message(response="utter_default_fallback")
+        to_human = {"title": reply("to_human"), "payload": "/request_human"}
+        dispatcher.utter_message(text=reply("default_fallback"), buttons=[to_human])
         return [UserUtteranceReverted()]

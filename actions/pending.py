@@ -2,65 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
+from rasa_sdk import Tracker
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
-
+from actions.base import ReplyAction
 from jiesu.vocabulary import intent_label
 
-DomainDict = dict[str, Any]
-Events = list[dict[str, Any]]
 
-
-class ActionAnswerPolicy(Action):
+class ActionAnswerPolicy(ReplyAction):
     """Policy questions (政策问答); the knowledge base comes with its own issue."""
+
+    reply_key = "consult_pending"
 
     def name(self) -> str:
         return "action_answer_policy"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        dispatcher.utter_message(response="utter_consult_pending")
-        return []
 
-
-class ActionStartAppeal(Action):
+class ActionStartAppeal(ReplyAction):
     """Appeals (求助/投诉/举报/建议/表扬); tickets come with their own issue."""
+
+    reply_key = "appeal_pending"
 
     def name(self) -> str:
         return "action_start_appeal"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
+    def values(self, tracker: Tracker) -> dict[str, object]:
         intent = tracker.get_intent_of_latest_message() or "complain"
-        dispatcher.utter_message(response="utter_appeal_pending", appeal_type=intent_label(intent))
-        return []
+        return {"appeal_type": intent_label(intent)}
 
 
-class ActionQueryTicket(Action):
+class ActionQueryTicket(ReplyAction):
     """Ticket status; comes with the tickets issue."""
+
+    reply_key = "query_ticket_pending"
 
     def name(self) -> str:
         return "action_query_ticket"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        dispatcher.utter_message(response="utter_query_ticket_pending")
-        return []
 
-
-class ActionHandoff(Action):
+class ActionHandoff(ReplyAction):
     """Handing the conversation to a person; comes with the console issue."""
+
+    reply_key = "handoff_pending"
 
     def name(self) -> str:
         return "action_handoff"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        dispatcher.utter_message(response="utter_handoff_pending")
-        return []

@@ -55,9 +55,9 @@ def web() -> None:
     )
 
 
-def _healthy(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> bool:
+def _healthy(client: httpx.Client, url: str, params: dict[str, str] | None = None) -> bool:
     try:
-        return client.get(url, headers=headers).status_code == 200
+        return client.get(url, params=params).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -71,7 +71,7 @@ def ready(
     settings = get_settings()
     web_url = f"http://{settings.web_host}:{settings.web_port}"
     checks = {
-        "Rasa": (f"{settings.rasa_url}/status", {"Authorization": f"Bearer {settings.rasa_token}"}),
+        "Rasa": (f"{settings.rasa_url}/status", {"token": settings.rasa_token}),
         "动作服务": (f"{settings.action_server_url}/health", None),
         "网页": (f"{web_url}/healthz", None),
     }

@@ -1,4 +1,4 @@
-"""Access to `vocabulary.yml`, the app's Chinese wording outside Rasa responses."""
+"""Access to `vocabulary.yml`, the Chinese wording the app composes itself."""
 
 from __future__ import annotations
 
@@ -24,13 +24,13 @@ def intent_label(intent: str) -> str:
     return labels.get(intent, intent)
 
 
+def reply(key: str, **values: object) -> str:
+    """A custom action's reply `key`, with `values` filled in."""
+    template: str = _vocabulary()["replies"][key]
+    return template.format(**values)
+
+
 def gateway_text(key: str, **values: object) -> str:
     """The gateway's reply `key`, with `values` filled in."""
     template: str = _vocabulary()["gateway"][key]
     return template.format(**values)
-
-
-def clarify_text(key: str) -> str:
-    """Wording of the fallback's clarification buttons."""
-    text: str = _vocabulary()["clarify"][key]
-    return text

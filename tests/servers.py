@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 def wait_until_ok(
-    url: str, timeout: float, headers: Mapping[str, str] | None = None,
+    url: str, timeout: float, params: Mapping[str, str] | None = None,
     process: subprocess.Popen[bytes] | None = None,
 ) -> None:
     """Poll `url` until it answers 200; fail early if `process` dies."""
@@ -38,7 +38,7 @@ def wait_until_ok(
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"process for {url} exited with {process.returncode}")
         try:
-            if httpx.get(url, headers=headers, timeout=2.0).status_code == 200:
+            if httpx.get(url, params=params, timeout=2.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -137,6 +137,6 @@ def rasa_server(
     with running(command, log) as process:
         wait_until_ok(
             f"http://127.0.0.1:{port}/status", 240,
-            headers={"Authorization": f"Bearer {token}"}, process=process,
+            params={"token": token}, process=process,
         )
         yield process

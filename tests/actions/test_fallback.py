@@ -50,7 +50,7 @@ async def test_ask_affirmation_offers_likely_intents_in_chinese_and_none_of_thes
     events = await ActionDefaultAskAffirmation().run(dispatcher, _tracker(ranking), {})
     assert events == []
     [message] = dispatcher.messages
-    assert message["response"] == "utter_ask_affirmation"
+    assert message["text"] == "抱歉，我不太确定您的意思。您是想："
     assert message["buttons"] == [
         {"title": "投诉或反映问题", "payload": "/complain"},
         {"title": "政策和办事咨询", "payload": "/consult"},
@@ -61,5 +61,7 @@ async def test_ask_affirmation_offers_likely_intents_in_chinese_and_none_of_thes
 async def test_default_fallback_offers_a_person_and_forgets_the_message() -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionDefaultFallback().run(dispatcher, _tracker([]), {})
-    assert [message["response"] for message in dispatcher.messages] == ["utter_default_fallback"]
+    [message] = dispatcher.messages
+    assert "人工" in message["text"]
+    assert message["buttons"] == [{"title": "转人工", "payload": "/request_human"}]
     assert events == [{"event": "rewind", "timestamp": None}]
