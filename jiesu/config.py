@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(
         default=4000, description="Longest resident message passed to the assistant."
     )
+    city_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "city",
+        description="Folder of the city's categories, departments, areas and deadlines.",
+    )
 
 
 @lru_cache(maxsize=1)

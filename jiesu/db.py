@@ -4,17 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 from jiesu.config import get_settings
 
 
 class Base(DeclarativeBase):
     """Declarative base of every app table."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC and read back aware, on SQLite too.
+
+    SQLite keeps neither the offset nor the awareness: without this, a
+    Shanghai-time value would be read back eight hours off, and naive.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value} given where an aware one is required")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

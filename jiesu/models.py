@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiesu.db import Base
+from jiesu.db import Base, UtcDateTime
 
 
 def utcnow() -> datetime:
@@ -33,5 +33,5 @@ class InboundMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="received")
     replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

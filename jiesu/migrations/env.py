@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import jiesu.models  # noqa: F401  (registers the tables on Base.metadata)
+import jiesu.models  # registers its tables on Base.metadata
+import jiesu.tickets.models  # noqa: F401  (likewise)
 from jiesu.db import Base, make_engine
 
 config = context.config

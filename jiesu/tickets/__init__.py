@@ -1,0 +1,61 @@
+"""Tickets (工单): the workflow, the tables, numbering and the services that apply them."""
+
+from jiesu.tickets.models import AppealType, StatusEvent, Ticket, TicketCounter
+from jiesu.tickets.numbering import DEFAULT_TIMEZONE, allocate_number
+from jiesu.tickets.service import (
+    change_status,
+    create_ticket,
+    get_by_number,
+    history,
+    merge,
+    reopen,
+    tickets_for_sender,
+)
+from jiesu.tickets.workflow import (
+    ALLOWED_TRANSITIONS,
+    NOTE_REQUIRED,
+    SYSTEM_ACTOR,
+    IllegalTransitionError,
+    NoteRequiredError,
+    Status,
+    can_transition,
+    check_transition,
+    is_final,
+    is_open,
+    is_staff,
+    note_required,
+    resident_actor,
+    staff_actor,
+    status_label,
+)
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "DEFAULT_TIMEZONE",
+    "NOTE_REQUIRED",
+    "SYSTEM_ACTOR",
+    "AppealType",
+    "IllegalTransitionError",
+    "NoteRequiredError",
+    "Status",
+    "StatusEvent",
+    "Ticket",
+    "TicketCounter",
+    "allocate_number",
+    "can_transition",
+    "change_status",
+    "check_transition",
+    "create_ticket",
+    "get_by_number",
+    "history",
+    "is_final",
+    "is_open",
+    "is_staff",
+    "merge",
+    "note_required",
+    "reopen",
+    "resident_actor",
+    "staff_actor",
+    "status_label",
+    "tickets_for_sender",
+]

@@ -1,0 +1,98 @@
+"""Ticket tables: the ticket, its append-only status history, and the daily number counter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiesu.db import Base, UtcDateTime
+from jiesu.models import utcnow
+from jiesu.tickets.workflow import Status
+
+
+class AppealType(StrEnum):
+    """What the resident asks for; the values are the NLU intent names."""
+
+    SEEK_HELP = "seek_help"
+    COMPLAIN = "complain"
+    REPORT = "report"
+    SUGGEST = "suggest"
+    PRAISE = "praise"
+    CONSULT = "consult"
+
+
+def _enum_by_value(enum: type[StrEnum]) -> Enum:
+    """A VARCHAR holding the member values, without a CHECK, so adding a member needs no DDL."""
+    return Enum(
+        enum,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Ticket(Base):
+    """One appeal (工单). Its status moves only through `jiesu.tickets.service.change_status`.
+
+    The unique (channel, source_message_id) pair makes filing idempotent per
+    resident message: a retried action finds the ticket it already created.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("channel", "source_message_id", name="uq_tickets_channel_message"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True, index=True)
+    appeal_type: Mapped[AppealType] = mapped_column(_enum_by_value(AppealType))
+    status: Mapped[Status] = mapped_column(_enum_by_value(Status), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(255), default=None)
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    channel: Mapped[str] = mapped_column(String(32))
+    # "<channel>:<chat id>", the Rasa conversation id, with inbound_messages' widths.
+    sender_id: Mapped[str] = mapped_column(String(161), index=True)
+    source_message_id: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str | None] = mapped_column(String(64), default=None)
+    subcategory: Mapped[str | None] = mapped_column(String(64), default=None)
+    department: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    grid: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    dispatch_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reply_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", name="fk_tickets_merged_into_id_tickets"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class StatusEvent(Base):
+    """One status change of a ticket: who, when, from what, to what, and why. Never updated."""
+
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", name="fk_status_events_ticket_id_tickets"), index=True
+    )
+    from_status: Mapped[Status | None] = mapped_column(_enum_by_value(Status))
+    to_status: Mapped[Status] = mapped_column(_enum_by_value(Status))
+    # "resident:<sender id>", "staff:<username>" or "system".
+    actor: Mapped[str] = mapped_column(String(192))
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class TicketCounter(Base):
+    """The last ticket number handed out on one local day."""
+
+    __tablename__ = "ticket_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_value: Mapped[int]

@@ -1,0 +1,200 @@
+"""Ticket services: file a ticket, change its status, read tickets and their history.
+
+Every function works inside the caller's transaction and never commits, so a
+status change and its audit event are saved together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from jiesu.models import utcnow
+from jiesu.tickets.models import AppealType, StatusEvent, Ticket
+from jiesu.tickets.numbering import allocate_number
+from jiesu.tickets.workflow import Status, check_transition
+
+
+def _by_message(session: Session, channel: str, source_message_id: str) -> Ticket | None:
+    return session.scalars(
+        select(Ticket).where(
+            Ticket.channel == channel, Ticket.source_message_id == source_message_id
+        )
+    ).one_or_none()
+
+
+def create_ticket(
+    session: Session,
+    *,
+    channel: str,
+    source_message_id: str,
+    sender_id: str,
+    appeal_type: AppealType,
+    description: str,
+    address: str | None = None,
+    phone: str | None = None,
+    anonymous: bool = False,
+    category: str | None = None,
+    subcategory: str | None = None,
+    department: str | None = None,
+    grid: str | None = None,
+    urgency: str = "normal",
+    actor: str,
+    now: datetime | None = None,
+) -> tuple[Ticket, bool]:
+    """File the ticket for one resident message, or return the one already filed for it.
+
+    Returns the ticket and whether this call created it. The first status
+    event (none → received) is written with it.
+    """
+    existing = _by_message(session, channel, source_message_id)
+    if existing is not None:
+        return existing, False
+    when = now or utcnow()
+    # The number is taken before the savepoint: its write opens the transaction,
+    # and pysqlite commits a transaction that a SAVEPOINT opened when it is released.
+    number = allocate_number(session, now=when)
+    ticket = Ticket(
+        number=number,
+        appeal_type=appeal_type,
+        status=Status.RECEIVED,
+        description=description,
+        address=address,
+        phone=phone,
+        anonymous=anonymous,
+        channel=channel,
+        sender_id=sender_id,
+        source_message_id=source_message_id,
+        category=category,
+        subcategory=subcategory,
+        department=department,
+        grid=grid,
+        urgency=urgency,
+        created_at=when,
+        updated_at=when,
+    )
+    try:
+        with session.begin_nested():
+            session.add(ticket)
+    except IntegrityError:
+        # A concurrent call filed the same message first; its number is skipped.
+        existing = _by_message(session, channel, source_message_id)
+        if existing is None:
+            raise
+        return existing, False
+    session.add(
+        StatusEvent(
+            ticket_id=ticket.id,
+            from_status=None,
+            to_status=Status.RECEIVED,
+            actor=actor,
+            created_at=when,
+        )
+    )
+    session.flush()
+    return ticket, True
+
+
+def change_status(
+    session: Session,
+    ticket: Ticket,
+    to: Status,
+    *,
+    actor: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> StatusEvent:
+    """Move `ticket` to `to` if the workflow allows it, appending the audit event.
+
+    The status is re-read under a row lock (PostgreSQL) and written only if it
+    is still the one read, so a concurrent change is validated again instead
+    of overwritten. SQLite has no row locks, but once the conditional UPDATE
+    has run this transaction holds the database write lock, so a second pass
+    reads a status nobody else can change and the loop ends.
+    """
+    when = now or utcnow()
+    session.flush()  # the re-read below would otherwise drop unsaved edits of the ticket
+    while True:
+        session.refresh(ticket, with_for_update=True)
+        current = ticket.status
+        check_transition(ticket.number, current, to, actor=actor, note=note)
+        moved = session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.status == current)
+            .values(status=to, updated_at=when)
+            .returning(Ticket.id)
+            .execution_options(synchronize_session="evaluate")
+        ).scalar_one_or_none()
+        if moved is not None:
+            break
+    event = StatusEvent(
+        ticket_id=ticket.id,
+        from_status=current,
+        to_status=to,
+        actor=actor,
+        note=note,
+        created_at=when,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def reopen(
+    session: Session, ticket: Ticket, *, actor: str, reason: str, now: datetime | None = None
+) -> StatusEvent:
+    """Reopen a replied or closed ticket (重办), e.g. when the resident is not satisfied."""
+    return change_status(session, ticket, Status.REOPENED, actor=actor, note=reason, now=now)
+
+
+def merge(
+    session: Session,
+    duplicate: Ticket,
+    *,
+    into: Ticket,
+    actor: str,
+    note: str,
+    now: datetime | None = None,
+) -> StatusEvent:
+    """Merge `duplicate` into `into`, the ticket that carries on the work."""
+    if into.id == duplicate.id:
+        raise ValueError(f"ticket {duplicate.number} cannot be merged into itself")
+    if into.status is Status.MERGED:
+        raise ValueError(
+            f"ticket {duplicate.number} cannot be merged into {into.number}, "
+            "which is itself merged"
+        )
+    event = change_status(session, duplicate, Status.MERGED, actor=actor, note=note, now=now)
+    duplicate.merged_into_id = into.id
+    session.flush()
+    return event
+
+
+def get_by_number(session: Session, number: str) -> Ticket | None:
+    """The ticket numbered `number`, if any."""
+    return session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
+
+
+def tickets_for_sender(session: Session, sender_id: str) -> list[Ticket]:
+    """The tickets filed from conversation `sender_id`, newest first."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.sender_id == sender_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        )
+    )
+
+
+def history(session: Session, ticket: Ticket) -> list[StatusEvent]:
+    """The status events of `ticket`, oldest first."""
+    return list(
+        session.scalars(
+            select(StatusEvent)
+            .where(StatusEvent.ticket_id == ticket.id)
+            .order_by(StatusEvent.created_at, StatusEvent.id)
+        )
+    )

@@ -1,0 +1,133 @@
+"""The ticket workflow: statuses, the one table of allowed changes, and its rules.
+
+It follows 12345 practice (受理 → 派单 → 办理 → 答复 → 办结): a department that
+got a ticket wrongly routed returns it (退单) and it is dispatched again; a
+resident unsatisfied with the reply, or with a closed ticket, has it reopened
+(重办); a duplicate is merged into the ticket that carries the work. Nothing
+here touches the database: `jiesu.tickets.service` applies these rules.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+
+class Status(StrEnum):
+    """Where a ticket is in its life; the value is what the database stores."""
+
+    RECEIVED = "received"
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    REPLIED = "replied"
+    CLOSED = "closed"
+    RETURNED = "returned"
+    REOPENED = "reopened"
+    MERGED = "merged"
+
+
+ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    # An enquiry (咨询) answered at once is closed without being dispatched.
+    Status.RECEIVED: frozenset({Status.DISPATCHED, Status.MERGED, Status.CLOSED}),
+    Status.DISPATCHED: frozenset({Status.IN_PROGRESS, Status.RETURNED, Status.MERGED}),
+    Status.RETURNED: frozenset({Status.DISPATCHED, Status.MERGED}),
+    Status.IN_PROGRESS: frozenset({Status.REPLIED, Status.RETURNED}),
+    Status.REPLIED: frozenset({Status.CLOSED, Status.REOPENED}),
+    Status.REOPENED: frozenset({Status.IN_PROGRESS, Status.RETURNED, Status.DISPATCHED}),
+    Status.CLOSED: frozenset({Status.REOPENED}),
+    Status.MERGED: frozenset(),
+}
+
+# Moving into these needs a reason on record, whoever does it.
+NOTE_REQUIRED: frozenset[Status] = frozenset({Status.RETURNED, Status.REOPENED, Status.MERGED})
+
+SYSTEM_ACTOR = "system"
+
+
+def resident_actor(sender_id: str) -> str:
+    """The audit actor for the resident of the conversation `sender_id`."""
+    return f"resident:{sender_id}"
+
+
+def staff_actor(username: str) -> str:
+    """The audit actor for the staff member `username`."""
+    return f"staff:{username}"
+
+
+def is_staff(actor: str) -> bool:
+    """Whether `actor` names a staff member."""
+    return actor.startswith("staff:")
+
+
+def is_open(status: Status) -> bool:
+    """Whether a ticket in `status` still needs work or an answer from the resident."""
+    return status not in (Status.CLOSED, Status.MERGED)
+
+
+def is_final(status: Status) -> bool:
+    """Whether no change can leave `status`."""
+    return not ALLOWED_TRANSITIONS[status]
+
+
+def can_transition(from_status: Status, to_status: Status) -> bool:
+    """Whether the table allows moving from `from_status` to `to_status`."""
+    return to_status in ALLOWED_TRANSITIONS[from_status]
+
+
+def note_required(to_status: Status, actor: str) -> bool:
+    """Whether moving to `to_status` by `actor` needs a note.
+
+    Staff closing a ticket must say how it was resolved; a resident confirming
+    or the system closing after the follow-up need not.
+    """
+    return to_status in NOTE_REQUIRED or (to_status is Status.CLOSED and is_staff(actor))
+
+
+class IllegalTransitionError(ValueError):
+    """A status change the workflow does not allow."""
+
+    def __init__(
+        self,
+        number: str,
+        from_status: Status,
+        to_status: Status,
+        problem: str = "is not allowed",
+    ) -> None:
+        super().__init__(
+            f"ticket {number}: changing status from {from_status} to {to_status} {problem}"
+        )
+        self.number = number
+        self.from_status = from_status
+        self.to_status = to_status
+
+
+class NoteRequiredError(IllegalTransitionError):
+    """An allowed status change attempted without the note it requires."""
+
+    def __init__(self, number: str, from_status: Status, to_status: Status) -> None:
+        super().__init__(number, from_status, to_status, "requires a note giving the reason")
+
+
+def check_transition(
+    number: str, from_status: Status, to_status: Status, *, actor: str, note: str | None
+) -> None:
+    """Raise unless ticket `number` may move from `from_status` to `to_status`."""
+    if not can_transition(from_status, to_status):
+        raise IllegalTransitionError(number, from_status, to_status)
+    if note_required(to_status, actor) and not (note and note.strip()):
+        raise NoteRequiredError(number, from_status, to_status)
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, str]:
+    with Path(__file__).with_name("statuses.yml").open(encoding="utf-8") as handle:
+        loaded: dict[str, str] = yaml.safe_load(handle)
+    return loaded
+
+
+def status_label(status: Status) -> str:
+    """The staff-facing Chinese label of `status`."""
+    return _labels()[status.value]
