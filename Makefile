@@ -22,7 +22,7 @@ comma := ,
 help:
 	@echo "make run    set up what is missing, train if needed, start everything"
 	@echo "make test   set up what is missing, then run every check"
-	@echo "make bench  measure NLU quality and speed into bench/results/"
+	@echo "make bench  measure NLU and routing quality and speed into bench/results/"
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 	@$(JIESU) init-env
@@ -66,6 +66,7 @@ test: setup $(MODEL) browser check
 
 bench: setup $(MODEL)
 	$(RASA_VENV)/bin/python bench/nlu.py
+	$(VENV)/bin/python bench/routing.py
 
 # Re-resolve both environments from requirements/*.in into fresh venvs and pin them.
 lock:

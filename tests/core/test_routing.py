@@ -1,0 +1,127 @@
+"""Smart routing: the out-of-the-box lexicon router, the trainable router, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from jiesu.city import load_city
+from jiesu.cli import app
+from jiesu.config import PROJECT_ROOT
+from jiesu.routing import CONFIDENCE_THRESHOLD, route
+
+CITY = load_city()
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "subcategory"),
+    [
+        ("小区电梯坏了一个星期没人修", "城乡建设", "物业管理"),
+        ("工厂偷排污水，河里的鱼都死了", "环境保护", "水污染"),
+        ("公交车不准点，等了四十分钟", "交通运输", "公交地铁"),
+        ("老板欠薪三个月不给", "劳动和社会保障", "劳动关系"),
+        ("孩子上学划片不合理", "教育文体", "义务教育"),
+        ("楼上装修噪音太大，晚上十点还在施工", "环境保护", "噪声污染"),
+        ("异地就医的医保报销太麻烦", "劳动和社会保障", "医疗保险"),
+    ],
+)
+def test_routes_own_sentences(text: str, category: str, subcategory: str) -> None:
+    result = route(text)
+    assert (result.category, result.subcategory) == (category, subcategory)
+    assert result.department == CITY.department_for(category, subcategory).name
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_subcategory_lead_department() -> None:
+    result = route("我家停水两天了")
+    assert (result.category, result.subcategory) == ("城乡建设", "供水")
+    assert result.department == CITY.department("water-supply").name
+
+
+def test_traditional_characters_route_like_simplified() -> None:
+    assert route("小區電梯壞了，物業不管") == route("小区电梯坏了，物业不管")
+
+
+def test_gibberish_goes_to_the_dispatcher() -> None:
+    result = route("asdf qwer 123 ？？")
+    assert result.category is None
+    assert result.confidence < CONFIDENCE_THRESHOLD
+    assert result.needs_dispatcher
+    assert result.department == CITY.dispatch_center.name
+
+
+def test_clear_message_does_not_need_a_dispatcher() -> None:
+    assert not route("工厂偷排污水，河道污染严重").needs_dispatcher
+
+
+def test_keywords_belong_to_one_subcategory_each() -> None:
+    raw = yaml.safe_load((PROJECT_ROOT / "data/city/categories.yml").read_text("utf-8"))
+    seen: dict[str, str] = {}
+    for category in raw["categories"]:
+        for sub in category["subcategories"]:
+            for word in sub["keywords"]:
+                assert word not in seen, f"{word} in {seen.get(word)} and {sub['name']}"
+                seen[word] = sub["name"]
+
+
+_TICKETS = {
+    "城乡建设": ["小区电梯又坏了", "物业不管楼道杂物", "路灯不亮好几天", "楼顶违章搭建",
+                 "停电一整天", "下水道堵塞污水外溢"],
+    "交通运输": ["公交车司机态度差", "出租车拒载", "地铁站太挤", "路口红绿灯坏了",
+                 "共享单车乱停", "网约车绕路"],
+    "教育文体": ["幼儿园乱收费", "孩子入学难", "培训机构不退费", "老师体罚学生",
+                 "中考招生政策", "图书馆开放时间"],
+}
+
+
+@pytest.fixture
+def tickets(tmp_path: Path) -> Path:
+    path = tmp_path / "tickets.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["title", "body", "label"])
+        for label, texts in _TICKETS.items():
+            for text in texts:
+                writer.writerow([text, f"市民反映：{text}，请尽快处理。", label])
+    return path
+
+
+def test_train_and_eval_round_trip(tickets: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    model = tmp_path / "routing.joblib"
+    trained = runner.invoke(app, [
+        "train", "routing", "--data", str(tickets), "--text-columns", "title,body",
+        "--label-column", "label", "--out", str(model),
+    ])
+    assert trained.exit_code == 0, trained.output
+    assert model.exists()
+
+    evaluated = runner.invoke(app, [
+        "eval", "routing", "--data", str(tickets), "--text-columns", "title,body",
+        "--label-column", "label", "--model", str(model),
+    ])
+    assert evaluated.exit_code == 0, evaluated.output
+    report = json.loads(evaluated.output)
+    assert report["n"] == 18
+    assert report["accuracy"] >= 0.9
+    assert set(report["per_class"]) == set(_TICKETS)
+    assert {"precision", "recall", "f1"} <= set(report["per_class"]["交通运输"])
+
+    result = route("公交车一直不来", model=model)
+    assert result.category == "交通运输"
+    assert result.subcategory == "公交地铁"
+
+
+def test_cli_route_json() -> None:
+    result = CliRunner().invoke(app, ["route", "小区电梯坏了", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"category", "subcategory", "department", "confidence"}
+    assert data["category"] == "城乡建设"
+    assert data["department"] == CITY.department_for("城乡建设", "物业管理").name
+    assert "城乡建设" in result.output  # ensure_ascii=False
