@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,9 +47,18 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "data" / "city",
         description="Folder of the city's categories, departments, areas and deadlines.",
     )
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="Local time zone of the city (ticket numbers, working days).",
+    )
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Return the process-wide settings (read once)."""
     return Settings()
+
+
+def local_timezone() -> ZoneInfo:
+    """Return the city's local time zone (the `timezone` setting)."""
+    return ZoneInfo(get_settings().timezone)

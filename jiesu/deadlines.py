@@ -1,6 +1,7 @@
 """Ticket deadlines: pure arithmetic over service levels and a holiday calendar given as data.
 
-Conventions, all in China Standard Time (Asia/Shanghai):
+Conventions, all in the city's local time zone (the `timezone` setting,
+Asia/Shanghai by default):
 
 - A limit in calendar hours runs around the clock, through nights, weekends and
   holidays: a ticket received at 03:00 with a one-hour limit is due at 04:00.
@@ -23,9 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-CHINA_TZ = ZoneInfo("Asia/Shanghai")
+from jiesu.config import local_timezone
 
 
 class TimeUnit(StrEnum):
@@ -118,16 +118,16 @@ class Deadlines:
 
 
 def _local(moment: datetime) -> datetime:
-    """`moment` in China Standard Time; naive datetimes are refused."""
+    """`moment` in the local time zone; naive datetimes are refused."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"timezone-aware datetime required, got naive {moment.isoformat()}")
-    return moment.astimezone(CHINA_TZ)
+    return moment.astimezone(local_timezone())
 
 
 def add_hours(start: datetime, hours: int) -> datetime:
-    """`start` plus `hours` calendar hours, in China Standard Time."""
+    """`start` plus `hours` calendar hours, in the local time zone."""
     _local(start)
-    return (start.astimezone(UTC) + timedelta(hours=hours)).astimezone(CHINA_TZ)
+    return (start.astimezone(UTC) + timedelta(hours=hours)).astimezone(local_timezone())
 
 
 def add_working_days(start: datetime, days: int, calendar: WorkCalendar) -> datetime:
@@ -145,7 +145,7 @@ def add_working_days(start: datetime, days: int, calendar: WorkCalendar) -> date
         day += timedelta(days=1)
         if calendar.is_working_day(day):
             counted += 1
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=CHINA_TZ)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=local_timezone())
 
 
 def service_tier(

@@ -1,7 +1,7 @@
 """Tickets (工单): the workflow, the tables, numbering and the services that apply them."""
 
 from jiesu.tickets.models import AppealType, StatusEvent, Ticket, TicketCounter
-from jiesu.tickets.numbering import DEFAULT_TIMEZONE, allocate_number
+from jiesu.tickets.numbering import allocate_number
 from jiesu.tickets.service import (
     change_status,
     create_ticket,
@@ -31,7 +31,6 @@ from jiesu.tickets.workflow import (
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
-    "DEFAULT_TIMEZONE",
     "NOTE_REQUIRED",
     "SYSTEM_ACTOR",
     "AppealType",

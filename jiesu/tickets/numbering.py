@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from jiesu.config import local_timezone
 from jiesu.tickets.models import TicketCounter
-
-DEFAULT_TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 _INSERTS: dict[str, Callable[[type[TicketCounter]], postgresql.Insert | sqlite.Insert]] = {
     "postgresql": postgresql.insert,
@@ -25,15 +23,15 @@ _INSERTS: dict[str, Callable[[type[TicketCounter]], postgresql.Insert | sqlite.I
 }
 
 
-def allocate_number(session: Session, *, now: datetime, tz: tzinfo = DEFAULT_TIMEZONE) -> str:
-    """Take the next number of `now`'s day in `tz`, inside the session's transaction.
+def allocate_number(session: Session, *, now: datetime, tz: tzinfo | None = None) -> str:
+    """Take the next number of `now`'s day in `tz` (default: the local time zone).
 
-    One upsert increments the day's counter and returns it. PostgreSQL holds the
-    counter row's lock, and SQLite its database write lock, until the
-    transaction ends, so concurrent filers wait for each other instead of
-    reading the same value.
+    One upsert, inside the session's transaction, increments the day's counter
+    and returns it. PostgreSQL holds the counter row's lock, and SQLite its
+    database write lock, until the transaction ends, so concurrent filers wait
+    for each other instead of reading the same value.
     """
-    day = now.astimezone(tz).date()
+    day = now.astimezone(tz if tz is not None else local_timezone()).date()
     dialect = session.get_bind().dialect.name
     if dialect not in _INSERTS:
         raise NotImplementedError(f"ticket numbering supports {sorted(_INSERTS)}, not {dialect}")

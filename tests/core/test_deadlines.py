@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from jiesu.city import load_city
 from jiesu.config import PROJECT_ROOT
 from jiesu.deadlines import (
-    CHINA_TZ,
     CalendarError,
     DeadlineRules,
     WorkCalendar,
@@ -17,6 +17,8 @@ from jiesu.deadlines import (
     add_working_days,
     due_dates,
 )
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
