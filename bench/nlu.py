@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import logging
 import os
 import platform
 import statistics
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the model's tokenizer is jiesu_nlu.tokenizer
 RESULTS = ROOT / "bench" / "results" / "nlu.json"
 MODEL = ROOT / "models" / "jiesu.tar.gz"
 SMP = ROOT.parent / "shared" / "data" / "smp2017_dev770.csv"
@@ -39,11 +41,16 @@ def cross_validate() -> dict[str, Any]:
         subprocess.run(
             [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "test", "nlu", "--nlu", "data/nlu",
              "--config", "config.yml", "--cross-validation", "--folds", str(FOLDS),
-             "--out", out, "--disable-plotting"],
+             "--out", out, "--no-plot"],
             cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
         )
         seconds = time.monotonic() - started
         report = json.loads((Path(out) / "intent_report.json").read_text(encoding="utf-8"))
+        errors_file = Path(out) / "intent_errors.json"
+        errors = json.loads(errors_file.read_text(encoding="utf-8")) if errors_file.exists() else []
+    confusions = Counter(
+        f"{e['intent']} → {e['intent_prediction']['name']}" for e in errors
+    )
     per_intent = {
         name: {"precision": round(m["precision"], 4), "recall": round(m["recall"], 4),
                "f1": round(m["f1-score"], 4), "support": m["support"]}
@@ -57,6 +64,7 @@ def cross_validate() -> dict[str, Any]:
         "intent_macro_f1": round(report["macro avg"]["f1-score"], 4),
         "intent_weighted_f1": round(report["weighted avg"]["f1-score"], 4),
         "per_intent": per_intent,
+        "top_confusions": dict(confusions.most_common(12)),
         "seconds": round(seconds, 1),
     }
 
@@ -121,8 +129,7 @@ def main() -> None:
         results["parse_latency"] = latency(parsed)
     else:
         print(f"{SMP} not found: skipping the out-of-scope measurement", file=sys.stderr)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _write(results)
     print(json.dumps({k: v for k, v in results["cross_validation"].items() if k != "per_intent"},
                      ensure_ascii=False))
     if "smp2017_out_of_scope" in results:
