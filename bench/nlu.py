@@ -71,6 +71,9 @@ def cross_validate() -> dict[str, Any]:
 
 async def _parse_all(texts: list[str]) -> list[dict[str, Any]]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # one debug line per parsed message otherwise
 
     agent = Agent.load(str(MODEL))
     parsed = []
@@ -115,12 +118,18 @@ def latency(parsed: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _write(results: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     os.chdir(ROOT)
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "cross_validation": cross_validate(),
     }
+    _write(results)
     if SMP.exists():
         with SMP.open(encoding="utf-8") as handle:
             texts = [row["text"] for row in csv.DictReader(handle)]
