@@ -67,6 +67,7 @@ test: setup $(MODEL) browser check
 bench: setup $(MODEL)
 	$(RASA_VENV)/bin/python bench/nlu.py
 	$(VENV)/bin/python bench/routing.py
+	$(VENV)/bin/python bench/grid.py
 
 # Re-resolve both environments from requirements/*.in into fresh venvs and pin them.
 lock:

@@ -8,14 +8,18 @@ import json
 import secrets
 import signal
 import time
+import unicodedata
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import typer
 
 from jiesu.config import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from jiesu.tickets.workflow import Status
 
 app = typer.Typer(help="接诉 jiesu: resident assistant and staff console.", no_args_is_help=True)
 db_app = typer.Typer(help="The app database.", no_args_is_help=True)
@@ -24,6 +28,8 @@ train_app = typer.Typer(help="Train models.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 eval_app = typer.Typer(help="Evaluate models on labelled data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+tickets_app = typer.Typer(help="Tickets (工单), for operators.", no_args_is_help=True)
+app.add_typer(tickets_app, name="tickets")
 
 _ENV_SECRETS = ("JIESU_RASA_TOKEN", "JIESU_SECRET_KEY")
 
@@ -182,6 +188,132 @@ def eval_routing(
     texts, labels = read_labelled(data, _columns(text_columns), label_column)
     predicted = [route(text, model=model).category for text in texts]
     typer.echo(json.dumps(evaluate(labels, predicted), ensure_ascii=False, indent=2))
+
+
+# The columns of `jiesu tickets list` without --json: heading and ticket field.
+_TICKET_COLUMNS = (
+    ("编号", "number"), ("状态", "status_label"), ("类型", "appeal_type_label"),
+    ("分类", "category"), ("承办单位", "department"), ("网格", "grid"),
+    ("受理时间", "created_at"), ("诉求", "description"),
+)  # fmt: skip
+_SUMMARY_CHARS = 20
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _minute(timestamp: str | None) -> str:
+    """An ISO 8601 local time as `2026-11-28 10:00`, or 无 for none."""
+    return timestamp[:16].replace("T", " ") if timestamp else "无"
+
+
+def _cell(field: str, value: object) -> str:
+    text = "" if value is None else " ".join(str(value).split())
+    if field == "created_at":
+        return _minute(text)
+    return text if len(text) <= _SUMMARY_CHARS else text[: _SUMMARY_CHARS - 1] + "…"
+
+
+def _table(rows: list[dict[str, object]]) -> str:
+    cells = [[heading for heading, _ in _TICKET_COLUMNS]]
+    cells += [[_cell(field, row[field]) for _, field in _TICKET_COLUMNS] for row in rows]
+    widths = [max(_width(line[i]) for line in cells) for i in range(len(_TICKET_COLUMNS))]
+    padded = (
+        [cell + " " * (width - _width(cell)) for cell, width in zip(line, widths, strict=True)]
+        for line in cells
+    )
+    return "\n".join("  ".join(line).rstrip() for line in padded)
+
+
+def _statuses(values: list[str]) -> list[Status]:
+    """The statuses named by their value (dispatched) or Chinese label (派单)."""
+    from jiesu.tickets.workflow import Status, status_label
+
+    known = {key: s for s in Status for key in (s.value, status_label(s))}
+    unknown = [value for value in values if value not in known]
+    if unknown:
+        choices = ", ".join(f"{s.value} ({status_label(s)})" for s in Status)
+        message = f"unknown {', '.join(unknown)}; one of: {choices}"
+        raise typer.BadParameter(message, param_hint="--status")
+    return [known[value] for value in values]
+
+
+@tickets_app.command("list")
+def tickets_list(
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="Only tickets in this status (repeatable): dispatched or 派单, …"),
+    ] = None,
+    department: Annotated[str | None, typer.Option(help="Only this department id.")] = None,
+    grid: Annotated[str | None, typer.Option(help="Only this grid id.")] = None,
+    sender: Annotated[
+        str | None, typer.Option(help="Only this conversation, e.g. telegram:42.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many tickets.")] = 50,
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """List tickets, newest first."""
+    from jiesu.db import session_scope
+    from jiesu.tickets.serialize import describe_ticket
+    from jiesu.tickets.service import list_tickets
+
+    statuses = _statuses(status or [])
+    with session_scope(get_settings().database_url) as session:
+        found = list_tickets(
+            session, statuses=statuses, department=department, grid=grid, sender_id=sender,
+            limit=limit,
+        )
+        rows = [describe_ticket(session, ticket, with_history=False) for ticket in found]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif rows:
+        typer.echo(_table(rows))
+    else:
+        typer.echo("没有符合条件的工单。")
+
+
+def _ticket_text(ticket: dict[str, Any]) -> str:
+    lines = [
+        f"工单 {ticket['number']}  {ticket['status_label']}  {ticket['appeal_type_label']}",
+        f"分类：{'/'.join(filter(None, (ticket['category'], ticket['subcategory']))) or '未分类'}",
+        f"承办单位：{ticket['department'] or '未定'}  网格：{ticket['grid'] or '未定'}  "
+        f"紧急程度：{ticket['urgency']}",
+        f"地址：{ticket['address'] or '未提供'}  电话：{ticket['phone'] or '未提供'}",
+        f"受理：{_minute(ticket['created_at'])}  派单时限：{_minute(ticket['dispatch_due_at'])}  "
+        f"答复时限：{_minute(ticket['reply_due_at'])}",
+        f"诉求：{ticket['description']}",
+        "办理记录：",
+    ]
+    lines += [
+        f"  {_minute(e['at'])}  {e['actor']}  {e['from_label'] or '—'} → {e['to_label']}"
+        + (f"  {e['note']}" if e["note"] else "")
+        for e in ticket["history"]
+    ]
+    return "\n".join(lines)
+
+
+@tickets_app.command("show")
+def tickets_show(
+    number: str,
+    as_json: bool = typer.Option(False, "--json", help="Print the ticket as JSON."),
+) -> None:
+    """Show one ticket with its audit history."""
+    from jiesu.db import session_scope
+    from jiesu.tickets.serialize import describe_ticket
+    from jiesu.tickets.service import get_by_number
+
+    with session_scope(get_settings().database_url) as session:
+        ticket = get_by_number(session, number)
+        described = describe_ticket(session, ticket) if ticket is not None else None
+    if described is None:
+        typer.echo(f"工单不存在：{number}（no ticket numbered {number}）", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(described, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(_ticket_text(described))
 
 
 if __name__ == "__main__":

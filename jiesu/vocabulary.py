@@ -24,13 +24,21 @@ def intent_label(intent: str) -> str:
     return labels.get(intent, intent)
 
 
+def wording(*path: str, **values: object) -> str:
+    """The text at `path` in the vocabulary (e.g. "appeal", "ask_address"), filled with `values`."""
+    node: Any = _vocabulary()
+    for key in path:
+        node = node[key]
+    if not isinstance(node, str):
+        raise KeyError(f"vocabulary entry {'.'.join(path)} is not a text")
+    return node.format(**values)
+
+
 def reply(key: str, **values: object) -> str:
     """A custom action's reply `key`, with `values` filled in."""
-    template: str = _vocabulary()["replies"][key]
-    return template.format(**values)
+    return wording("replies", key, **values)
 
 
 def gateway_text(key: str, **values: object) -> str:
     """The gateway's reply `key`, with `values` filled in."""
-    template: str = _vocabulary()["gateway"][key]
-    return template.format(**values)
+    return wording("gateway", key, **values)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from jiesu.migrate import upgrade
+from tests.resident import Resident
 from tests.servers import (
     APP_PYTHON,
     RasaStack,
@@ -23,15 +24,18 @@ from tests.servers import (
 
 @pytest.fixture(scope="session")
 def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
-    """A real Rasa server talking to a real action server, both on free ports."""
+    """A real Rasa server talking to a real action server, both on free ports, and the
+    app database the actions use."""
     workdir = tmp_path_factory.mktemp("rasa")
+    database = f"sqlite:///{workdir / 'jiesu.db'}"
+    upgrade(database)
     action_port, rasa_port = free_port(), free_port()
     tracker_db = workdir / "tracker.db"
     endpoints = workdir / "endpoints.yml"
     write_endpoints(endpoints, action_port, tracker_db)
     token = secrets.token_urlsafe(16)
     with (
-        action_server(action_port, workdir / "actions.log"),
+        action_server(action_port, workdir / "actions.log", database),
         rasa_server(rasa_port, endpoints, token, workdir / "rasa.log"),
     ):
         yield RasaStack(
@@ -39,7 +43,14 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
             action_url=f"http://127.0.0.1:{action_port}",
             token=token,
             tracker_db=tracker_db,
+            database_url=database,
         )
+
+
+@pytest.fixture
+def resident(rasa_stack: RasaStack) -> Resident:
+    """A new resident talking to the real Rasa stack."""
+    return Resident(rasa_stack)
 
 
 @pytest.fixture
@@ -52,13 +63,11 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def web_url(rasa_stack: RasaStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real web app (`jiesu web`) in front of the real Rasa stack."""
+    """The real web app (`jiesu web`) in front of the real Rasa stack, sharing its database."""
     workdir = tmp_path_factory.mktemp("web")
-    database = f"sqlite:///{workdir / 'jiesu.db'}"
-    upgrade(database)
     port = free_port()
     env = {
-        "JIESU_DATABASE_URL": database,
+        "JIESU_DATABASE_URL": rasa_stack.database_url,
         "JIESU_RASA_URL": rasa_stack.rasa_url,
         "JIESU_ACTION_SERVER_URL": rasa_stack.action_url,
         "JIESU_WEB_PORT": str(port),

@@ -82,6 +82,7 @@ class RasaStack:
     action_url: str
     token: str
     tracker_db: Path
+    database_url: str  # the app database the actions file tickets in
 
     @property
     def webhook(self) -> str:
@@ -114,10 +115,13 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> None:
 
 
 @contextmanager
-def action_server(port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def action_server(
+    port: int, log: Path, database_url: str
+) -> Iterator[subprocess.Popen[bytes]]:
     """The real rasa_sdk action server serving `actions/` (app environment)."""
     command = [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    with running(command, log, {"SANIC_HOST": "127.0.0.1"}) as process:
+    env = {"SANIC_HOST": "127.0.0.1", "JIESU_DATABASE_URL": database_url}
+    with running(command, log, env) as process:
         wait_until_ok(f"http://127.0.0.1:{port}/health", 120, process=process)
         yield process
 

@@ -24,7 +24,7 @@ from jiesu.city.entries import (
     Worker,
 )
 from jiesu.city.files import AREAS_FILE, CATEGORIES_FILE, DEADLINES_FILE, DEPARTMENTS_FILE
-from jiesu.city.load import CityConfigError, load_city
+from jiesu.city.load import CityConfigError, current_city, load_city
 from jiesu.city.model import City
 
 __all__ = [
@@ -45,5 +45,6 @@ __all__ = [
     "Street",
     "Subcategory",
     "Worker",
+    "current_city",
     "load_city",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from jiesu.city.checks import (
@@ -91,3 +92,9 @@ def load_city(path: Path | None = None) -> City:
         districts=areas.districts,
         deadline_rules=_deadline_rules(deadlines),
     )
+
+
+@lru_cache(maxsize=1)
+def current_city() -> City:
+    """The configured city, loaded and validated once per process."""
+    return load_city()

@@ -15,6 +15,7 @@ from jiesu.city.entries import (
     located_grids,
 )
 from jiesu.city.leads import resolve_leads
+from jiesu.city.locate import AddressIndex, Location
 from jiesu.deadlines import DeadlineRules
 
 
@@ -52,6 +53,7 @@ class City:
                 self._roads[segment.road].append((segment, located))
         streets = [street for district in districts for street in district.streets]
         self._streets = {key: s for s in streets for key in (s.id, s.name)}
+        self._addresses = AddressIndex(name, districts)
 
     def category(self, name: str) -> Category:
         """The first-level category `name`; KeyError if there is none."""
@@ -102,6 +104,13 @@ class City:
         if number is None:
             return segments[0][1] if len(segments) == 1 else None
         return next((grid for segment, grid in segments if segment.covers(number)), None)
+
+    def locate(self, address: str) -> Location:
+        """Where an address as a resident typed it lies: its grid, else its street, else neither.
+
+        See `jiesu.city.locate` for how names are found and combined.
+        """
+        return self._addresses.locate(address)
 
     def street(self, key: str) -> Street:
         """The street or town whose id or name is `key`; KeyError if there is none."""

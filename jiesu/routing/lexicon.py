@@ -1,10 +1,13 @@
-"""The out-of-the-box router: weighted keyword matches from the city's category tree.
+"""The city's keyword lexicon as routing evidence.
 
 Every subcategory of `categories.yml` lists the words residents use for it. A
 message scores each subcategory by the keywords found in its normalised text:
-longer keywords weigh more and repeated matches saturate. The first line of a
-longer message (its title or opening) states the subject, so it counts twice. A
-first-level category scores the sum of its subcategories. No ticket data is involved.
+each keyword counts once, repeats in the body saturate (logarithm), and a keyword
+in the subject line (the first line of a multi-line message, its title) earns a
+bonus, because the title states what the letter is about while a long body also
+tells background. A first-level category scores its best subcategory plus half of
+the others, so a category with many subcategories does not win on breadth alone.
+No ticket data is involved.
 """
 
 from __future__ import annotations
@@ -12,14 +15,26 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Final
 
 from jiesu.city import City
 from jiesu.text import normalize
 
+# Extra evidence of a keyword found in the subject line.
+TITLE_BONUS: Final = 2.0
+# Share of the non-best subcategories' evidence that counts for their category.
+OTHER_SUBCATEGORIES_SHARE: Final = 0.5
 
-def keyword_weight(keyword: str) -> float:
-    """A keyword's weight: two characters weigh 1, four or more weigh 2."""
-    return min(len(keyword), 4) / 2
+Lexicon = dict[tuple[str, str], tuple[str, ...]]
+
+
+def split_subject(text: str) -> tuple[str, str]:
+    """(subject line, rest) of normalised `text`; a one-line message has no subject line."""
+    stripped = text.strip()
+    if "\n" not in stripped:
+        return "", stripped
+    subject, rest = stripped.split("\n", 1)
+    return subject, rest
 
 
 @dataclass(frozen=True)
@@ -35,16 +50,24 @@ class LexiconScores:
         return max(found)[1] if found else None
 
 
+def _category_scores(subcategories: dict[tuple[str, str], float]) -> dict[str, float]:
+    grouped: dict[str, list[float]] = defaultdict(list)
+    for (category, _), value in subcategories.items():
+        grouped[category].append(value)
+    return {
+        category: max(values) + OTHER_SUBCATEGORIES_SHARE * (sum(values) - max(values))
+        for category, values in grouped.items()
+    }
+
+
 class LexiconRouter:
     """Scores text against the keyword lexicon of a city's categories."""
 
-    def __init__(self, keywords: dict[tuple[str, str], tuple[str, ...]]) -> None:
+    def __init__(self, keywords: Lexicon) -> None:
         self.lexicon = keywords
         self.categories = tuple(dict.fromkeys(category for category, _ in keywords))
         self._keywords = [
-            (normalize(word).lower(), keyword_weight(word), key)
-            for key, words in keywords.items()
-            for word in words
+            (normalize(word).lower(), key) for key, words in keywords.items() for word in words
         ]
 
     @classmethod
@@ -58,25 +81,12 @@ class LexiconRouter:
 
     def score(self, text: str) -> LexiconScores:
         """Keyword evidence for `text`; categories without any match are left out."""
-        folded = normalize(text).lower()
-        first_line = folded.strip().split("\n", 1)[0] if "\n" in folded.strip() else ""
+        subject, body = split_subject(normalize(text).lower())
         subcategories: dict[tuple[str, str], float] = defaultdict(float)
-        for word, weight, key in self._keywords:
-            count = folded.count(word)
-            if count:
-                subcategories[key] += weight * (1 + math.log(count) + (word in first_line))
-        categories: dict[str, float] = defaultdict(float)
-        for (category, _), value in subcategories.items():
-            categories[category] += value
-        return LexiconScores(dict(categories), dict(subcategories))
-
-
-def lexicon_confidence(scores: dict[str, float]) -> tuple[str | None, float]:
-    """The top category and a confidence in [0, 1]: its share of all evidence,
-    damped when the evidence itself is thin (a single short keyword)."""
-    if not scores:
-        return None, 0.0
-    best = max(scores, key=lambda name: scores[name])
-    top = scores[best]
-    share = top / sum(scores.values())
-    return best, share * (1 - math.exp(-top))
+        for word, key in self._keywords:
+            in_body = body.count(word)
+            in_subject = word in subject
+            if in_body or in_subject:
+                saturated = 1 + math.log(in_body) if in_body else 0.0
+                subcategories[key] += saturated + TITLE_BONUS * in_subject
+        return LexiconScores(_category_scores(subcategories), dict(subcategories))

@@ -1,86 +1,84 @@
-"""The trainable router: TF-IDF over words and characters plus lexicon evidence, linear SVM.
+"""The trainable router: TF-IDF over words and characters plus the knowledge prior, linear SVM.
 
-Trained on past tickets labelled with their first-level category. Besides word
-(jieba, 1-2 grams) and character (2-3 grams) TF-IDF, each message gets the
-lexicon's keyword evidence per first-level category as extra features, so the
-project's own knowledge still counts where training data is thin. Confidence is
-a softmax over the SVM's decision values.
+Trained on past tickets labelled with their first-level category. The text is read
+as `tokens.model_text` gives it (subject line repeated, body cut). Besides word
+(jieba) and character (1-3 grams) TF-IDF, each message gets the out-of-the-box
+knowledge (keyword evidence and the lexicon + examples probabilities per category,
+see `prior.py`) as extra features, so the project's own knowledge still counts where
+training data is thin. Classes are weighted by inverse frequency (routing cares for
+rare categories as much as for common ones). Confidence is a softmax over the SVM's
+decision values.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Final
 
 import joblib
 import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.base import BaseEstimator, TransformerMixin
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
-from jiesu.routing.lexicon import LexiconRouter
-from jiesu.routing.tokens import tokenize
-from jiesu.text import normalize
+from jiesu.routing.examples import Examples, load_examples
+from jiesu.routing.lexicon import Lexicon
+from jiesu.routing.prior import Assessment, KnowledgePrior
+from jiesu.routing.tokens import model_text, model_words
 
-FORMAT_VERSION = 1
-SEED = 0
+FORMAT_VERSION: Final = 2
+SEED: Final = 0
 # Scales SVM decision values (roughly -1..1) before the softmax.
-SOFTMAX_TEMPERATURE = 0.25
+SOFTMAX_TEMPERATURE: Final = 0.25
+# Scale of the prior's features beside the unit-length TF-IDF vectors: the keyword
+# evidence (log counts, often 2-4) is damped, the probabilities (0..1) kept.
+EVIDENCE_SCALE: Final = 0.05
+PROBABILITY_SCALE: Final = 1.0
+SVM_C: Final = 2.0
 
 
-def _char_text(text: str) -> str:
-    return normalize(text).lower()
-
-
-class LexiconFeatures(TransformerMixin, BaseEstimator):
-    """Each text's keyword evidence per first-level category, log-scaled."""
-
-    def __init__(self, lexicon: dict[tuple[str, str], tuple[str, ...]]) -> None:
-        self.lexicon = lexicon
-
-    def fit(self, texts: list[str], labels: Any = None) -> LexiconFeatures:
-        self.router_ = LexiconRouter(self.lexicon)
-        return self
-
-    def transform(self, texts: list[str]) -> csr_matrix:
-        categories = self.router_.categories
-        rows = []
-        for text in texts:
-            scores = self.router_.score(text).categories
-            rows.append([np.log1p(scores.get(name, 0.0)) for name in categories])
-        return csr_matrix(np.asarray(rows, dtype=np.float64))
-
-
-def build_pipeline(lexicon: dict[tuple[str, str], tuple[str, ...]]) -> Pipeline:
-    """The untrained pipeline: word + character TF-IDF and lexicon evidence, LinearSVC."""
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(
-            analyzer=tokenize, sublinear_tf=True, min_df=1, max_df=0.9)),
+def build_text_features() -> FeatureUnion:
+    """The untrained word + character TF-IDF of the text."""
+    return FeatureUnion([
+        ("words", TfidfVectorizer(analyzer=model_words, sublinear_tf=True, max_df=0.9)),
         ("chars", TfidfVectorizer(
-            analyzer="char", preprocessor=_char_text, ngram_range=(2, 3), sublinear_tf=True,
+            analyzer="char", preprocessor=model_text, ngram_range=(1, 3), sublinear_tf=True,
             min_df=2, max_df=0.9)),
-        ("lexicon", LexiconFeatures(lexicon)),
     ])
-    return Pipeline([("features", features), ("svm", LinearSVC(C=0.5, random_state=SEED))])
 
 
 @dataclass
 class TrainedRouter:
-    """A fitted pipeline predicting first-level categories with softmax confidence."""
+    """Fitted text features, the knowledge prior they are combined with, and the SVM."""
 
-    pipeline: Pipeline
+    text_features: FeatureUnion
+    prior: KnowledgePrior
+    svm: LinearSVC
 
     @property
     def labels(self) -> list[str]:
         """The first-level categories the model knows."""
-        return [str(label) for label in self.pipeline.classes_]
+        return [str(label) for label in self.svm.classes_]
 
-    def predict(self, texts: list[str]) -> list[tuple[str, float]]:
-        """The predicted category and its confidence for each text."""
-        decision = np.asarray(self.pipeline.decision_function(texts), dtype=np.float64)
+    def features(self, texts: list[str], assessments: list[Assessment]) -> csr_matrix:
+        """The SVM's input: text TF-IDF beside the scaled prior features."""
+        prior = self.prior.features(assessments)
+        width = len(self.prior.categories)
+        prior[:, :width] *= EVIDENCE_SCALE
+        prior[:, width:] *= PROBABILITY_SCALE
+        return csr_matrix(hstack([self.text_features.transform(texts), csr_matrix(prior)]))
+
+    def predict(
+        self, texts: list[str], assessments: list[Assessment] | None = None
+    ) -> list[tuple[str, float]]:
+        """The predicted category and its confidence for each text; pass the prior's
+        `assessments` of the texts when they are at hand, to avoid assessing twice."""
+        if assessments is None:
+            assessments = self.prior.assess(texts)
+        decision = np.asarray(
+            self.svm.decision_function(self.features(texts, assessments)), dtype=np.float64)
         if decision.ndim == 1:  # two classes: one column, positive means the second
             decision = np.column_stack([-decision, decision])
         logits = decision / SOFTMAX_TEMPERATURE
@@ -92,18 +90,22 @@ class TrainedRouter:
 
 
 def train(
-    texts: list[str], labels: list[str], lexicon: dict[tuple[str, str], tuple[str, ...]]
+    texts: list[str], labels: list[str], lexicon: Lexicon, examples: Examples | None = None
 ) -> TrainedRouter:
-    """Fit a router on `texts` labelled with first-level categories."""
-    pipeline = build_pipeline(lexicon)
-    pipeline.fit(texts, labels)
-    return TrainedRouter(pipeline)
+    """Fit a router on `texts` labelled with first-level categories; the prior uses
+    `examples` (default: the project's hand-written examples)."""
+    prior = KnowledgePrior(lexicon, load_examples() if examples is None else examples)
+    text_features = build_text_features().fit(texts)
+    svm = LinearSVC(C=SVM_C, class_weight="balanced", random_state=SEED)
+    router = TrainedRouter(text_features, prior, svm)
+    router.svm.fit(router.features(texts, prior.assess(texts)), labels)
+    return router
 
 
 def save(router: TrainedRouter, path: Path) -> None:
     """Write `router` to `path` with joblib."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"format": FORMAT_VERSION, "pipeline": router.pipeline}, path)
+    joblib.dump({"format": FORMAT_VERSION, "router": router}, path)
 
 
 def load(path: Path) -> TrainedRouter:
@@ -111,4 +113,4 @@ def load(path: Path) -> TrainedRouter:
     data = joblib.load(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
         raise ValueError(f"{path} is not a jiesu routing model (format {FORMAT_VERSION})")
-    return TrainedRouter(data["pipeline"])
+    return data["router"]

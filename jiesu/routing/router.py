@@ -9,7 +9,9 @@ from typing import Final
 
 from jiesu.city import City, load_city
 from jiesu.routing import model as trained
-from jiesu.routing.lexicon import LexiconRouter, lexicon_confidence
+from jiesu.routing.examples import load_examples
+from jiesu.routing.lexicon import LexiconRouter
+from jiesu.routing.prior import KnowledgePrior
 
 # Below this confidence a ticket goes to the dispatcher queue instead of a department.
 CONFIDENCE_THRESHOLD: Final = 0.4
@@ -18,7 +20,8 @@ CONFIDENCE_THRESHOLD: Final = 0.4
 @dataclass(frozen=True)
 class Route:
     """Where a message goes. Without any evidence, category and subcategory are None
-    and the department is the dispatch centre."""
+    and the department is the dispatch centre. With weak evidence the category is
+    the best guess and `needs_dispatcher` asks a person to confirm it."""
 
     category: str | None
     subcategory: str | None
@@ -42,8 +45,14 @@ def _city() -> City:
 
 @lru_cache(maxsize=1)
 def lexicon_router() -> LexiconRouter:
-    """The out-of-the-box router of the configured city (built once)."""
+    """The keyword lexicon of the configured city (built once)."""
     return LexiconRouter.from_city(_city())
+
+
+@lru_cache(maxsize=1)
+def knowledge_prior() -> KnowledgePrior:
+    """The out-of-the-box router: the city's lexicon and the hand-written examples."""
+    return KnowledgePrior(lexicon_router().lexicon, load_examples())
 
 
 @lru_cache(maxsize=4)
@@ -52,22 +61,23 @@ def _trained(path: Path) -> trained.TrainedRouter:
 
 
 def route(text: str, *, model: Path | None = None) -> Route:
-    """Route `text`: with `model`, the trained model picks the first-level category
-    and the lexicon the subcategory within it; otherwise the lexicon picks both.
+    """Route `text`: with `model`, the trained model picks the first-level category,
+    otherwise the knowledge prior does; the subcategory within it comes from the
+    keywords, else from the examples (of the prior the model was trained with).
 
     Only load model files you trust: joblib files can run code when loaded.
     """
     city = _city()
-    scores = lexicon_router().score(text)
-    category: str | None
-    if model is not None:
-        category, confidence = _trained(model.resolve()).predict([text])[0]
+    router = None if model is None else _trained(model.resolve())
+    assessment = (knowledge_prior() if router is None else router.prior).assess([text])[0]
+    if not assessment.has_evidence:
+        return Route(None, None, city.dispatch_center.name, 0.0)
+    if router is not None:
+        category, confidence = router.predict([text], [assessment])[0]
         if category not in {c.name for c in city.categories}:
             raise ValueError(f"model {model} predicts {category!r}, unknown to the city")
     else:
-        category, confidence = lexicon_confidence(scores.categories)
-    if category is None:
-        return Route(None, None, city.dispatch_center.name, 0.0)
-    subcategory = scores.best_subcategory(category)
+        category, confidence = assessment.best()
+    subcategory = assessment.best_subcategory(category)
     department = city.department_for(category, subcategory)
     return Route(category, subcategory, department.name, round(confidence, 4))

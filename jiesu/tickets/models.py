@@ -52,6 +52,8 @@ class Ticket(Base):
     status: Mapped[Status] = mapped_column(_enum_by_value(Status), index=True)
     description: Mapped[str] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(255), default=None)
+    # When it happened, in the resident's words ("昨天晚上十点").
+    happened: Mapped[str | None] = mapped_column(String(128), default=None)
     phone: Mapped[str | None] = mapped_column(String(32), default=None)
     anonymous: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[str] = mapped_column(String(32))

@@ -6,6 +6,7 @@ status change and its audit event are saved together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -35,6 +36,7 @@ def create_ticket(
     appeal_type: AppealType,
     description: str,
     address: str | None = None,
+    happened: str | None = None,
     phone: str | None = None,
     anonymous: bool = False,
     category: str | None = None,
@@ -42,6 +44,8 @@ def create_ticket(
     department: str | None = None,
     grid: str | None = None,
     urgency: str = "normal",
+    dispatch_due_at: datetime | None = None,
+    reply_due_at: datetime | None = None,
     actor: str,
     now: datetime | None = None,
 ) -> tuple[Ticket, bool]:
@@ -63,6 +67,7 @@ def create_ticket(
         status=Status.RECEIVED,
         description=description,
         address=address,
+        happened=happened,
         phone=phone,
         anonymous=anonymous,
         channel=channel,
@@ -73,6 +78,8 @@ def create_ticket(
         department=department,
         grid=grid,
         urgency=urgency,
+        dispatch_due_at=dispatch_due_at,
+        reply_due_at=reply_due_at,
         created_at=when,
         updated_at=when,
     )
@@ -178,15 +185,42 @@ def get_by_number(session: Session, number: str) -> Ticket | None:
     return session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
 
 
+def list_tickets(
+    session: Session,
+    *,
+    statuses: Collection[Status] = (),
+    department: str | None = None,
+    grid: str | None = None,
+    sender_id: str | None = None,
+    limit: int | None = None,
+) -> list[Ticket]:
+    """The tickets matching every filter given, newest first, at most `limit` of them.
+
+    `statuses` keeps tickets in any of them; `department` and `grid` are the ids stored.
+    """
+    query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
+    if statuses:
+        query = query.where(Ticket.status.in_(statuses))
+    for column, value in (
+        (Ticket.department, department),
+        (Ticket.grid, grid),
+        (Ticket.sender_id, sender_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return list(session.scalars(query))
+
+
 def tickets_for_sender(session: Session, sender_id: str) -> list[Ticket]:
     """The tickets filed from conversation `sender_id`, newest first."""
-    return list(
-        session.scalars(
-            select(Ticket)
-            .where(Ticket.sender_id == sender_id)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        )
-    )
+    return list_tickets(session, sender_id=sender_id)
+
+
+def merged_into(session: Session, ticket: Ticket) -> Ticket | None:
+    """The ticket `ticket` was merged into, if it was."""
+    if ticket.merged_into_id is None:
+        return None
+    return session.get(Ticket, ticket.merged_into_id)
 
 
 def history(session: Session, ticket: Ticket) -> list[StatusEvent]:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from jiesu.city import REQUIRED_CATEGORIES, City, CityConfigError, load_city
+from jiesu.city.locate import Location, Match, house_number
 from jiesu.config import PROJECT_ROOT, get_settings
 
 SAMPLE = PROJECT_ROOT / "data" / "city"
@@ -127,6 +128,73 @@ def test_places_roads_and_street_dispatchers_locate_grids(city: City) -> None:
     assert grid_id("柳岸街") == "liuan-1"  # the whole road lies in one grid
     assert city.street_dispatcher("hubin").name == city.street_dispatcher("湖滨街道").name
     assert city.grid("shuxiang-2").street.dispatcher.id == "d0202"
+
+
+def where(location: Location) -> str:
+    """The grid id, `street:<id>` or `none`, as in bench/data/addresses.csv."""
+    if location.grid is not None:
+        return location.grid.grid.id
+    return f"street:{location.street.id}" if location.street is not None else "none"
+
+
+@pytest.mark.parametrize(
+    ("address", "expected", "match"),
+    [
+        ("我家住在幸福里小区，楼上很吵", "hubin-sq-1", Match.PLACE),
+        ("幸福里5号楼", "hubin-sq-1", Match.PLACE),  # 小区 dropped
+        ("市图书馆", "wanghu-2", Match.PLACE),  # 示例市 dropped
+        ("人民路100号", "hubin-sq-2", Match.HOUSE_NUMBER),
+        ("人民路 250 号", "chunhua-sq-1", Match.HOUSE_NUMBER),
+        ("人民路一百二十號", "hubin-sq-2", Match.HOUSE_NUMBER),
+        ("人民路１８号", "hubin-sq-1", Match.HOUSE_NUMBER),
+        ("陽光花園", "hubin-sq-1", Match.PLACE),
+        ("柳岸街", "liuan-1", Match.ROAD),  # the whole road lies in one grid
+        ("望湖路", "street:hubin", Match.ROAD),  # its grids lie in one street
+        ("青石大道800号", "street:qingshi", Match.ROAD),  # no such house number
+        ("解放大道和望湖路路口", "wanghu-2", Match.ROAD),  # the one grid both roads cross
+        ("柳岸社区", "liuan-1", Match.COMMUNITY),
+        ("湖滨社区", "street:hubin", Match.COMMUNITY),
+        ("青石村三组", "qingshi-village-2", Match.PLACE),  # not the village 青石村
+        ("春华街道", "street:chunhua", Match.STREET),
+        ("人民路", "none", Match.NONE),  # the road runs through two streets
+        ("东湖区", "none", Match.NONE),
+        ("北京路12号", "none", Match.NONE),
+    ],
+)
+def test_locate_an_address(city: City, address: str, expected: str, match: Match) -> None:
+    location = city.locate(address)
+    assert (where(location), location.match) == (expected, match)
+    assert not location.conflict
+
+
+def test_contradicting_names_are_a_conflict(city: City) -> None:
+    within_a_street = city.locate("人民公园和东湖广场之间")
+    assert (where(within_a_street), within_a_street.conflict) == ("street:hubin", True)
+    across_streets = city.locate("春华街道人民路50号")
+    assert (where(across_streets), across_streets.conflict) == ("none", True)
+    assert across_streets.names == ("春华街道", "人民路50号")
+
+
+def test_short_forms_shared_by_two_places_or_inside_other_names_are_not_used(
+    city: City,
+) -> None:
+    assert where(city.locate("人民医院")) == "none"  # 东湖区人民医院 and 西山区人民医院
+    assert where(city.locate("春华")) == "none"  # 春华小区, but also 春华路 and 春华街道
+
+
+def test_the_dispatcher_of_a_location(city: City) -> None:
+    assert city.locate("湖滨路30号").dispatcher == city.grid("hubin-sq-1").grid.worker
+    assert city.locate("湖滨社区").dispatcher == city.street_dispatcher("hubin")
+    assert city.locate("我家门口").dispatcher is None
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("18号", 18), ("18", 18), ("十八号", 18), ("一百零五号", 105), ("三二一号", 321),
+     ("两百号", 200), ("一带", None), ("号", None)],
+)
+def test_house_number(text: str, number: int | None) -> None:
+    assert house_number(text) == number
 
 
 def test_the_sample_files_stay_invisible_to_rasa() -> None:

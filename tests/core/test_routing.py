@@ -14,6 +14,10 @@ from jiesu.city import load_city
 from jiesu.cli import app
 from jiesu.config import PROJECT_ROOT
 from jiesu.routing import CONFIDENCE_THRESHOLD, route
+from jiesu.routing.examples import ExampleClassifier, load_examples
+from jiesu.routing.lexicon import LexiconRouter
+from jiesu.routing.router import lexicon_router
+from jiesu.routing.tokens import BODY_CHARS, model_text
 
 CITY = load_city()
 
@@ -57,6 +61,57 @@ def test_gibberish_goes_to_the_dispatcher() -> None:
 
 def test_clear_message_does_not_need_a_dispatcher() -> None:
     assert not route("工厂偷排污水，河道污染严重").needs_dispatcher
+
+
+def test_subject_line_outweighs_the_body() -> None:
+    lexicon = LexiconRouter({("甲", "一"): ("停水",), ("乙", "二"): ("噪音",)})
+    scores = lexicon.score("小区停水\n楼下噪音，噪音很大，小区停水三天")
+    assert scores.categories["甲"] > scores.categories["乙"]
+    assert lexicon.score("停水").categories == {"甲": 1.0}
+
+
+def test_model_text_repeats_the_subject_and_cuts_the_body() -> None:
+    text = model_text("标题\n" + "正" * (BODY_CHARS + 50))
+    assert text.startswith("标题\n标题\n")
+    assert text.count("正") == BODY_CHARS
+
+
+def test_examples_route_messages_without_keywords() -> None:
+    lexicon = {("甲", "一"): ("停水",), ("乙", "二"): ("噪音",)}
+    examples = {
+        ("甲", "一"): ("家里的水龙头一滴水也放不出来",),
+        ("乙", "二"): ("楼上半夜唱歌吵得睡不着",),
+    }
+    classifier = ExampleClassifier(examples, lexicon)
+    probabilities, known = classifier.probabilities(["楼上邻居半夜唱歌", "xyz 123"])
+    assert classifier.subcategories[int(probabilities[0].argmax())] == ("乙", "二")
+    assert list(known) == [True, False]
+
+
+def test_examples_must_name_known_subcategories() -> None:
+    with pytest.raises(ValueError, match="甲/三"):
+        ExampleClassifier({("甲", "三"): ("一句话",)}, {("甲", "一"): ("停水",)})
+
+
+def test_project_examples_cover_every_subcategory() -> None:
+    examples = load_examples()
+    assert set(examples) == set(lexicon_router().lexicon)
+    assert all(texts for texts in examples.values())
+
+
+def test_message_without_keywords_gets_a_flagged_best_guess() -> None:
+    assert not lexicon_router().score("老板三个月没发钱了").categories
+    result = route("老板三个月没发钱了")
+    assert (result.category, result.subcategory) == ("劳动和社会保障", "劳动关系")
+    assert result.needs_dispatcher
+
+
+def test_letter_with_title_and_body() -> None:
+    title = "关于某小区开发商延期交房的投诉"
+    body = "我们是该楼盘的购房者，合同约定去年交房，至今没有交付，孩子上学也受到影响。"
+    result = route(f"{title}\n{body}")
+    assert result.category == "城乡建设"
+    assert result.subcategory == "住房与建筑"
 
 
 def test_keywords_belong_to_one_subcategory_each() -> None:

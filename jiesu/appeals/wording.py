@@ -1,0 +1,130 @@
+"""What the resident reads while an appeal is taken down, filed and followed up."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from jiesu.appeals.dialogue import FIELD_ENTITY
+from jiesu.appeals.filing import Assessment, Draft
+from jiesu.appeals.intake import appeal_fields
+from jiesu.city import current_city
+from jiesu.config import local_timezone
+from jiesu.tickets.models import AppealType, Ticket
+from jiesu.tickets.workflow import Status
+from jiesu.vocabulary import intent_label, wording
+
+_WEEKDAYS: Final = "一二三四五六日"
+
+Button = dict[str, str]
+
+
+def format_moment(moment: datetime) -> str:
+    """A moment as residents read it, in local time: "12月1日（周二）18:00".
+
+    Midnight is the end of the day before ("12月8日（周二）24:00"), as deadlines
+    counted in working days end then.
+    """
+    local = moment.astimezone(local_timezone())
+    clock = f"{local:%H:%M}"
+    if clock == "00:00":
+        local, clock = local - timedelta(days=1), "24:00"
+    return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{clock}"
+
+
+def department_name(department_id: str | None) -> str:
+    """The name of a department stored on a ticket (the dispatch centre if none)."""
+    city = current_city()
+    if department_id is None:
+        return city.dispatch_center.name
+    try:
+        return city.department(department_id).name
+    except KeyError:  # a department the city files no longer list
+        return department_id
+
+
+def appeal_label(appeal_type: AppealType) -> str:
+    """The appeal type as the resident reads it (求助, 投诉或反映问题…)."""
+    return intent_label(appeal_type.value)
+
+
+def ask_description(appeal_type: AppealType) -> str:
+    """The question for what happened, worded for the kind of appeal."""
+    return wording("appeal", "ask_description", appeal_type.value)
+
+
+def ask_phone(appeal_type: AppealType) -> tuple[str, list[Button]]:
+    """The phone question, with the button to stay anonymous (offered first for reports)."""
+    key = "ask_phone_report" if appeal_type is AppealType.REPORT else "ask_phone"
+    return wording("appeal", key), [{"title": wording("appeal", "anonymous_button"),
+                                     "payload": "/deny"}]
+
+
+def _edit_payload(field: str) -> str:
+    return "/inform" + json.dumps({FIELD_ENTITY: field}, separators=(",", ":"))
+
+
+def edit_buttons(appeal_type: AppealType) -> list[Button]:
+    """One button per field the resident can correct."""
+    return [{"title": wording("appeal", f"edit_{field}_button"), "payload": _edit_payload(field)}
+            for field in appeal_fields(appeal_type)]
+
+
+def summary(draft: Draft, assessment: Assessment) -> tuple[str, list[Button]]:
+    """The draft for the resident to check, with the category chosen, and its buttons."""
+    lines = [
+        wording("appeal", "summary_title", appeal_type=appeal_label(draft.appeal_type)),
+        wording("appeal", "summary_description", description=draft.description),
+    ]
+    if draft.address:
+        lines.append(wording("appeal", "summary_address", address=draft.address))
+        if assessment.place:
+            lines.append(wording("appeal", "summary_place", place=assessment.place))
+    if draft.happened:
+        lines.append(wording("appeal", "summary_happened", happened=draft.happened))
+    lines.append(wording("appeal", "summary_phone", phone=draft.phone) if draft.phone
+                 else wording("appeal", "summary_anonymous"))
+    chosen = assessment.route
+    if chosen.needs_dispatcher:
+        lines.append(wording("appeal", "summary_route_unsure"))
+    else:
+        category = "/".join(part for part in (chosen.category, chosen.subcategory) if part)
+        lines.append(wording("appeal", "summary_route", category=category,
+                             department=chosen.department))
+    lines.append(wording("appeal", "summary_ask"))
+    buttons = [{"title": wording("appeal", "confirm_button"), "payload": "/affirm"},
+               *edit_buttons(draft.appeal_type),
+               {"title": wording("appeal", "cancel_button"), "payload": "/cancel"}]
+    return "\n".join(lines), buttons
+
+
+def filed_message(ticket: Ticket) -> str:
+    """The one message that tells the resident the number, the department and the deadline."""
+    values: dict[str, Any] = {
+        "appeal_type": appeal_label(ticket.appeal_type),
+        "number": ticket.number,
+        "department": department_name(ticket.department),
+        "reply_due": format_moment(ticket.reply_due_at) if ticket.reply_due_at else "",
+        "dispatch_due": format_moment(ticket.dispatch_due_at) if ticket.dispatch_due_at else "",
+    }
+    key = "filed" if ticket.status is Status.DISPATCHED else "filed_unrouted"
+    return wording("appeal", key, **values)
+
+
+def status_message(ticket: Ticket, latest_note: str | None, merged_into: str | None) -> str:
+    """A ticket's status for its resident: no personal data, only where it stands."""
+    lines = [wording("status", "line", number=ticket.number,
+                     appeal_type=appeal_label(ticket.appeal_type),
+                     created=format_moment(ticket.created_at),
+                     status=wording("status", "labels", ticket.status.value))]
+    if ticket.department and ticket.status is not Status.RECEIVED:
+        lines.append(wording("status", "department",
+                             department=department_name(ticket.department)))
+    if latest_note:
+        lines.append(wording("status", "latest", note=latest_note))
+    if merged_into:
+        lines.append(wording("status", "merged_into", number=merged_into))
+    elif ticket.reply_due_at and ticket.status not in (Status.CLOSED, Status.REPLIED):
+        lines.append(wording("status", "reply_due", reply_due=format_moment(ticket.reply_due_at)))
+    return "\n".join(lines)

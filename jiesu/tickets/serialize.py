@@ -1,0 +1,88 @@
+"""Tickets as plain dicts (JSON-ready) for the CLI, the console and the actions.
+
+Times are ISO 8601 in the city's local time zone, with its offset; statuses and
+appeal types come with their Chinese labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from jiesu.config import local_timezone
+from jiesu.tickets.models import StatusEvent, Ticket
+from jiesu.tickets.service import history, merged_into
+from jiesu.tickets.workflow import status_label
+from jiesu.vocabulary import intent_label
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """`moment` as ISO 8601 in the local time zone, e.g. 2026-11-28T10:00:00+08:00."""
+    return moment.astimezone(local_timezone()).isoformat() if moment is not None else None
+
+
+def event_as_dict(event: StatusEvent) -> dict[str, Any]:
+    """One audit event: who, when, from which status to which, and the note."""
+    return {
+        "actor": event.actor,
+        "at": timestamp(event.created_at),
+        "from": event.from_status.value if event.from_status is not None else None,
+        "from_label": status_label(event.from_status) if event.from_status is not None else None,
+        "to": event.to_status.value,
+        "to_label": status_label(event.to_status),
+        "note": event.note,
+    }
+
+
+def ticket_as_dict(
+    ticket: Ticket,
+    events: Sequence[StatusEvent] | None = None,
+    *,
+    merged_into: str | None = None,
+) -> dict[str, Any]:
+    """Every field of `ticket`; with `events`, its audit history under `history`.
+
+    `merged_into` is the number of the ticket this one was merged into (the
+    row stores only its id).
+    """
+    data: dict[str, Any] = {
+        "number": ticket.number,
+        "status": ticket.status.value,
+        "status_label": status_label(ticket.status),
+        "appeal_type": ticket.appeal_type.value,
+        "appeal_type_label": intent_label(ticket.appeal_type.value),
+        "category": ticket.category,
+        "subcategory": ticket.subcategory,
+        "department": ticket.department,
+        "grid": ticket.grid,
+        "urgency": ticket.urgency,
+        "description": ticket.description,
+        "address": ticket.address,
+        "phone": ticket.phone,
+        "anonymous": ticket.anonymous,
+        "channel": ticket.channel,
+        "sender_id": ticket.sender_id,
+        "merged_into": merged_into,
+        "dispatch_due_at": timestamp(ticket.dispatch_due_at),
+        "reply_due_at": timestamp(ticket.reply_due_at),
+        "created_at": timestamp(ticket.created_at),
+        "updated_at": timestamp(ticket.updated_at),
+    }
+    if events is not None:
+        data["history"] = [event_as_dict(event) for event in events]
+    return data
+
+
+def describe_ticket(
+    session: Session, ticket: Ticket, *, with_history: bool = True
+) -> dict[str, Any]:
+    """`ticket_as_dict` with what it needs read from the database."""
+    into = merged_into(session, ticket)
+    return ticket_as_dict(
+        ticket,
+        history(session, ticket) if with_history else None,
+        merged_into=into.number if into is not None else None,
+    )

@@ -1,0 +1,159 @@
+"""Intent classifier: TF-IDF over jieba words and character n-grams, logistic regression.
+
+On our data (short, colloquial, mixed-script messages, ~100 examples an intent) a
+linear model over sublinear TF-IDF cross-validates better than DIET's intent head
+and trains in seconds (README, Benchmarks). DIET stays in the pipeline for
+entities only. Words come from the tokenizer that runs before this component;
+character n-grams are taken from the normalised text, so traditional characters
+and full-width forms count as their simplified, half-width equivalents.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import joblib
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from jiesu.text import normalize
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "linear_intent_classifier.joblib"
+
+
+def _identity(tokens: List[Text]) -> List[Text]:
+    """Analyzer for pre-tokenised input (module level so the model pickles)."""
+    return tokens
+
+
+def _words(message: Message) -> List[Text]:
+    return [token.text.lower() for token in message.get(TOKENS_NAMES[TEXT], [])]
+
+
+def _chars(message: Message) -> Text:
+    return normalize(message.get(TEXT) or "").lower()
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    """Predicts the intent and a ranking with calibrated-enough probabilities."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return [Tokenizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "C": 20.0,
+            "char_min_ngram": 1,
+            "char_max_ngram": 4,
+            "max_iter": 3000,
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        fitted: Optional[Dict[Text, Any]] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._fitted = fitted
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    def _features(self, messages: List[Message], fit: bool = False) -> Any:
+        assert self._fitted is not None
+        words, chars = self._fitted["words"], self._fitted["chars"]
+        word_input = [_words(m) for m in messages]
+        char_input = [_chars(m) for m in messages]
+        if fit:
+            return hstack([words.fit_transform(word_input), chars.fit_transform(char_input)])
+        return hstack([words.transform(word_input), chars.transform(char_input)]).tocsr()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            logger.debug("No intent examples: %s is not trained.", self.__class__.__name__)
+            return self._resource
+        self._fitted = {
+            "words": TfidfVectorizer(analyzer=_identity, sublinear_tf=True),
+            "chars": TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(self._config["char_min_ngram"], self._config["char_max_ngram"]),
+                sublinear_tf=True,
+            ),
+            "model": LogisticRegression(
+                C=self._config["C"], max_iter=self._config["max_iter"], class_weight="balanced"
+            ),
+        }
+        features = self._features(examples, fit=True)
+        self._fitted["model"].fit(features, [e.get(INTENT) for e in examples])
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._fitted is None or not messages:
+            return messages
+        model = self._fitted["model"]
+        probabilities = model.predict_proba(self._features(messages))
+        for message, row in zip(messages, probabilities):
+            order = np.argsort(-row)
+            ranking = [
+                {"name": str(model.classes_[i]), "confidence": float(row[i])} for i in order
+            ]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True
+            )
+        return messages
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(self._fitted, directory / MODEL_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LinearIntentClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                fitted = joblib.load(directory / MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            logger.debug("No trained %s in the model: predicting nothing.", cls.__name__)
+            fitted = None
+        return cls(config, model_storage, resource, fitted)
