@@ -8,8 +8,9 @@ RASA_VENV := .venv-rasa
 RASA := $(RASA_VENV)/bin/rasa
 JIESU := $(VENV)/bin/jiesu
 MODEL := models/jiesu.tar.gz
+EMULATOR := tests/telegram
 MODEL_INPUTS := config.yml domain.yml data/rules.yml data/stories.yml \
-	$(wildcard data/nlu/*.yml) $(wildcard data/dict/*) jiesu_nlu/tokenizer.py jiesu/text.py
+	$(wildcard data/nlu/*.yml) $(wildcard data/dict/*) jiesu_nlu/tokenizer.py jiesu_nlu/classifier.py jiesu/text.py
 
 # The first interpreter of each version that really runs (pyenv shims of an
 # inactive version exist but fail, so they are tried, not trusted).
@@ -24,7 +25,7 @@ help:
 	@echo "make test   set up what is missing, then run every check"
 	@echo "make bench  measure NLU and routing quality and speed into bench/results/"
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(EMULATOR)/node_modules/.installed
 	@$(JIESU) init-env
 	@$(JIESU) db upgrade
 
@@ -42,6 +43,13 @@ $(RASA_VENV)/.installed: requirements/engine.lock
 	[ -x $(RASA_VENV)/bin/python ] || $$py -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install --quiet -r requirements/engine.lock
 	@touch $@
+
+# The Telegram Bot API emulator of the end-to-end tests, from the npm registry
+# (reinstalled only when its lock changes).
+$(EMULATOR)/node_modules/.installed: $(EMULATOR)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd $(EMULATOR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "未找到 npm：未安装 Telegram 模拟器（Telegram 端到端测试需要它）。"; fi
 
 # Rasa reuses its cache for unchanged parts; a changed jieba dictionary is not
 # part of Rasa's fingerprint, so it forces a full retrain.
@@ -68,6 +76,7 @@ bench: setup $(MODEL)
 	$(RASA_VENV)/bin/python bench/nlu.py
 	$(VENV)/bin/python bench/routing.py
 	$(VENV)/bin/python bench/grid.py
+	$(VENV)/bin/python bench/faq.py
 
 # Re-resolve both environments from requirements/*.in into fresh venvs and pin them.
 lock:

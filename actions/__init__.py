@@ -14,7 +14,8 @@ from actions.fallback import (
     ActionDefaultAskRephrase,
     ActionDefaultFallback,
 )
-from actions.pending import ActionAnswerPolicy, ActionHandoff
+from actions.faq import ActionAnswerPolicy, ActionFaqFollowup
+from actions.pending import ActionHandoff
 from actions.tickets import ActionQueryTicket
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "ActionDefaultAskAffirmation",
     "ActionDefaultAskRephrase",
     "ActionDefaultFallback",
+    "ActionFaqFollowup",
     "ActionHandoff",
     "ActionQueryTicket",
     "ActionSubmitAppeal",

@@ -30,6 +30,8 @@ eval_app = typer.Typer(help="Evaluate models on labelled data.", no_args_is_help
 app.add_typer(eval_app, name="eval")
 tickets_app = typer.Typer(help="Tickets (工单), for operators.", no_args_is_help=True)
 app.add_typer(tickets_app, name="tickets")
+faq_app = typer.Typer(help="The policy knowledge base (政策问答).", no_args_is_help=True)
+app.add_typer(faq_app, name="faq")
 
 _ENV_SECRETS = ("JIESU_RASA_TOKEN", "JIESU_SECRET_KEY")
 
@@ -190,6 +192,70 @@ def eval_routing(
     typer.echo(json.dumps(evaluate(labels, predicted), ensure_ascii=False, indent=2))
 
 
+@faq_app.command("load")
+def faq_load(
+    directory: Annotated[
+        Path | None, typer.Option(file_okay=False, help="Folder of *.yml; default data/faq.")
+    ] = None,
+) -> None:
+    """(Re)load the knowledge base from YAML into the app database (migrating it first)."""
+    from jiesu.db import session_scope
+    from jiesu.faq import FaqDataError, load_entries, sync_entries
+    from jiesu.migrate import upgrade
+
+    try:
+        items = load_entries(directory) if directory else load_entries()
+    except FaqDataError as error:
+        typer.echo(f"知识库文件有误：{error}", err=True)
+        raise typer.Exit(1) from error
+    settings = get_settings()
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        counts = sync_entries(session, items)
+    typer.echo(
+        f"已载入 {len(items)} 条问答：新增 {counts['added']}，更新 {counts['updated']}，"
+        f"停用 {counts['disabled']}，未变 {counts['unchanged']}。"
+    )
+
+
+@faq_app.command("ask")
+def faq_ask(
+    question: str,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many matches.")] = 3,
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Search the knowledge base as the assistant would."""
+    from jiesu.faq import search
+    from jiesu.migrate import upgrade
+
+    upgrade()
+    result = search(question, limit)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    if not result.matches:
+        typer.echo("没有相关问答。")
+    for rank, match in enumerate(result.matches):
+        sure = "答复" if rank == 0 and result.answered else "候选"
+        typer.echo(f"[{sure} {match.score:.2f}] {match.id}  {match.question}")
+    if result.answered:
+        best = result.matches[0]
+        typer.echo(f"\n{best.answer}\n承办：{best.department}  依据：{best.source}")
+
+
+@eval_app.command("faq")
+def eval_faq(
+    data: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="CSV: question,tag.")],
+) -> None:
+    """top1, top3 and false_answer_rate of the knowledge base on a labelled CSV."""
+    from jiesu.faq import search
+    from jiesu.faq.evaluate import evaluate, read_questions
+    from jiesu.migrate import upgrade
+
+    upgrade()
+    typer.echo(json.dumps(evaluate(read_questions(data), search), ensure_ascii=False, indent=2))
+
+
 # The columns of `jiesu tickets list` without --json: heading and ticket field.
 _TICKET_COLUMNS = (
     ("编号", "number"), ("状态", "status_label"), ("类型", "appeal_type_label"),
@@ -314,6 +380,32 @@ def tickets_show(
         typer.echo(json.dumps(described, ensure_ascii=False, indent=2))
     else:
         typer.echo(_ticket_text(described))
+
+
+@app.command("telegram")
+def telegram(
+    idle_without_token: bool = typer.Option(
+        False, help="Without TELEGRAM_BOT_TOKEN, wait idle instead of failing (for `make run`).",
+    ),
+) -> None:
+    """Serve residents on Telegram (polling); needs TELEGRAM_BOT_TOKEN."""
+    import logging
+
+    from bot.telegram.app import TelegramAdapter
+    from bot.telegram.config import TelegramSettings
+
+    telegram_settings = TelegramSettings()
+    if not telegram_settings.bot_token:
+        if not idle_without_token:
+            typer.echo("未设置 TELEGRAM_BOT_TOKEN（BotFather 提供的机器人令牌）。", err=True)
+            raise typer.Exit(1)
+        typer.echo("未设置 TELEGRAM_BOT_TOKEN，Telegram 渠道未启用。")
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pause()
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    TelegramAdapter(get_settings(), telegram_settings).run_polling()
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ class Step:
 def appeal_type_of(slots: dict[str, Any]) -> AppealType:
     """The appeal type in `slots`, a complaint until one is known."""
     value = slots.get(TYPE)
-    return AppealType(value) if value in APPEAL_INTENTS else AppealType.COMPLAIN
+    return AppealType(value) if value in set(AppealType) else AppealType.COMPLAIN
 
 
 def required_slots(slots: dict[str, Any]) -> list[str]:
@@ -119,7 +119,10 @@ def _mentioned(turn: Turn, city: City, *, with_place: bool) -> dict[str, Any]:
 
 def _opening(turn: Turn, city: City) -> Step:
     """The message that started the appeal: forget any unfinished one (slots outlive
-    sessions), then take whatever this message already says."""
+    sessions), then take whatever this message already says. A form started by an
+    action (a consultation ticket for an unanswered question) keeps what it set."""
+    if turn.intent not in APPEAL_INTENTS:
+        return Step()
     updates: dict[str, Any] = dict.fromkeys(SLOTS)
     updates[TYPE] = turn.intent if turn.intent in APPEAL_INTENTS else AppealType.COMPLAIN.value
     if not is_bare_request(turn.text):
@@ -141,6 +144,8 @@ def _description(turn: Turn, city: City) -> Step:
 def _address(turn: Turn, city: City) -> Step:
     """The answer to "where" is the address in the resident's words, unless it also
     gives a time or a phone: then only the place found in it."""
+    if turn.text.startswith("/"):  # a button, not a place
+        return Step({ADDRESS: None})
     found = _mentioned(turn, city, with_place=True)
     if found.keys() <= {ADDRESS}:
         words = "".join(ch for ch in normalize(turn.text) if ch.isalnum())

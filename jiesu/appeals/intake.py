@@ -43,6 +43,8 @@ _FIELDS: Final[dict[AppealType, tuple[str, ...]]] = {
     AppealType.REPORT: ("description", "address", "phone"),
     AppealType.SUGGEST: ("description", "phone"),
     AppealType.PRAISE: ("description", "phone"),
+    # A consultation the knowledge base could not answer (咨询工单): the question is known.
+    AppealType.CONSULT: ("description", "phone"),
 }
 
 

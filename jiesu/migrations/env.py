@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import jiesu.faq.models  # registers its tables on Base.metadata
 import jiesu.models  # registers its tables on Base.metadata
 import jiesu.tickets.models  # noqa: F401  (likewise)
 from jiesu.db import Base, make_engine

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 from typing import Final
 
 import jieba
 
-from jiesu.config import PROJECT_ROOT
 from jiesu.routing.lexicon import split_subject
 from jiesu.text import normalize
+from jiesu.wordcut import project_tokenizer
 
-DICT_DIR = PROJECT_ROOT / "data" / "dict"
 # How often the subject line is repeated in the text the statistical models read.
 SUBJECT_REPEATS: Final = 2
 # The statistical models read this much of the body: its opening states the request,
@@ -22,18 +20,15 @@ BODY_CHARS: Final = 600
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> jieba.Tokenizer:
-    """A private jieba tokenizer with data/dict/*.txt and the city's keywords loaded."""
+    """The project tokenizer with the city's keywords as words."""
     from jiesu.city import load_city
 
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    for path in sorted(DICT_DIR.glob("*.txt")):
-        tokenizer.load_userdict(str(path))
-    for category in load_city().categories:
-        for sub in category.subcategories:
-            for keyword in sub.keywords:
-                tokenizer.add_word(normalize(keyword), freq=2000)
-    return tokenizer
+    return project_tokenizer(
+        normalize(keyword)
+        for category in load_city().categories
+        for sub in category.subcategories
+        for keyword in sub.keywords
+    )
 
 
 # The prior's example classifier and a trained model read the same message: both

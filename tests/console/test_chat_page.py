@@ -47,7 +47,10 @@ def test_greeting_and_buttons_render_and_a_button_sends_its_payload(page: Page) 
     expect(button).to_be_visible()
     button.click()
     expect(page.locator(".msg.me .bubble").last).to_have_text("政策咨询")
-    expect(page.locator(".msg.bot .bubble").last).to_contain_text("政策问答功能正在建设中")
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text("想咨询的问题")
+    _send(page, "办居住证要带什么材料")
+    expect(page.locator(".msg.bot .bubble", has_text="承办部门")).to_be_visible()
+    expect(page.get_by_role("button", name="有帮助", exact=True)).to_be_visible()
 
 
 def test_markup_typed_by_a_resident_is_shown_as_text(page: Page) -> None:

@@ -142,3 +142,12 @@ def test_draft_of_the_slots(city: City) -> None:
     draft = draft_of(_complaint(**{ADDRESS: "建设路18号", PHONE: ANONYMOUS}))
     assert draft.appeal_type is AppealType.COMPLAIN
     assert draft.anonymous and draft.phone is None
+
+
+def test_a_consultation_ticket_started_by_an_action_keeps_its_question(city: City) -> None:
+    prefilled = {**_empty(), TYPE: "consult", DESCRIPTION: "灵活就业的养老保险断缴了能补吗"}
+    step = take(prefilled, None, Turn("/affirm", "affirm", 1.0), city)
+    slots = {**prefilled, **step.updates}
+    assert slots[DESCRIPTION] == "灵活就业的养老保险断缴了能补吗"
+    assert draft_of(slots).appeal_type is AppealType.CONSULT
+    assert next_slot(slots) == PHONE

@@ -1,0 +1,145 @@
+"""Telegram updates → gateway → replies: the handlers of the resident conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from sqlalchemy import select
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.gateway import Gateway, Incoming
+from bot.telegram.callbacks import CallbackStore
+from bot.telegram.replies import send_replies
+from jiesu.db import session_scope
+from jiesu.models import InboundMessage
+from jiesu.vocabulary import wording
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+# Commands answered by the assistant: what each sends through Rasa as the resident's message.
+COMMAND_MESSAGES = {
+    "start": "/greet",
+    "status": "/query_ticket",
+    "human": "/request_human",
+    "cancel": "/cancel",
+}
+MENU = ("start", "help", "status", "human", "cancel")
+
+UNSUPPORTED = (
+    filters.VOICE | filters.AUDIO | filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION
+    | filters.Sticker.ALL | filters.Document.ALL | filters.PHOTO | filters.LOCATION
+    | filters.CONTACT
+)
+
+
+def text(key: str) -> str:
+    """The Telegram wording `key` from the vocabulary."""
+    return wording("telegram", key)
+
+
+class TelegramChannel:
+    """Handlers of one bot: every resident input reaches Rasa through the gateway."""
+
+    def __init__(
+        self, gateway: Gateway, callbacks: CallbackStore, database_url: str | None
+    ) -> None:
+        self._gateway = gateway
+        self._callbacks = callbacks
+        self._database_url = database_url
+
+    def install(self, application: AnyApplication) -> None:
+        """Register the handlers on `application`."""
+        for command, message in COMMAND_MESSAGES.items():
+            application.add_handler(CommandHandler(command, self._command_handler(message)))
+        application.add_handler(CommandHandler("help", self.on_help))
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        application.add_handler(MessageHandler(UNSUPPORTED, self.on_unsupported))
+
+    async def register_commands(self, application: AnyApplication) -> None:
+        """Publish the command menu (setMyCommands); a failure only costs the menu."""
+        commands = [BotCommand(name, text(f"command_{name}")) for name in MENU]
+        try:
+            await application.bot.set_my_commands(commands)
+        except TelegramError as error:
+            log.warning("could not register the command menu: %s", error)
+
+    def _command_handler(self, message: str) -> Handler:
+        async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            await self._converse(update, context, message)
+
+        return handle
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A resident's text message."""
+        if update.effective_message is not None and update.effective_message.text is not None:
+            await self._converse(update, context, update.effective_message.text)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pressed inline button: answered at once, its payload sent as the resident's message."""
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        payload = self._callbacks.decode(query.data or "")
+        if payload is None:
+            await self._say(update, context, text("expired_button"))
+            return
+        await self._converse(update, context, payload)
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """What the assistant does and its commands."""
+        await self._say(update, context, text("help"))
+
+    async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Voice, stickers, video, files…: say politely what is supported."""
+        await self._say(update, context, text("unsupported"))
+
+    async def _say(self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str) -> None:
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, message)
+
+    async def _converse(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str
+    ) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        update_id = str(update.update_id)
+        if await asyncio.to_thread(self._already_answered, update_id):
+            log.info("update %s was handled before: not answered again", update_id)
+            return
+        incoming = Incoming(CHANNEL, str(chat.id), update_id, message)
+        replies = await self._gateway.handle(incoming)
+        await send_replies(context.bot, chat.id, replies, self._callbacks)
+
+    def _already_answered(self, update_id: str) -> bool:
+        """Whether a re-delivered update was handled before (one that found Rasa down is retried).
+
+        The gateway would hand back the first replies, but on Telegram they were
+        sent already: sending them again would answer twice.
+        """
+        with session_scope(self._database_url) as session:
+            status = session.scalar(
+                select(InboundMessage.status).where(
+                    InboundMessage.channel == CHANNEL, InboundMessage.external_id == update_id
+                )
+            )
+        return status is not None and status != "failed"

@@ -1,0 +1,112 @@
+"""The outbox: messages to residents outside a reply (staff replies, status notices, surveys).
+
+Core code enqueues; each channel's sender claims due rows, sends them and marks
+the result. A claim leases the row for a while, so a sender that dies mid-send
+leaves it to be retried rather than lost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, CursorResult, Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from jiesu.db import Base, UtcDateTime
+from jiesu.models import utcnow
+
+PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+MAX_ATTEMPTS = 6
+LEASE = timedelta(seconds=60)
+
+
+class OutboxMessage(Base):
+    """One message waiting to be (or already) sent to a resident on a channel."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+def enqueue(
+    session: Session, channel: str, chat_id: str, text: str,
+    buttons: list[dict[str, Any]] | None = None,
+) -> OutboxMessage:
+    """Queue `text` (with optional buttons: title, payload) for the resident's chat."""
+    message = OutboxMessage(channel=channel, chat_id=chat_id, text=text, buttons=buttons)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def claim_due(session: Session, channel: str, limit: int) -> list[OutboxMessage]:
+    """Lease up to `limit` due pending messages of `channel`, oldest first."""
+    now = utcnow()
+    due = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for message in due:
+        leased: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message.id,
+                OutboxMessage.next_attempt_at == message.next_attempt_at,
+            )
+            .values(next_attempt_at=now + LEASE)
+        )
+        if leased.rowcount:
+            claimed.append(message)
+    session.flush()
+    return claimed
+
+
+def mark_sent(session: Session, message_id: int) -> None:
+    """Record a successful send."""
+    message = session.get_one(OutboxMessage, message_id)
+    message.status = SENT
+    message.attempts += 1
+    message.sent_at = utcnow()
+
+
+def mark_unreachable(session: Session, message_id: int, error: str) -> None:
+    """The resident cannot be reached (e.g. blocked the bot): never retried."""
+    message = session.get_one(OutboxMessage, message_id)
+    message.status = UNREACHABLE
+    message.attempts += 1
+    message.last_error = error
+
+
+def postpone(session: Session, message_id: int, delay: timedelta) -> None:
+    """Try again after `delay` without counting an attempt (rate limits)."""
+    message = session.get_one(OutboxMessage, message_id)
+    message.next_attempt_at = utcnow() + delay
+
+
+def mark_failed_attempt(session: Session, message_id: int, error: str) -> None:
+    """Count a failed attempt; retry with exponential backoff, give up after MAX_ATTEMPTS."""
+    message = session.get_one(OutboxMessage, message_id)
+    message.attempts += 1
+    message.last_error = error
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = FAILED
+    else:
+        message.next_attempt_at = utcnow() + timedelta(seconds=2**message.attempts)

@@ -1,0 +1,187 @@
+"""The Telegram adapter offline: python-telegram-bot's own pattern (no updater, a fake Bot API)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.gateway import Gateway
+from bot.telegram.callbacks import MAX_CALLBACK_BYTES, CallbackStore
+from bot.telegram.channel import MENU, TelegramChannel
+from jiesu.vocabulary import wording
+from tests.telegram.fake_api import FakeBotApi
+
+CHAT = 4242
+_update_ids = itertools.count(1000)
+
+
+class FakeRasa:
+    """Stands in for the Rasa client: records messages, answers with `replies`."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, dict[str, Any]]] = []
+        self.replies: list[dict[str, Any]] = [{"text": "好的"}]
+
+    async def send(
+        self, sender_id: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        self.messages.append((sender_id, text, metadata))
+        return self.replies
+
+
+@pytest.fixture
+def rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+def api() -> FakeBotApi:
+    return FakeBotApi()
+
+
+@pytest.fixture
+def channel(rasa: FakeRasa, database_url: str) -> TelegramChannel:
+    gateway = Gateway(rasa, database_url, max_chars=4000)  # type: ignore[arg-type]
+    return TelegramChannel(gateway, CallbackStore(database_url), database_url)
+
+
+@pytest.fixture
+async def app(api: FakeBotApi, channel: TelegramChannel) -> AsyncIterator[Application]:
+    application = ApplicationBuilder().token("1:test").request(api).updater(None).build()
+    channel.install(application)
+    async with application:
+        yield application
+
+
+def _user() -> dict[str, Any]:
+    return {"id": CHAT, "is_bot": False, "first_name": "居民"}
+
+
+def _message(text: str | None = None, **fields: Any) -> dict[str, Any]:
+    message = {"message_id": 7, "date": 1_800_000_000, "from": _user(),
+               "chat": {"id": CHAT, "type": "private"}, **fields}
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+    return message
+
+
+def text_update(text: str, update_id: int | None = None) -> dict[str, Any]:
+    return {"update_id": update_id or next(_update_ids), "message": _message(text)}
+
+
+def button_update(data: str) -> dict[str, Any]:
+    return {"update_id": next(_update_ids), "callback_query": {
+        "id": "cb1", "from": _user(), "chat_instance": "ci", "data": data,
+        "message": _message("请确认"),
+    }}
+
+
+async def process(app: Application, payload: dict[str, Any]) -> None:
+    await app.process_update(Update.de_json(payload, app.bot))
+
+
+async def test_text_reaches_rasa_as_the_chat_and_buttons_come_back_inline(
+    app: Application, api: FakeBotApi, rasa: FakeRasa
+) -> None:
+    button = {"title": "匿名提交", "payload": "/deny"}
+    rasa.replies = [{"text": "请问您的电话？", "buttons": [button]}]
+    await process(app, text_update("建设路18号的路灯坏了好几天了", update_id=77))
+    sender, text, metadata = rasa.messages[0]
+    assert (sender, text) == (f"telegram:{CHAT}", "建设路18号的路灯坏了好几天了")
+    assert metadata["message_id"] == "77"
+    [sent] = api.sent()
+    assert sent["text"] == "请问您的电话？"
+    assert sent["reply_markup"] == {
+        "inline_keyboard": [[{"text": "匿名提交", "callback_data": "/deny"}]]
+    }
+
+
+async def test_a_redelivered_update_is_not_answered_twice(
+    app: Application, api: FakeBotApi, rasa: FakeRasa
+) -> None:
+    update = text_update("你好")
+    await process(app, update)
+    await process(app, update)
+    assert len(rasa.messages) == 1
+    assert len(api.sent()) == 1
+
+
+async def test_a_button_press_is_answered_and_its_payload_sent_as_the_resident(
+    app: Application, api: FakeBotApi, rasa: FakeRasa
+) -> None:
+    await process(app, button_update("/affirm"))
+    assert api.sent("answerCallbackQuery") == [{"callback_query_id": "cb1"}]
+    assert rasa.messages[0][:2] == (f"telegram:{CHAT}", "/affirm")
+
+
+async def test_a_payload_too_long_for_callback_data_travels_under_a_stored_key(
+    app: Application, api: FakeBotApi, rasa: FakeRasa, database_url: str
+) -> None:
+    payload = '/inform{"address":"示例市建设路18号东门口往北第三盏路灯"}'
+    assert len(payload.encode()) > MAX_CALLBACK_BYTES
+    rasa.replies = [{"text": "请选择", "buttons": [{"title": "这个地址", "payload": payload}]}]
+    await process(app, text_update("地址"))
+    data = api.sent()[0]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    assert len(data.encode()) <= MAX_CALLBACK_BYTES
+    assert CallbackStore(database_url).decode(data) == payload  # a restart still knows it
+    await process(app, button_update(data))
+    assert rasa.messages[-1][1] == payload
+
+
+async def test_an_unknown_key_asks_the_resident_to_type(
+    app: Application, api: FakeBotApi, rasa: FakeRasa
+) -> None:
+    await process(app, button_update("#k:0000"))
+    assert api.sent()[-1]["text"] == wording("telegram", "expired_button")
+    assert rasa.messages == []
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [("/start", "/greet"), ("/status", "/query_ticket"), ("/human", "/request_human"),
+     ("/cancel", "/cancel")],
+)
+async def test_commands_speak_to_the_assistant(
+    app: Application, rasa: FakeRasa, command: str, message: str
+) -> None:
+    await process(app, text_update(command))
+    assert rasa.messages[0][1] == message
+
+
+async def test_help_is_answered_without_the_assistant(
+    app: Application, api: FakeBotApi, rasa: FakeRasa
+) -> None:
+    await process(app, text_update("/help"))
+    assert api.sent()[0]["text"] == wording("telegram", "help")
+    assert rasa.messages == []
+
+
+@pytest.mark.parametrize("kind", [
+    {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}},
+    {"sticker": {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1,
+                 "is_animated": False, "is_video": False, "type": "regular"}},
+    {"document": {"file_id": "d", "file_unique_id": "d"}},
+])
+async def test_unsupported_media_get_a_polite_reply(
+    app: Application, api: FakeBotApi, rasa: FakeRasa, kind: dict[str, Any]
+) -> None:
+    await process(app, {"update_id": next(_update_ids), "message": _message(**kind)})
+    assert api.sent()[0]["text"] == wording("telegram", "unsupported")
+    assert rasa.messages == []
+
+
+async def test_the_command_menu_is_registered_and_a_failure_is_tolerated(
+    app: Application, api: FakeBotApi, channel: TelegramChannel
+) -> None:
+    await channel.register_commands(app)
+    [call] = api.sent("setMyCommands")
+    assert [command["command"] for command in call["commands"]] == list(MENU)
+    api.errors["setMyCommands"] = (400, "Bad Request: not supported", {})
+    await channel.register_commands(app)

@@ -1,0 +1,81 @@
+"""Searching the knowledge base in the app database, and what is recorded for staff."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from jiesu.db import session_scope
+from jiesu.faq import record_feedback, record_unanswered, search
+from jiesu.faq.models import FaqEntry, FaqFeedback, FaqUnanswered
+from jiesu.faq.tokens import terms
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "entry"),
+    [
+        ("我身份证弄丢了要去哪补", "身份证", "id-card-lost"),
+        ("刚生了宝宝户口咋上", "新生儿落户", "newborn-hukou"),
+        ("楼上邻居天天半夜装修吵得不行", "噪音", "noise-neighbour"),
+        ("租的房子能把公积金取出来付房租不", "公积金提取", "housing-fund-rent"),
+        ("電動車能不能推到家裡充電", "电动车充电", "ebike-indoor-charging"),  # traditional
+        ("二代证快过期了咋换", "身份证", "id-card-renew"),  # 二代证 is a synonym of 身份证
+    ],
+)
+def test_paraphrases_find_the_right_entry(
+    database_url: str, question: str, topic: str, entry: str
+) -> None:
+    result = search(question, url=database_url)
+    assert result.answered
+    assert topic in result.matches[0].tags
+    assert entry in [match.id for match in result.matches]
+    assert result.matches[0].department and result.matches[0].source
+
+
+@pytest.mark.parametrize("question", ["今天天气怎么样", "给我讲个笑话", "帮我订一张去北京的机票"])
+def test_out_of_scope_questions_are_not_answered(database_url: str, question: str) -> None:
+    assert not search(question, url=database_url).answered
+
+
+def test_matches_are_best_first_and_limited(database_url: str) -> None:
+    matches = search("公积金怎么提取", limit=2, url=database_url).matches
+    assert len(matches) == 2
+    assert matches[0].score >= matches[1].score
+
+
+def test_synonyms_and_traditional_characters_become_the_same_terms() -> None:
+    assert terms("娃上学") == terms("孩子上学") == terms("小孩上學")
+    assert "社保" in terms("社会保险怎么交")
+
+
+def test_the_index_is_rebuilt_after_an_entry_changes(database_url: str) -> None:
+    question = "小区里的流浪猫谁来管"
+    assert not search(question, url=database_url).answered
+    with session_scope(database_url) as session:
+        entry = session.get(FaqEntry, "dog-walking-rules")
+        assert entry is not None
+        entry.alternatives = [*entry.alternatives, "小区流浪猫谁来管理"]
+    result = search(question, url=database_url)
+    assert result.answered and result.matches[0].id == "dog-walking-rules"
+    with session_scope(database_url) as session:
+        entry = session.get(FaqEntry, "dog-walking-rules")
+        assert entry is not None
+        entry.enabled = False
+    assert "dog-walking-rules" not in [m.id for m in search(question, url=database_url).matches]
+
+
+def test_feedback_and_unanswered_questions_are_recorded(database_url: str) -> None:
+    question = "帮我订一张去北京的机票"
+    result = search(question, url=database_url)
+    with session_scope(database_url) as session:
+        record_feedback(session, "id-card-lost", "web:1", False, "身份证丢了")
+        record_unanswered(session, "web:1", question, result)
+    with session_scope(database_url) as session:
+        feedback = session.scalars(select(FaqFeedback)).one()
+        unanswered = session.scalars(select(FaqUnanswered)).one()
+        assert (feedback.entry_id, feedback.sender_id, feedback.helpful) == (
+            "id-card-lost", "web:1", False,
+        )
+        assert unanswered.question == question
+        assert unanswered.candidate_ids == [m.id for m in result.matches]
+        assert unanswered.best_score == (result.matches[0].score if result.matches else 0.0)
