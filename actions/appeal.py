@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 REQUESTED_SLOT = "requested_slot"
 
 
+def share_keyboard(kind: str) -> dict[str, Any]:
+    """A hint for channels that can share a location or a contact with one tap (Telegram's
+    reply keyboards); the gateway drops it for other channels."""
+    return {"telegram": {"share": kind}}
+
+
 def turn_of(tracker: Tracker) -> Turn:
     """The latest resident message as `jiesu.appeals.dialogue` reads it."""
     message = tracker.latest_message
@@ -98,7 +104,8 @@ class ActionAskAppealAddress(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
-        dispatcher.utter_message(text=wording("appeal", "ask_address"))
+        dispatcher.utter_message(text=wording("appeal", "ask_address"),
+                                 json_message=share_keyboard("location"))
         return []
 
 
@@ -112,7 +119,7 @@ class ActionAskAppealPhone(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         text, buttons = ask_phone(draft_of(appeal_slots(tracker)).appeal_type)
-        dispatcher.utter_message(text=text, buttons=buttons)
+        dispatcher.utter_message(text=text, buttons=buttons, json_message=share_keyboard("contact"))
         return []
 
 

@@ -92,7 +92,7 @@ class Gateway:
             log.warning("Rasa unavailable for %s: %s", incoming.sender_id, error)
             return _text_reply(gateway_text("busy")), "failed"
         log.info("%s answered with %d replies", incoming.sender_id, len(replies))
-        return [_strip_recipient(reply) for reply in replies], "answered"
+        return _for_channel(replies, incoming.channel), "answered"
 
     def _claim(self, incoming: Incoming) -> _Claim:
         try:
@@ -134,6 +134,16 @@ class Gateway:
             record.answered_at = utcnow()
 
 
-def _strip_recipient(reply: dict[str, Any]) -> dict[str, Any]:
-    """Drop Rasa's `recipient_id`: channels know whom they answer."""
-    return {key: value for key, value in reply.items() if key != "recipient_id"}
+def _for_channel(replies: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
+    """The replies as `channel` needs them: without Rasa's `recipient_id`, and a
+    custom reply kept only for the channel it names ({"custom": {"telegram": …}})."""
+    kept = []
+    for reply in replies:
+        reply = {key: value for key, value in reply.items() if key != "recipient_id"}
+        custom = reply.get("custom")
+        if isinstance(custom, dict) and channel not in custom:
+            del reply["custom"]
+            if not reply:
+                continue
+        kept.append(reply)
+    return kept

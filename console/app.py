@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.gateway import Gateway
 from bot.rasa_client import RasaClient
-from console import chat, home
+from console import auth, chat, home, tickets
+from console.security import make_signer
 from jiesu.config import Settings, get_settings
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -30,7 +31,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await rasa.aclose()
 
     app = FastAPI(title="接诉 jiesu", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.signer = make_signer(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(chat.router)
     app.include_router(home.router)
+    app.include_router(auth.router)
+    app.include_router(tickets.router)
     return app

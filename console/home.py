@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from console.templating import templates
 from jiesu.config import Settings
-from jiesu.db import get_engine
+from jiesu.db import get_engine, session_scope
+from jiesu.staff.accounts import admin_exists
 
 router = APIRouter()
 
@@ -19,6 +20,15 @@ async def _reachable(url: str) -> bool:
         async with httpx.AsyncClient(timeout=2.0) as client:
             return (await client.get(url)).status_code == 200
     except httpx.HTTPError:
+        return False
+
+
+def _admin_missing(settings: Settings) -> bool:
+    """Whether the database answers and holds no admin (the page then says how to add one)."""
+    try:
+        with session_scope(settings.database_url) as session:
+            return not admin_exists(session)
+    except Exception:
         return False
 
 
@@ -33,7 +43,7 @@ def _database_ok(settings: Settings) -> bool:
 
 @router.get("/", response_class=HTMLResponse)
 async def console_home(request: Request) -> HTMLResponse:
-    """The console's landing page: what runs, and what is coming."""
+    """The console's landing page: what runs, how to log in, and what is coming."""
     settings: Settings = request.app.state.settings
     services = [
         ("对话引擎（Rasa）", await _reachable(settings.rasa_url)),
@@ -41,7 +51,9 @@ async def console_home(request: Request) -> HTMLResponse:
         ("业务数据库", _database_ok(settings)),
     ]
     return templates.TemplateResponse(
-        request=request, name="home.html", context={"services": services}
+        request=request,
+        name="home.html",
+        context={"services": services, "no_admin": _admin_missing(settings)},
     )
 
 

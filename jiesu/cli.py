@@ -19,6 +19,7 @@ import typer
 from jiesu.config import PROJECT_ROOT, get_settings
 
 if TYPE_CHECKING:
+    from jiesu.staff.roles import Role
     from jiesu.tickets.workflow import Status
 
 app = typer.Typer(help="接诉 jiesu: resident assistant and staff console.", no_args_is_help=True)
@@ -32,6 +33,8 @@ tickets_app = typer.Typer(help="Tickets (工单), for operators.", no_args_is_he
 app.add_typer(tickets_app, name="tickets")
 faq_app = typer.Typer(help="The policy knowledge base (政策问答).", no_args_is_help=True)
 app.add_typer(faq_app, name="faq")
+users_app = typer.Typer(help="Staff console accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 _ENV_SECRETS = ("JIESU_RASA_TOKEN", "JIESU_SECRET_KEY")
 
@@ -105,9 +108,20 @@ def ready(
         f"  Rasa REST 接口 {settings.rasa_url}/webhooks/rest/webhook\n"
         "按 Ctrl-C 停止全部服务。\n"
     )
+    if not _admin_exists(settings.database_url):
+        typer.echo("尚无管理员账号。创建第一个管理员："
+                   ".venv/bin/jiesu users add admin --role admin\n")
     if hold:
         with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
+
+
+def _admin_exists(database_url: str) -> bool:
+    from jiesu.db import session_scope
+    from jiesu.staff.accounts import admin_exists
+
+    with session_scope(database_url) as session:
+        return admin_exists(session)
 
 
 @app.command("say")
@@ -380,6 +394,56 @@ def tickets_show(
         typer.echo(json.dumps(described, ensure_ascii=False, indent=2))
     else:
         typer.echo(_ticket_text(described))
+
+
+def _role(value: str) -> Role:
+    """The role named by its value (handler) or Chinese label (承办人)."""
+    from jiesu.staff.roles import ROLE_LABELS
+
+    known = {key: role for role, label in ROLE_LABELS.items() for key in (role.value, label)}
+    if value not in known:
+        choices = ", ".join(f"{role.value} ({label})" for role, label in ROLE_LABELS.items())
+        raise typer.BadParameter(f"unknown {value}; one of: {choices}", param_hint="--role")
+    return known[value]
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="admin 管理员, dispatcher 派单员, handler 承办人, "
+                                           "grid_worker 网格员 or supervisor 督办.")],
+    department: Annotated[
+        str | None, typer.Option(help="A handler's department id (data/city/departments.yml).")
+    ] = None,
+    grid: Annotated[
+        list[str] | None, typer.Option(help="A grid worker's grid id (repeatable).")
+    ] = None,
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of stdin."
+    ),
+) -> None:
+    """Create a staff account (the password is prompted for unless --password-stdin)."""
+    import sys
+
+    from jiesu.db import session_scope
+    from jiesu.migrate import upgrade
+    from jiesu.staff.accounts import AccountError, create_user
+    from jiesu.staff.roles import role_label
+
+    chosen = _role(role)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    settings = get_settings()
+    upgrade(settings.database_url)
+    try:
+        with session_scope(settings.database_url) as session:
+            create_user(session, name, password, chosen, department=department, grids=grid or [])
+    except AccountError as error:
+        typer.echo(f"未能创建账号：{error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"已创建{role_label(chosen)}账号 {name}。")
 
 
 @app.command("telegram")

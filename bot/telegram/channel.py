@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -44,9 +45,16 @@ MENU = ("start", "help", "status", "human", "cancel")
 
 UNSUPPORTED = (
     filters.VOICE | filters.AUDIO | filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION
-    | filters.Sticker.ALL | filters.Document.ALL | filters.PHOTO | filters.LOCATION
-    | filters.CONTACT
+    | filters.Sticker.ALL | filters.Document.ALL | filters.PHOTO
 )
+
+
+def location_payload(latitude: float, longitude: float) -> str:
+    """A shared location as the resident's message: an `inform` with the place as the
+    address entity, so the appeal form takes it as the answer to "where"."""
+    place = wording("telegram", "location_address", latitude=f"{latitude:.6f}",
+                    longitude=f"{longitude:.6f}")
+    return "/inform" + json.dumps({"address": place}, ensure_ascii=False, separators=(",", ":"))
 
 
 def text(key: str) -> str:
@@ -71,6 +79,8 @@ class TelegramChannel:
         application.add_handler(CommandHandler("help", self.on_help))
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        application.add_handler(MessageHandler(filters.LOCATION, self.on_location))
+        application.add_handler(MessageHandler(filters.CONTACT, self.on_contact))
         application.add_handler(MessageHandler(UNSUPPORTED, self.on_unsupported))
 
     async def register_commands(self, application: AnyApplication) -> None:
@@ -103,6 +113,25 @@ class TelegramChannel:
             await self._say(update, context, text("expired_button"))
             return
         await self._converse(update, context, payload)
+
+    async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared location: the place of the appeal, in the resident's conversation."""
+        message = update.effective_message
+        if message is None or message.location is None:
+            return
+        await self._converse(update, context, location_payload(
+            message.location.latitude, message.location.longitude))
+
+    async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared contact: accepted as the phone number only if it is the resident's own."""
+        message = update.effective_message
+        if message is None or message.contact is None:
+            return
+        user = update.effective_user
+        if user is None or message.contact.user_id != user.id:
+            await self._say(update, context, text("contact_not_own"))
+            return
+        await self._converse(update, context, message.contact.phone_number)
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """What the assistant does and its commands."""

@@ -144,7 +144,7 @@ def _description(turn: Turn, city: City) -> Step:
 def _address(turn: Turn, city: City) -> Step:
     """The answer to "where" is the address in the resident's words, unless it also
     gives a time or a phone: then only the place found in it."""
-    if turn.text.startswith("/"):  # a button, not a place
+    if turn.text.startswith("/") and not turn.entities.get("address"):  # a button, no place
         return Step({ADDRESS: None})
     found = _mentioned(turn, city, with_place=True)
     if found.keys() <= {ADDRESS}:

@@ -31,6 +31,8 @@ _APPEAL_VERB: Final = re.compile(r"投诉|反映|举报|揭发|建议|表扬|点
 # A message this short that names an appeal ("投诉物业") says whom, not what happened.
 _SHORT: Final = 8
 _PUNCTUATION: Final = re.compile(r"[\W_]+")
+# A country code before a mobile number (+86 138…, 0086 138…), as shared contacts have.
+_COUNTRY_CODE: Final = re.compile(r"(?:\+|00)?86(?=1[3-9]\d{9}(?!\d))")
 _MOBILE: Final = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 # Area codes: 010 and 02x have three digits, all others four (0571).
 _LANDLINE: Final = re.compile(r"(?<!\d)(0(?:[12]\d|[3-9]\d{2}))-?(\d{7,8})(?!\d)")
@@ -71,7 +73,7 @@ def is_bare_request(text: str) -> bool:
 def parse_phone(text: str) -> str | None:
     """The first Chinese mobile or landline number in `text`, digits only (landlines keep
     the dash after the area code); spaces and dashes inside a mobile number are allowed."""
-    compact = re.sub(r"[\s\u2010-\u2015-]", "", normalize(text))
+    compact = _COUNTRY_CODE.sub("", re.sub(r"[\s\u2010-\u2015-]", "", normalize(text)))
     mobile = _MOBILE.search(compact)
     if mobile:
         return mobile.group(1)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
+import bot.telegram.callbacks  # noqa: F401  (registers its tables on Base.metadata)
 import jiesu.faq.models  # registers its tables on Base.metadata
 import jiesu.models  # registers its tables on Base.metadata
+import jiesu.outbox  # registers its tables on Base.metadata
+import jiesu.staff.models  # registers its tables on Base.metadata
 import jiesu.tickets.models  # noqa: F401  (likewise)
 from jiesu.db import Base, make_engine
 

@@ -105,3 +105,10 @@ async def test_rasa_down_keeps_the_message_and_a_retry_is_answered_later(
     assert "个人信息告知" in replies[0]["text"]
     with session_scope(database_url) as session:
         assert session.scalars(select(InboundMessage.status)).one() == "answered"
+
+
+async def test_hints_for_another_channel_are_dropped(gateway: Gateway) -> None:
+    """The appeal form's share-location hint is for Telegram; the web gets only the question."""
+    replies = await gateway.handle(_incoming("楼下饭店油烟太大，熏得没法开窗"))
+    assert any("位置" in reply.get("text", "") for reply in replies)
+    assert all("custom" not in reply and reply for reply in replies)

@@ -185,3 +185,38 @@ async def test_the_command_menu_is_registered_and_a_failure_is_tolerated(
     assert [command["command"] for command in call["commands"]] == list(MENU)
     api.errors["setMyCommands"] = (400, "Bad Request: not supported", {})
     await channel.register_commands(app)
+
+
+async def test_a_shared_location_reaches_rasa_as_the_address(
+    app: Application, rasa: FakeRasa
+) -> None:
+    location = {"latitude": 31.2304161, "longitude": 121.4737012}
+    await process(app, {"update_id": next(_update_ids), "message": _message(location=location)})
+    [(_, text, _)] = rasa.messages
+    assert text == '/inform{"address":"定位（纬度 31.230416，经度 121.473701）"}'
+
+
+async def test_only_the_residents_own_contact_is_taken_as_their_phone(
+    app: Application, api: FakeBotApi, rasa: FakeRasa
+) -> None:
+    someone_else = {"phone_number": "+8613900001111", "first_name": "张三", "user_id": 99}
+    await process(app, {"update_id": next(_update_ids),
+                        "message": _message(contact=someone_else)})
+    assert rasa.messages == []
+    assert api.sent()[0]["text"] == wording("telegram", "contact_not_own")
+    own = {"phone_number": "+8613812345678", "first_name": "居民", "user_id": CHAT}
+    await process(app, {"update_id": next(_update_ids), "message": _message(contact=own)})
+    assert [text for _, text, _ in rasa.messages] == ["+8613812345678"]
+
+
+async def test_a_share_hint_becomes_a_one_tap_reply_keyboard(
+    app: Application, api: FakeBotApi, rasa: FakeRasa
+) -> None:
+    rasa.replies = [{"text": "请问具体在什么位置？"},
+                    {"custom": {"telegram": {"share": "location"}}}]
+    await process(app, text_update("我要投诉"))
+    question, hint = api.sent()
+    assert question["text"] == "请问具体在什么位置？"
+    assert hint["text"] == wording("telegram", "share_location_hint")
+    [[button]] = hint["reply_markup"]["keyboard"]
+    assert button["request_location"] is True

@@ -1,0 +1,177 @@
+"""The staff console in a real browser (Debian's Chromium via Playwright) on the real web app.
+
+Users and tickets are created directly in the app database the web app uses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from jiesu.db import session_scope
+from jiesu.staff.accounts import create_user
+from jiesu.staff.ratelimit import MAX_FAILURES
+from jiesu.staff.roles import Role
+from jiesu.tickets import AppealType, create_ticket
+from tests.console.test_chat_page import CHROMIUM, CHROMIUM_ARGS
+from tests.servers import RasaStack
+
+pytestmark = pytest.mark.servers
+
+PASSWORD = "console-pass-1"
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _user(stack: RasaStack, role: Role, department: str | None = None) -> str:
+    name = _name(role.value)
+    with session_scope(stack.database_url) as session:
+        create_user(session, name, PASSWORD, role, department=department)
+    return name
+
+
+def _ticket(stack: RasaStack, description: str, department: str | None = None) -> str:
+    key = uuid.uuid4().hex
+    with session_scope(stack.database_url) as session:
+        ticket, _ = create_ticket(
+            session, channel="web", source_message_id=key, sender_id=f"web:{key}",
+            appeal_type=AppealType.COMPLAIN, description=description, address="建设路18号",
+            phone="13812345678", department=department, actor="system",
+        )
+        return ticket.number
+
+
+def _log_in(page: Page, web_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{web_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def _act(page: Page, action: str, note: str | None = None, department: str | None = None) -> None:
+    form = page.locator(f"form[data-action={action}]")
+    if department is not None:
+        form.locator("select[name=department]").select_option(department)
+    if note is not None:
+        form.locator("textarea[name=note]").fill(note)
+    form.locator("button[type=submit]").click()
+
+
+def test_dispatch_accept_return_redispatch_reply_and_close(
+    page: Page, web_url: str, rasa_stack: RasaStack
+) -> None:
+    dispatcher = _user(rasa_stack, Role.DISPATCHER)
+    handler = _user(rasa_stack, Role.HANDLER, department="housing")
+    number = _ticket(rasa_stack, "小区楼道灯坏了一个月")
+
+    _log_in(page, web_url, dispatcher)
+    expect(page.locator("h1").first).to_have_text("工单列表")
+    page.goto(f"{web_url}/tickets?queue=dispatch")
+    page.get_by_role("link", name=number).click()
+    expect(page.locator(".phone")).to_have_text("13812345678")
+    _act(page, "dispatch", department="housing")
+    expect(page.locator(".status")).to_have_text("派单")
+    expect(page.locator(".department")).to_have_text("示例市住房和城乡建设局")
+    page.click("button.link")  # 退出
+
+    _log_in(page, web_url, handler)
+    page.goto(f"{web_url}/tickets/{number}")
+    _act(page, "return", note="不属于本单位职责")
+    expect(page.locator(".history")).to_contain_text("不属于本单位职责")
+    expect(page.locator("form.action")).to_have_count(0)
+    page.click("button.link")
+
+    _log_in(page, web_url, dispatcher)
+    page.goto(f"{web_url}/tickets/{number}")
+    _act(page, "dispatch", department="housing")
+    page.click("button.link")
+
+    _log_in(page, web_url, handler)
+    page.goto(f"{web_url}/tickets/{number}")
+    _act(page, "accept")
+    _act(page, "note", note="已联系物业维修")
+    _act(page, "reply", note="灯已修好")
+    expect(page.locator(".history")).to_contain_text("已联系物业维修")
+    page.click("button.link")
+
+    _log_in(page, web_url, dispatcher)
+    page.goto(f"{web_url}/tickets/{number}")
+    _act(page, "close", note="居民确认已解决")
+    expect(page.locator(".status")).to_have_text("办结")
+
+
+def test_a_complaint_with_markup_renders_as_text_and_phones_are_masked(
+    page: Page, web_url: str, rasa_stack: RasaStack
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    supervisor = _user(rasa_stack, Role.SUPERVISOR)
+    number = _ticket(rasa_stack, XSS)
+    _log_in(page, web_url, supervisor)
+    page.fill("input[name=q]", number)
+    page.click("form.filters button")
+    expect(page.locator(".summary")).to_have_text(XSS)
+    page.get_by_role("link", name=number).click()
+    expect(page.locator(".words")).to_have_text(XSS)
+    expect(page.locator(".phone")).to_have_text("138****5678")
+    expect(page.locator("form.action")).to_have_count(0)
+    assert dialogs == []
+
+
+def test_a_handler_cannot_open_another_departments_ticket(
+    page: Page, web_url: str, rasa_stack: RasaStack
+) -> None:
+    handler = _user(rasa_stack, Role.HANDLER, department="housing")
+    number = _ticket(rasa_stack, "河道有异味", department="ecology")
+    _log_in(page, web_url, handler)
+    expect(page.locator("h1").first).to_have_text("工单列表")
+    expect(page.get_by_role("link", name=number)).to_have_count(0)
+    response = page.goto(f"{web_url}/tickets/{number}")
+    assert response is not None and response.status == 404
+
+
+def test_a_post_without_the_csrf_token_is_refused(
+    page: Page, web_url: str, rasa_stack: RasaStack
+) -> None:
+    dispatcher = _user(rasa_stack, Role.DISPATCHER)
+    number = _ticket(rasa_stack, "路灯不亮")
+    _log_in(page, web_url, dispatcher)
+    expect(page.locator("h1").first).to_have_text("工单列表")
+    forged = page.request.post(
+        f"{web_url}/tickets/{number}/dispatch", form={"department": "housing"}
+    )
+    assert forged.status == 403
+    bare = httpx.post(f"{web_url}/login", data={"username": dispatcher, "password": PASSWORD})
+    assert bare.status_code == 403
+
+
+def test_wrong_passwords_are_rate_limited(page: Page, web_url: str, rasa_stack: RasaStack) -> None:
+    admin = _user(rasa_stack, Role.ADMIN)
+    for _ in range(MAX_FAILURES):
+        _log_in(page, web_url, admin, "wrong password")
+        expect(page.locator(".error")).to_have_text("用户名或密码错误。")
+    _log_in(page, web_url, admin)
+    expect(page.locator(".error")).to_contain_text("登录失败次数过多")

@@ -1,0 +1,167 @@
+"""Staff accounts, passwords, login rate limit, sessions, permissions and ticket actions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jiesu.city import current_city
+from jiesu.db import session_scope
+from jiesu.staff.accounts import AccountError, admin_exists, authenticate, create_user
+from jiesu.staff.models import PersonalDataView, StaffUser
+from jiesu.staff.passwords import hash_password, verify_password
+from jiesu.staff.permissions import Action, allowed_actions, can_view, mask_phone
+from jiesu.staff.privacy import phone_for
+from jiesu.staff.queries import TicketFilter, visible_ticket, visible_tickets
+from jiesu.staff.ratelimit import MAX_FAILURES, WINDOW, clear_failures, is_blocked, record_failure
+from jiesu.staff.roles import Role
+from jiesu.staff.sessions import end_session, find_login, start_session
+from jiesu.staff.work import ActionError, notes, perform
+from jiesu.tickets import AppealType, Status, Ticket, create_ticket
+
+T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+PASSWORD = "correct horse"
+
+
+@pytest.fixture
+def session(database_url: str) -> Iterator[Session]:
+    with session_scope(database_url) as session:
+        yield session
+
+
+def _ticket(session: Session, key: str, **fields: object) -> Ticket:
+    values: dict[str, object] = {
+        "channel": "web", "source_message_id": key, "sender_id": f"web:{key}",
+        "appeal_type": AppealType.COMPLAIN, "description": f"诉求 {key}",
+        "phone": "13812345678", "actor": "system",
+    }  # fmt: skip
+    values.update(fields)
+    ticket, _ = create_ticket(session, **values)  # type: ignore[arg-type]
+    return ticket
+
+
+def _user(session: Session, name: str, role: Role, **binding: object) -> StaffUser:
+    return create_user(session, name, PASSWORD, role, **binding)  # type: ignore[arg-type]
+
+
+def test_passwords_are_argon2_hashes_that_verify_only_the_right_password() -> None:
+    hashed = hash_password(PASSWORD)
+    assert hashed.startswith("$argon2id$") and PASSWORD not in hashed
+    assert verify_password(hashed, PASSWORD)
+    assert not verify_password(hashed, "wrong password")
+    assert not verify_password("not a hash", PASSWORD)
+
+
+def test_accounts_check_their_binding_and_authenticate(session: Session) -> None:
+    assert not admin_exists(session)
+    _user(session, "boss", Role.ADMIN)
+    assert admin_exists(session)
+    with pytest.raises(AccountError, match="承办单位"):
+        _user(session, "h", Role.HANDLER)
+    with pytest.raises(AccountError, match="没有编号为 nowhere"):
+        _user(session, "h", Role.HANDLER, department="nowhere")
+    with pytest.raises(AccountError, match="网格"):
+        _user(session, "g", Role.GRID_WORKER)
+    with pytest.raises(AccountError, match="已存在"):
+        _user(session, "boss", Role.SUPERVISOR)
+    with pytest.raises(AccountError, match="至少"):
+        create_user(session, "short", "1234567", Role.SUPERVISOR)
+    assert authenticate(session, "boss", PASSWORD) is not None
+    assert authenticate(session, "boss", "wrong password") is None
+    assert authenticate(session, "nobody", PASSWORD) is None
+
+
+def test_login_is_blocked_after_five_failures_for_fifteen_minutes(session: Session) -> None:
+    for _ in range(MAX_FAILURES - 1):
+        record_failure(session, "boss", "10.0.0.1", now=T0)
+    assert not is_blocked(session, "boss", "10.0.0.1", now=T0)
+    record_failure(session, "boss", "10.0.0.1", now=T0)
+    assert is_blocked(session, "boss", "10.0.0.1", now=T0)
+    assert not is_blocked(session, "boss", "10.0.0.2", now=T0)
+    assert not is_blocked(session, "other", "10.0.0.1", now=T0)
+    assert not is_blocked(session, "boss", "10.0.0.1", now=T0 + WINDOW)
+    clear_failures(session, "boss", "10.0.0.1")
+    assert not is_blocked(session, "boss", "10.0.0.1", now=T0)
+
+
+def test_sessions_expire_and_end_on_logout(session: Session) -> None:
+    user = _user(session, "boss", Role.ADMIN)
+    token = start_session(session, user, now=T0)
+    login = find_login(session, token, now=T0 + timedelta(hours=1))
+    assert login is not None and login.user.username == "boss" and login.csrf_token
+    assert find_login(session, token, now=T0 + timedelta(hours=13)) is None
+    assert find_login(session, "forged", now=T0) is None
+    end_session(session, token)
+    assert find_login(session, token, now=T0) is None
+
+
+def test_phones_are_masked_except_for_roles_that_need_them_and_views_are_logged(
+    session: Session,
+) -> None:
+    assert mask_phone("13812345678") == "138****5678"
+    ticket = _ticket(session, "a", department="housing")
+    supervisor = _user(session, "sup", Role.SUPERVISOR)
+    handler = _user(session, "h", Role.HANDLER, department="housing")
+    other = _user(session, "h2", Role.HANDLER, department="ecology")
+    assert phone_for(session, supervisor, ticket) == "138****5678"
+    assert phone_for(session, handler, ticket) == "13812345678"
+    assert not can_view(other, ticket)
+    logged = session.scalars(select(PersonalDataView)).all()
+    assert [(view.actor, view.field) for view in logged] == [("staff:h", "phone")]
+
+
+def test_each_role_sees_its_own_tickets(session: Session) -> None:
+    grid = current_city().grids[0].grid.id
+    housing = _ticket(session, "a", department="housing")
+    ecology = _ticket(session, "b", department="ecology", grid=grid)
+    handler = _user(session, "h", Role.HANDLER, department="housing")
+    admin = _user(session, "boss", Role.ADMIN)
+    worker = _user(session, "w", Role.GRID_WORKER, grids=[grid])
+    assert visible_tickets(session, handler) == [housing]
+    assert visible_tickets(session, worker) == [ecology]
+    assert set(visible_tickets(session, admin)) == {housing, ecology}
+    assert visible_ticket(session, handler, ecology.number) is None
+    assert visible_ticket(session, handler, housing.number) is housing
+    assert visible_tickets(session, admin, TicketFilter(text="诉求 b")) == [ecology]
+    found = visible_tickets(session, admin, TicketFilter(statuses=(Status.DISPATCHED,)))
+    assert found == []
+
+
+def test_the_workflow_and_roles_decide_the_actions(session: Session) -> None:
+    ticket = _ticket(session, "a")
+    dispatcher = _user(session, "d", Role.DISPATCHER)
+    handler = _user(session, "h", Role.HANDLER, department="housing")
+    supervisor = _user(session, "sup", Role.SUPERVISOR)
+    assert allowed_actions(dispatcher, ticket) == [Action.DISPATCH, Action.CLOSE, Action.MERGE]
+    assert allowed_actions(supervisor, ticket) == []
+    with pytest.raises(ActionError, match="无权"):
+        perform(session, supervisor, ticket, Action.DISPATCH, department="housing")
+    perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
+    assert ticket.status is Status.DISPATCHED and ticket.department == "housing"
+    assert allowed_actions(handler, ticket) == [Action.ACCEPT, Action.RETURN, Action.NOTE]
+    with pytest.raises(ActionError, match="原因"):
+        perform(session, handler, ticket, Action.RETURN, note=" ")
+    perform(session, handler, ticket, Action.ACCEPT)
+    perform(session, handler, ticket, Action.NOTE, note="已联系物业")
+    assert [note.text for note in notes(session, ticket)] == ["已联系物业"]
+    perform(session, handler, ticket, Action.REPLY, note="已修复")
+    with pytest.raises(ActionError, match="说明"):
+        perform(session, dispatcher, ticket, Action.CLOSE)
+    perform(session, dispatcher, ticket, Action.CLOSE, note="居民满意")
+    assert ticket.status is Status.CLOSED
+
+
+def test_merge_needs_an_open_other_ticket(session: Session) -> None:
+    first, second = _ticket(session, "a"), _ticket(session, "b")
+    dispatcher = _user(session, "d", Role.DISPATCHER)
+    with pytest.raises(ActionError, match="不存在"):
+        perform(session, dispatcher, second, Action.MERGE, into="nope", note="重复")
+    with pytest.raises(ActionError, match="另一张"):
+        perform(session, dispatcher, second, Action.MERGE, into=second.number, note="重复")
+    perform(session, dispatcher, second, Action.MERGE, into=first.number, note="重复")
+    assert second.status is Status.MERGED and second.merged_into_id == first.id
+    assert session.scalar(select(func.count(StaffUser.id))) == 1
