@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from console.security import CurrentLogin, require_csrf
@@ -22,6 +22,7 @@ from jiesu.staff.queries import TicketFilter, is_overdue, visible_ticket, visibl
 from jiesu.staff.roles import role_label
 from jiesu.staff.sessions import Login
 from jiesu.staff.work import ActionError, notes, perform
+from jiesu.tickets.attachments import attachment_path, attachments_of
 from jiesu.tickets.models import AppealType, Ticket
 from jiesu.tickets.serialize import describe_ticket, ticket_as_dict, timestamp
 from jiesu.tickets.workflow import Status, status_label
@@ -137,6 +138,7 @@ def _ticket_page(
                 for n in notes(session, ticket)
             ],
             "actions": [(action.value, ACTION_LABELS[action]) for action in actions],
+            "photos": [a.id for a in attachments_of(session, ticket)],
             "error": error,
             **_choices(),
         },
@@ -158,6 +160,18 @@ def ticket_page(request: Request, number: str, login: CurrentLogin) -> Response:
     with session_scope(settings.database_url) as session:
         ticket = _visible_or_404(session, login.user, number)
         return _ticket_page(request, session, login.user, ticket, login)
+
+
+@router.get("/tickets/{number}/photos/{photo_id}")
+def ticket_photo(request: Request, number: str, photo_id: int, login: CurrentLogin) -> Response:
+    """A photo of a ticket the staff member may see."""
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        ticket = _visible_or_404(session, login.user, number)
+        photo = next((a for a in attachments_of(session, ticket) if a.id == photo_id), None)
+        if photo is None or not attachment_path(photo).is_file():
+            raise HTTPException(status_code=404, detail=NOT_FOUND)
+        return FileResponse(attachment_path(photo), media_type=photo.content_type)
 
 
 @router.post("/tickets/{number}/{action}")

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "data" / "city",
         description="Folder of the city's categories, departments, areas and deadlines.",
     )
+    attachments_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "attachments",
+        description="Folder where residents' photos are kept (ticket attachments).",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="Local time zone of the city (ticket numbers, working days).",

@@ -25,6 +25,7 @@ from bot.telegram.callbacks import CallbackStore
 from bot.telegram.replies import send_replies
 from jiesu.db import session_scope
 from jiesu.models import InboundMessage
+from jiesu.tickets.attachments import store_attachment
 from jiesu.vocabulary import wording
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ MENU = ("start", "help", "status", "human", "cancel")
 
 UNSUPPORTED = (
     filters.VOICE | filters.AUDIO | filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION
-    | filters.Sticker.ALL | filters.Document.ALL | filters.PHOTO
+    | filters.Sticker.ALL | filters.Document.ALL
 )
 
 
@@ -79,6 +80,7 @@ class TelegramChannel:
         application.add_handler(CommandHandler("help", self.on_help))
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        application.add_handler(MessageHandler(filters.PHOTO, self.on_photo))
         application.add_handler(MessageHandler(filters.LOCATION, self.on_location))
         application.add_handler(MessageHandler(filters.CONTACT, self.on_contact))
         application.add_handler(MessageHandler(UNSUPPORTED, self.on_unsupported))
@@ -113,6 +115,28 @@ class TelegramChannel:
             await self._say(update, context, text("expired_button"))
             return
         await self._converse(update, context, payload)
+
+    async def on_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo: kept for the resident's next ticket; its caption goes on as their words."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not message.photo:
+            return
+        file = await message.photo[-1].get_file()  # the largest size Telegram made
+        data = bytes(await file.download_as_bytearray())
+        try:
+            await asyncio.to_thread(self._store_photo, str(update.update_id), str(chat.id), data)
+        except ValueError:
+            await self._say(update, context, text("photo_refused"))
+            return
+        await self._say(update, context, text("photo_received"))
+        if message.caption:
+            await self._converse(update, context, message.caption)
+
+    def _store_photo(self, update_id: str, chat_id: str, data: bytes) -> None:
+        with session_scope(self._database_url) as session:
+            store_attachment(session, channel=CHANNEL, source_message_id=update_id,
+                             sender_id=f"{CHANNEL}:{chat_id}", data=data, suffix=".jpg",
+                             content_type="image/jpeg")
 
     async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A shared location: the place of the appeal, in the resident's conversation."""

@@ -12,6 +12,7 @@ from jiesu.city.locate import Location
 from jiesu.deadlines import Urgency, due_dates
 from jiesu.models import utcnow
 from jiesu.routing import Route, route
+from jiesu.tickets.attachments import attach_pending
 from jiesu.tickets.models import AppealType, Ticket
 from jiesu.tickets.service import change_status, create_ticket
 from jiesu.tickets.workflow import SYSTEM_ACTOR, Status, resident_actor
@@ -77,7 +78,8 @@ def file_appeal(
 ) -> tuple[Ticket, bool]:
     """File `draft` as a ticket, once per resident message; dispatch it if routing is sure.
 
-    Returns the ticket and whether this call filed it. A confidently routed
+    Returns the ticket and whether this call filed it. Photos the resident sent
+    before confirming are attached to it. A confidently routed
     ticket is dispatched to its department at once; otherwise it stays received
     in the dispatchers' queue. Deadlines follow the city's rules either way.
     """
@@ -117,6 +119,8 @@ def file_appeal(
         actor=resident_actor(sender_id),
         now=when,
     )
+    if created:
+        attach_pending(session, ticket, now=when)
     if created and not chosen.needs_dispatcher:
         change_status(
             session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR,

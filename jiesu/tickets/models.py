@@ -98,3 +98,28 @@ class TicketCounter(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_value: Mapped[int]
+
+
+class Attachment(Base):
+    """A photo a resident sent. It waits, unlinked, until their next ticket is filed.
+
+    Unique per channel message, so a re-delivered update stores nothing twice.
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        UniqueConstraint("channel", "source_message_id", name="uq_attachments_channel_message"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    source_message_id: Mapped[str] = mapped_column(String(128))
+    sender_id: Mapped[str] = mapped_column(String(161), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", name="fk_attachments_ticket_id_tickets"), index=True,
+        default=None,
+    )
+    file_name: Mapped[str] = mapped_column(String(64))  # inside the attachments folder
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.gateway import Gateway
 from bot.telegram.callbacks import MAX_CALLBACK_BYTES, CallbackStore
 from bot.telegram.channel import MENU, TelegramChannel
+from jiesu.config import get_settings
+from jiesu.db import session_scope
+from jiesu.tickets.models import Attachment
 from jiesu.vocabulary import wording
 from tests.telegram.fake_api import FakeBotApi
 
@@ -220,3 +225,25 @@ async def test_a_share_hint_becomes_a_one_tap_reply_keyboard(
     assert hint["text"] == wording("telegram", "share_location_hint")
     [[button]] = hint["reply_markup"]["keyboard"]
     assert button["request_location"] is True
+
+
+async def test_a_photo_is_kept_once_and_its_caption_goes_on_as_words(
+    app: Application, api: FakeBotApi, rasa: FakeRasa, database_url: str,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JIESU_ATTACHMENTS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    sizes = [{"file_id": f"p{n}", "file_unique_id": f"p{n}", "width": n, "height": n}
+             for n in (90, 800)]
+    update = {"update_id": next(_update_ids),
+              "message": _message(photo=sizes, caption="路灯杆被撞歪了")}
+    await process(app, update)
+    await process(app, update)  # re-delivered
+    get_settings.cache_clear()
+    assert api.sent("getFile")[0]["file_id"] == "p800"
+    assert api.sent()[0]["text"] == wording("telegram", "photo_received")
+    assert [text for _, text, _ in rasa.messages] == ["路灯杆被撞歪了"]
+    with session_scope(database_url) as session:
+        [photo] = session.scalars(select(Attachment)).all()
+        assert photo.sender_id == f"telegram:{CHAT}" and photo.ticket_id is None
+    assert (tmp_path / photo.file_name).read_bytes() == api.file_bytes

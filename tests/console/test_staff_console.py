@@ -5,6 +5,7 @@ Users and tickets are created directly in the app database the web app uses.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from jiesu.staff.accounts import create_user
 from jiesu.staff.ratelimit import MAX_FAILURES
 from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType, create_ticket
+from jiesu.tickets.attachments import attach_pending, attachment_path, store_attachment
 from tests.console.test_chat_page import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import RasaStack
 
@@ -175,3 +177,34 @@ def test_wrong_passwords_are_rate_limited(page: Page, web_url: str, rasa_stack: 
         expect(page.locator(".error")).to_have_text("用户名或密码错误。")
     _log_in(page, web_url, admin)
     expect(page.locator(".error")).to_contain_text("登录失败次数过多")
+
+
+def test_a_residents_photo_shows_on_the_ticket_only_to_those_who_may_see_it(
+    page: Page, web_url: str, rasa_stack: RasaStack
+) -> None:
+    key = uuid.uuid4().hex
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+    with session_scope(rasa_stack.database_url) as session:
+        photo = store_attachment(session, channel="telegram", source_message_id=key,
+                                 sender_id=f"telegram:{key}", data=png, suffix=".png",
+                                 content_type="image/png")
+        ticket, _ = create_ticket(
+            session, channel="telegram", source_message_id=f"m-{key}",
+            sender_id=f"telegram:{key}", appeal_type=AppealType.COMPLAIN,
+            description="路灯杆被撞歪了", department="urban-management", actor="system")
+        attach_pending(session, ticket)
+        number, photo_id, path = ticket.number, photo.id, attachment_path(photo)
+    try:
+        _log_in(page, web_url, _user(rasa_stack, Role.SUPERVISOR))
+        page.goto(f"{web_url}/tickets/{number}")
+        expect(page.locator(".photos img")).to_have_count(1)
+        response = page.goto(f"{web_url}/tickets/{number}/photos/{photo_id}")
+        assert response is not None and response.status == 200 and response.body() == png
+        page.goto(f"{web_url}/tickets")
+        page.click("button.link")
+        _log_in(page, web_url, _user(rasa_stack, Role.HANDLER, department="housing"))
+        response = page.goto(f"{web_url}/tickets/{number}/photos/{photo_id}")
+        assert response is not None and response.status == 404
+    finally:
+        path.unlink(missing_ok=True)

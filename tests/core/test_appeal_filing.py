@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from jiesu.appeals import Assessment, Draft, assess, file_appeal
 from jiesu.appeals.progress import status_reply
 from jiesu.appeals.wording import filed_message
 from jiesu.city import current_city
+from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.routing import Route
 from jiesu.tickets import AppealType, Status, Ticket, change_status, history, staff_actor
+from jiesu.tickets.attachments import attachment_path, attachments_of, store_attachment
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # Saturday 10:00 in the city
 SENDER = "web:resident-1"
@@ -106,3 +112,40 @@ def test_status_by_number_and_for_the_resident(database_url: str) -> None:
     assert number in mine and "您最近的工单" in mine
     assert "没有查到" in nobody
     assert "没有找到工单号 20991231-9999" in missing
+
+
+@pytest.fixture
+def attachments_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = tmp_path / "attachments"
+    monkeypatch.setenv("JIESU_ATTACHMENTS_DIR", str(folder))
+    get_settings.cache_clear()
+    yield folder
+    get_settings.cache_clear()
+
+
+def test_photos_sent_before_filing_are_attached_once(
+    database_url: str, attachments_dir: Path
+) -> None:
+    def photo(session: Session, message_id: str, sender: str = SENDER,
+              when: datetime = T0) -> None:
+        store_attachment(session, channel="telegram", source_message_id=message_id,
+                         sender_id=sender, data=b"\xff\xd8jpeg", suffix=".jpg",
+                         content_type="image/jpeg", now=when)
+
+    with session_scope(database_url) as session:
+        photo(session, "u1")
+        photo(session, "u1")  # re-delivered
+        photo(session, "u2")
+        photo(session, "u3", sender="telegram:someone-else")
+        photo(session, "u4", when=T0 - timedelta(days=2))  # an abandoned appeal's
+        with pytest.raises(ValueError):
+            store_attachment(session, channel="telegram", source_message_id="u5",
+                             sender_id=SENDER, data=b"", suffix=".jpg",
+                             content_type="image/jpeg")
+    with session_scope(database_url) as session:
+        ticket, _ = file_appeal(session, STREETLIGHT, assess(STREETLIGHT), sender_id=SENDER,
+                                source_message_id="m5", now=T0 + timedelta(minutes=5))
+        attached = attachments_of(session, ticket)
+        assert [a.source_message_id for a in attached] == ["u1", "u2"]
+        assert attachment_path(attached[0]).read_bytes() == b"\xff\xd8jpeg"
+    assert len(list(attachments_dir.iterdir())) == 4

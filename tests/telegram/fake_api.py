@@ -17,6 +17,7 @@ class FakeBotApi(BaseRequest):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: dict[str, tuple[int, str, dict[str, Any]]] = {}
         self._message_id = 0
+        self.file_bytes = b"\xff\xd8photo"  # what any file download returns
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -35,6 +36,8 @@ class FakeBotApi(BaseRequest):
     async def do_request(  # type: ignore[override]
         self, url: str, method: str, request_data: RequestData | None = None, **_: Any
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:
+            return 200, self.file_bytes
         name = url.rsplit("/", 1)[-1]
         params = {
             key: _decoded(value)
@@ -51,6 +54,9 @@ class FakeBotApi(BaseRequest):
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
+        if name == "getFile":
+            return {"file_id": params["file_id"], "file_unique_id": "u",
+                    "file_size": len(self.file_bytes), "file_path": "photos/file_1.jpg"}
         if name in ("sendMessage", "sendPhoto"):
             self._message_id += 1
             return {"message_id": self._message_id, "date": 1_800_000_000, "from": BOT_USER,
