@@ -452,7 +452,7 @@ def telegram(
         False, help="Without TELEGRAM_BOT_TOKEN, wait idle instead of failing (for `make run`).",
     ),
 ) -> None:
-    """Serve residents on Telegram (polling); needs TELEGRAM_BOT_TOKEN."""
+    """Serve residents on Telegram (TELEGRAM_MODE polling or webhook); needs TELEGRAM_BOT_TOKEN."""
     import logging
 
     from bot.telegram.app import TelegramAdapter
@@ -469,7 +469,11 @@ def telegram(
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    TelegramAdapter(get_settings(), telegram_settings).run_polling()
+    adapter = TelegramAdapter(get_settings(), telegram_settings)
+    if telegram_settings.mode == "webhook":
+        adapter.run_webhook()
+    else:
+        adapter.run_polling()
 
 
 if __name__ == "__main__":

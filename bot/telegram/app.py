@@ -78,3 +78,24 @@ class TelegramAdapter:
         self.build().run_polling(
             poll_interval=self._telegram.poll_interval, allowed_updates=Update.ALL_TYPES
         )
+
+    def run_webhook(self) -> None:
+        """Serve residents from Telegram's webhook calls until interrupted (see webhook.py)."""
+        import uvicorn
+
+        from bot.telegram.webhook import webhook_app
+
+        application = self.builder().updater(None).build()
+        self.channel.install(application)
+        web = webhook_app(
+            application, url=self._telegram.webhook_url, secret=self._telegram.webhook_secret,
+            on_start=self.start, on_stop=self._stop_and_close,
+        )
+        log.info("Telegram adapter waiting for webhook calls on %s:%d",
+                 self._telegram.webhook_host, self._telegram.webhook_port)
+        uvicorn.run(web, host=self._telegram.webhook_host, port=self._telegram.webhook_port,
+                    log_level="warning")
+
+    async def _stop_and_close(self, application: AnyApplication) -> None:
+        await self.stop(application)
+        await self.close(application)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,6 +28,17 @@ class TelegramSettings(BaseSettings):
     outbox_interval: float = Field(
         default=1.0, description="Seconds between looks into the outbox when it is empty."
     )
+    mode: Literal["polling", "webhook"] = Field(
+        default="polling", description="polling (one machine) or webhook (production)."
+    )
+    webhook_url: str = Field(
+        default="", description="Public HTTPS address Telegram posts updates to (webhook mode)."
+    )
+    webhook_secret: str = Field(
+        default="", description="Secret token Telegram sends with every update (webhook mode)."
+    )
+    webhook_host: str = Field(default="127.0.0.1", description="Interface the webhook binds.")
+    webhook_port: int = Field(default=8443, description="Port the webhook listens on.")
 
     @property
     def bot_url(self) -> str:

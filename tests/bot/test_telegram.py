@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from starlette.testclient import TestClient
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.gateway import Gateway
 from bot.telegram.callbacks import MAX_CALLBACK_BYTES, CallbackStore
 from bot.telegram.channel import MENU, TelegramChannel
+from bot.telegram.webhook import SECRET_HEADER, webhook_app
 from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.tickets.models import Attachment
@@ -247,3 +250,32 @@ async def test_a_photo_is_kept_once_and_its_caption_goes_on_as_words(
         [photo] = session.scalars(select(Attachment)).all()
         assert photo.sender_id == f"telegram:{CHAT}" and photo.ticket_id is None
     assert (tmp_path / photo.file_name).read_bytes() == api.file_bytes
+
+
+def test_webhook_mode_registers_the_secret_and_refuses_calls_without_it(
+    api: FakeBotApi, rasa: FakeRasa, channel: TelegramChannel
+) -> None:
+    application = ApplicationBuilder().token("1:test").request(api).updater(None).build()
+    channel.install(application)
+    web = webhook_app(application, url="https://jiesu.example/telegram", secret="s3cret")
+    with TestClient(web) as client:
+        [registered] = api.sent("setWebhook")
+        assert registered["url"] == "https://jiesu.example/telegram"
+        assert registered["secret_token"] == "s3cret"
+        update = text_update("你好")
+        assert client.post("/telegram", json=update).status_code == 403
+        assert client.post("/telegram", json=update,
+                           headers={SECRET_HEADER: "wrong"}).status_code == 403
+        assert client.post("/telegram", json=update,
+                           headers={SECRET_HEADER: "s3cret"}).status_code == 200
+        for _ in range(50):  # the update is handled from the queue, after the response
+            if rasa.messages:
+                break
+            time.sleep(0.05)
+    assert [text for _, text, _ in rasa.messages] == ["你好"]
+
+
+def test_webhook_mode_needs_a_secret(api: FakeBotApi) -> None:
+    application = ApplicationBuilder().token("1:test").request(api).updater(None).build()
+    with pytest.raises(ValueError, match="secret"):
+        webhook_app(application, url="https://jiesu.example/telegram", secret="")

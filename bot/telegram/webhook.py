@@ -1,0 +1,68 @@
+"""Webhook mode: Telegram POSTs each update to us; only requests carrying our secret
+token (the `X-Telegram-Bot-Api-Secret-Token` header set with setWebhook) are taken."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import Update
+
+from bot.telegram.channel import AnyApplication
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+Hook = Callable[[AnyApplication], Awaitable[None]]
+
+
+def webhook_app(
+    application: AnyApplication,
+    *,
+    url: str,
+    secret: str,
+    path: str = "/telegram",
+    on_start: Hook | None = None,
+    on_stop: Hook | None = None,
+) -> Starlette:
+    """An ASGI app that registers the webhook at `url` on start and queues every
+    authenticated update for `application`'s handlers."""
+    if not secret:
+        raise ValueError("webhook mode needs a secret token (TELEGRAM_WEBHOOK_SECRET)")
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("webhook call without the right secret token from %s", request.client)
+            return Response(status_code=403)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except ValueError:
+            return Response(status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await application.initialize()
+        if on_start is not None:
+            await on_start(application)
+        await application.start()
+        await application.bot.set_webhook(url, secret_token=secret,
+                                          allowed_updates=Update.ALL_TYPES)
+        log.info("Telegram webhook registered at %s", url)
+        try:
+            yield
+        finally:
+            await application.stop()
+            if on_stop is not None:
+                await on_stop(application)
+            await application.shutdown()
+
+    return Starlette(routes=[Route(path, receive, methods=["POST"])], lifespan=lifespan)
