@@ -14,6 +14,7 @@ from bot.rasa_client import RasaClient
 from bot.telegram.callbacks import CallbackStore
 from bot.telegram.channel import AnyApplication, TelegramChannel
 from bot.telegram.config import TelegramSettings
+from bot.telegram.emulator import EmulatorRequest
 from bot.telegram.sender import OutboxSender
 from jiesu.config import Settings
 
@@ -35,7 +36,7 @@ class TelegramAdapter:
 
     def builder(self) -> ApplicationBuilder:
         """An application builder aimed at the configured Bot API, with our lifecycle hooks."""
-        return (
+        builder = (
             ApplicationBuilder()
             .token(self._telegram.bot_token)
             .base_url(self._telegram.bot_url)
@@ -44,6 +45,9 @@ class TelegramAdapter:
             .post_stop(self.stop)
             .post_shutdown(self.close)
         )
+        if self._telegram.emulator:
+            builder = builder.request(EmulatorRequest()).get_updates_request(EmulatorRequest())
+        return builder
 
     def build(self, builder: ApplicationBuilder | None = None) -> AnyApplication:
         """The application with the resident handlers installed."""

@@ -28,6 +28,11 @@ class TelegramSettings(BaseSettings):
     outbox_interval: float = Field(
         default=1.0, description="Seconds between looks into the outbox when it is empty."
     )
+    emulator: bool = Field(
+        default=False,
+        description="Talk to the telegram-test-api emulator (patches its answers; never in "
+        "production).",
+    )
     mode: Literal["polling", "webhook"] = Field(
         default="polling", description="polling (one machine) or webhook (production)."
     )

@@ -16,7 +16,6 @@ from jiesu import outbox
 from jiesu.config import Settings
 from jiesu.db import session_scope
 from tests.servers import RasaStack
-from tests.telegram.compat import EmulatorRequest
 from tests.telegram.emulator import EmulatedResident, emulator
 
 pytestmark = pytest.mark.servers
@@ -35,11 +34,11 @@ async def bot(rasa_stack: RasaStack, emulator_url: str) -> AsyncIterator[Applica
     """The adapter polling the emulator, as `jiesu telegram` runs it."""
     settings = Settings(database_url=rasa_stack.database_url, rasa_url=rasa_stack.rasa_url)
     telegram = TelegramSettings(
-        bot_token=TOKEN, api_base_url=emulator_url, poll_interval=0.1, outbox_interval=0.2
+        bot_token=TOKEN, api_base_url=emulator_url, emulator=True, poll_interval=0.1,
+        outbox_interval=0.2,
     )
     adapter = TelegramAdapter(settings, telegram)
-    builder = adapter.builder().request(EmulatorRequest()).get_updates_request(EmulatorRequest())
-    application = adapter.build(builder)
+    application = adapter.build()
     await application.initialize()
     await adapter.start(application)
     await application.start()

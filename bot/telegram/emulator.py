@@ -1,8 +1,9 @@
 """What python-telegram-bot 22 needs from the telegram-test-api 4.2.1 emulator's answers.
 
 The emulator's getMe lacks `is_bot`, its dates are in milliseconds, its callback
-queries lack `chat_instance`, and several methods answer with no result.
-Tests only: the adapter talks to the real Bot API unchanged.
+queries lack `chat_instance`, and several methods answer with no result. Used
+only with TELEGRAM_EMULATOR=true (local development and the end-to-end tests);
+against the real Bot API the adapter's requests are python-telegram-bot's own.
 """
 
 from __future__ import annotations
