@@ -77,6 +77,7 @@ bench: setup $(MODEL)
 	$(VENV)/bin/python bench/routing.py
 	$(VENV)/bin/python bench/grid.py
 	$(VENV)/bin/python bench/faq.py
+	$(VENV)/bin/python bench/hot_issues.py
 
 # Re-resolve both environments from requirements/*.in into fresh venvs and pin them.
 lock:
