@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from jiesu.db import session_scope
 from jiesu.staff.accounts import create_user
@@ -19,21 +19,12 @@ from jiesu.staff.ratelimit import MAX_FAILURES
 from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType, create_ticket
 from jiesu.tickets.attachments import attach_pending, attachment_path, store_attachment
-from tests.console.test_chat_page import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import RasaStack
 
 pytestmark = pytest.mark.servers
 
 PASSWORD = "console-pass-1"
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
