@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-from jiesu.city import City, load_city
+from jiesu.city import current_city
 from jiesu.routing import model as trained
 from jiesu.routing.examples import load_examples
 from jiesu.routing.lexicon import LexiconRouter
@@ -39,14 +39,9 @@ class Route:
 
 
 @lru_cache(maxsize=1)
-def _city() -> City:
-    return load_city()
-
-
-@lru_cache(maxsize=1)
 def lexicon_router() -> LexiconRouter:
     """The keyword lexicon of the configured city (built once)."""
-    return LexiconRouter.from_city(_city())
+    return LexiconRouter.from_city(current_city())
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +62,7 @@ def route(text: str, *, model: Path | None = None) -> Route:
 
     Only load model files you trust: joblib files can run code when loaded.
     """
-    city = _city()
+    city = current_city()
     router = None if model is None else _trained(model.resolve())
     assessment = (knowledge_prior() if router is None else router.prior).assess([text])[0]
     if not assessment.has_evidence:

@@ -21,11 +21,11 @@ BODY_CHARS: Final = 600
 @lru_cache(maxsize=1)
 def _tokenizer() -> jieba.Tokenizer:
     """The project tokenizer with the city's keywords as words."""
-    from jiesu.city import load_city
+    from jiesu.city import current_city
 
     return project_tokenizer(
         normalize(keyword)
-        for category in load_city().categories
+        for category in current_city().categories
         for sub in category.subcategories
         for keyword in sub.keywords
     )
