@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, Response
@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from jiesu.config import Settings
 from jiesu.db import session_scope
+from jiesu.staff.roles import Role, role_label
 from jiesu.staff.sessions import SESSION_LIFETIME, Login, find_login
 
 SESSION_COOKIE = "jiesu_session"
@@ -110,3 +111,13 @@ async def require_login_csrf(request: Request) -> None:
     if expected is None:
         raise HTTPException(status_code=403, detail="表单已失效，请刷新页面后重试。")
     await require_csrf(request, expected)
+
+
+def page_user(login: Login) -> dict[str, Any]:
+    """What every console page shows of the logged-in user (the template's `me`)."""
+    return {
+        "username": login.user.username,
+        "role": role_label(login.user.role),
+        "is_admin": login.user.role is Role.ADMIN,
+        "csrf_token": login.csrf_token,
+    }

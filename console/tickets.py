@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from console.security import CurrentLogin, require_csrf
+from console.security import CurrentLogin, page_user, require_csrf
 from console.templating import templates
 from jiesu.appeals.wording import department_name
 from jiesu.city import current_city
@@ -19,7 +19,6 @@ from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import ACTION_LABELS, DISPATCH_QUEUE, Action, allowed_actions
 from jiesu.staff.privacy import phone_for
 from jiesu.staff.queries import TicketFilter, is_overdue, visible_ticket, visible_tickets
-from jiesu.staff.roles import role_label
 from jiesu.staff.sessions import Login
 from jiesu.staff.work import ActionError, notes, perform
 from jiesu.tickets.attachments import attachment_path, attachments_of
@@ -95,11 +94,6 @@ def _filter(request: Request) -> TicketFilter:
     )
 
 
-def _who(login: Login) -> dict[str, Any]:
-    return {"username": login.user.username, "role": role_label(login.user.role),
-            "csrf_token": login.csrf_token}
-
-
 @router.get("/tickets", response_class=HTMLResponse)
 def ticket_list(request: Request, login: CurrentLogin) -> Response:
     """Tickets the user may see, filtered; `?queue=dispatch` is the dispatchers' queue."""
@@ -111,7 +105,7 @@ def ticket_list(request: Request, login: CurrentLogin) -> Response:
         request=request,
         name="tickets.html",
         context={
-            "me": _who(login),
+            "me": page_user(login),
             "rows": rows,
             "params": request.query_params,
             "queue": request.query_params.get("queue") == "dispatch",
@@ -131,7 +125,7 @@ def _ticket_page(
         request=request,
         name="ticket.html",
         context={
-            "me": _who(login),
+            "me": page_user(login),
             "t": data,
             "notes": [
                 {"at": timestamp(n.created_at), "actor": n.actor, "text": n.text}

@@ -110,3 +110,14 @@ def mark_failed_attempt(session: Session, message_id: int, error: str) -> None:
         message.status = FAILED
     else:
         message.next_attempt_at = utcnow() + timedelta(seconds=2**message.attempts)
+
+
+def notify(
+    session: Session, sender_id: str, text: str,
+    buttons: list[dict[str, Any]] | None = None,
+) -> OutboxMessage:
+    """Queue `text` for the resident of the conversation `sender_id` ("<channel>:<chat id>")."""
+    channel, _, chat_id = sender_id.partition(":")
+    if not chat_id:
+        raise ValueError(f"not a conversation id: {sender_id!r}")
+    return enqueue(session, channel, chat_id, text, buttons)
