@@ -77,7 +77,8 @@ def _date_or_none(value: str | None) -> date | None:
         return None
 
 
-def _filter(request: Request) -> TicketFilter:
+def ticket_filter(request: Request) -> TicketFilter:
+    """The ticket filter the list page's query parameters describe (also used by exports)."""
     params = request.query_params
     status = _enum_or_none(Status, params.get("status"))
     statuses = DISPATCH_QUEUE if params.get("queue") == "dispatch" else ()
@@ -99,7 +100,7 @@ def ticket_list(request: Request, login: CurrentLogin) -> Response:
     """Tickets the user may see, filtered; `?queue=dispatch` is the dispatchers' queue."""
     settings: Settings = request.app.state.settings
     with session_scope(settings.database_url) as session:
-        found = visible_tickets(session, login.user, _filter(request))
+        found = visible_tickets(session, login.user, ticket_filter(request))
         rows = [_row(ticket, ticket_as_dict(ticket)) for ticket in found]
     return templates.TemplateResponse(
         request=request,
