@@ -23,7 +23,7 @@ comma := ,
 help:
 	@echo "make run    set up what is missing, train if needed, start everything"
 	@echo "make test   set up what is missing, then run every check"
-	@echo "make bench  measure NLU and routing quality and speed into bench/results/"
+	@echo "make bench  measure quality, speed and load, and take console screenshots, into bench/results/"
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed $(EMULATOR)/node_modules/.installed
 	@$(JIESU) init-env
@@ -72,12 +72,14 @@ test: setup $(MODEL) browser check
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/rasa-test
 	$(VENV)/bin/pytest
 
-bench: setup $(MODEL)
+bench: setup $(MODEL) browser
 	$(RASA_VENV)/bin/python bench/nlu.py
 	$(VENV)/bin/python bench/routing.py
 	$(VENV)/bin/python bench/grid.py
 	$(VENV)/bin/python bench/faq.py
 	$(VENV)/bin/python bench/hot_issues.py
+	$(VENV)/bin/python bench/screens.py
+	$(VENV)/bin/python bench/load.py
 
 # Re-resolve both environments from requirements/*.in into fresh venvs and pin them.
 lock:

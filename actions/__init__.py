@@ -15,7 +15,13 @@ from actions.fallback import (
     ActionDefaultFallback,
 )
 from actions.faq import ActionAnswerPolicy, ActionFaqFollowup
-from actions.pending import ActionHandoff
+from actions.followup import (
+    ActionAskFollowupReason,
+    ActionRateTicket,
+    ActionSubmitFollowupReason,
+    ValidateFollowupForm,
+)
+from actions.handoff import ActionHandoff
 from actions.tickets import ActionQueryTicket
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "ActionAskAppealConfirmed",
     "ActionAskAppealDescription",
     "ActionAskAppealPhone",
+    "ActionAskFollowupReason",
     "ActionCancelAppeal",
     "ActionDefaultAskAffirmation",
     "ActionDefaultAskRephrase",
@@ -31,6 +38,9 @@ __all__ = [
     "ActionFaqFollowup",
     "ActionHandoff",
     "ActionQueryTicket",
+    "ActionRateTicket",
     "ActionSubmitAppeal",
+    "ActionSubmitFollowupReason",
     "ValidateAppealForm",
+    "ValidateFollowupForm",
 ]

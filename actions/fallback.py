@@ -9,6 +9,8 @@ from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import DomainDict, Events, ReplyAction
+from actions.handoff import hand_over
+from jiesu.handoff.models import HandoffReason
 from jiesu.vocabulary import intent_label, reply
 
 # Intents worth offering as "did you mean"; small talk and bare answers are not.
@@ -57,7 +59,7 @@ class ActionDefaultAskRephrase(ReplyAction):
 
 
 class ActionDefaultFallback(Action):
-    """Last stage: say we did not understand and offer a person."""
+    """Last stage: the assistant gives up and hands the conversation to a person."""
 
     def name(self) -> str:
         return "action_default_fallback"
@@ -65,6 +67,4 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
-        to_human = {"title": reply("to_human"), "payload": "/request_human"}
-        dispatcher.utter_message(text=reply("default_fallback"), buttons=[to_human])
-        return [UserUtteranceReverted()]
+        return [UserUtteranceReverted(), *hand_over(dispatcher, tracker, HandoffReason.FALLBACK)]

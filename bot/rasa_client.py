@@ -1,10 +1,13 @@
-"""A small client for the Rasa REST channel."""
+"""A small client for Rasa: the REST channel, and the tracker API the handoff desk uses."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
+
+from jiesu.config import Settings
 
 
 class RasaUnavailableError(RuntimeError):
@@ -12,10 +15,17 @@ class RasaUnavailableError(RuntimeError):
 
 
 class RasaClient:
-    """Sends resident messages to the Rasa REST webhook and returns the bot's replies."""
+    """Sends resident messages to the Rasa REST webhook and returns the bot's replies;
+    reads and appends conversation events through the HTTP API (with its `token`)."""
 
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+    def __init__(self, base_url: str, timeout_seconds: float, token: str = "") -> None:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds)
+        self._params = {"token": token} if token else {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RasaClient:
+        """The client for the configured Rasa server (address, timeout, API token)."""
+        return cls(settings.rasa_url, settings.rasa_timeout_seconds, settings.rasa_token)
 
     async def send(
         self, sender_id: str, text: str, metadata: dict[str, Any]
@@ -29,6 +39,42 @@ class RasaClient:
         except (httpx.HTTPError, ValueError) as error:
             raise RasaUnavailableError(str(error)) from error
         return replies
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """What the NLU makes of `text` (intent, entities), without the assistant acting."""
+        try:
+            response = await self._client.post(
+                "/model/parse", params=self._params, json={"text": text}
+            )
+            response.raise_for_status()
+            parsed: dict[str, Any] = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailableError(str(error)) from error
+        return parsed
+
+    async def events(self, sender_id: str) -> list[dict[str, Any]]:
+        """Every event of the conversation `sender_id`, from the tracker store."""
+        try:
+            response = await self._client.get(
+                f"/conversations/{quote(sender_id, safe=':')}/tracker",
+                params={**self._params, "include_events": "ALL"},
+            )
+            response.raise_for_status()
+            events: list[dict[str, Any]] = response.json().get("events") or []
+        except (httpx.HTTPError, ValueError, AttributeError) as error:
+            raise RasaUnavailableError(str(error)) from error
+        return events
+
+    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        """Append `events` to the conversation `sender_id` (pause, resume, staff messages…)."""
+        try:
+            response = await self._client.post(
+                f"/conversations/{quote(sender_id, safe=':')}/tracker/events",
+                params={**self._params, "include_events": "NONE"}, json=events,
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailableError(str(error)) from error
 
     async def aclose(self) -> None:
         """Release the connection pool."""

@@ -11,9 +11,23 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.gateway import Gateway
 from bot.rasa_client import RasaClient
-from console import auth, chat, home, tickets
-from console.security import make_signer
+from console import (
+    alerts,
+    auth,
+    chat,
+    dashboard,
+    errors,
+    exports,
+    faq_gaps,
+    handoffs,
+    home,
+    hot,
+    tickets,
+    users,
+)
+from console.security import BodySizeLimit, make_signer
 from jiesu.config import Settings, get_settings
+from jiesu.handoff.desk import HandoffDesk
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -24,17 +38,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        rasa = RasaClient.from_settings(settings)
         app.state.gateway = Gateway(rasa, settings.database_url, settings.max_message_chars)
+        app.state.rasa = rasa
+        app.state.desk = HandoffDesk(rasa, settings.database_url)
         app.state.settings = settings
         yield
         await rasa.aclose()
 
-    app = FastAPI(title="接诉 jiesu", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="接诉 jiesu", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.signer = make_signer(settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(chat.router)
     app.include_router(home.router)
     app.include_router(auth.router)
     app.include_router(tickets.router)
+    app.include_router(users.router)
+    errors.install(app)
+    app.include_router(handoffs.router)
+    app.include_router(dashboard.router)
+    app.include_router(hot.router)
+    app.include_router(faq_gaps.router)
+    app.include_router(exports.router)
+    app.include_router(alerts.router)
     return app

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from bot.gateway import Gateway, Incoming
 from console.templating import templates
+from jiesu.config import Settings
+from jiesu.db import session_scope
+from jiesu.outbox import fetch_for_chat
 
 router = APIRouter()
 
@@ -34,6 +37,30 @@ class ChatReplies(BaseModel):
 async def chat_page(request: Request) -> HTMLResponse:
     """The mobile-friendly chat page."""
     return templates.TemplateResponse(request=request, name="chat.html", context={})
+
+
+class ChatNotices(BaseModel):
+    """Messages for the resident sent outside a reply (staff, ticket progress), and the
+    id to ask after next time."""
+
+    messages: list[dict[str, Any]]
+    cursor: int | None
+
+
+@router.get("/api/chat/{chat_id}/messages")
+def chat_notices(
+    chat_id: Annotated[str, Path(pattern=_ID_PATTERN)], request: Request,
+    after: Annotated[int | None, Query(ge=0)] = None,
+) -> ChatNotices:
+    """What the outbox holds for this web chat (the page polls it)."""
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        found = fetch_for_chat(session, "web", chat_id, after=after)
+        messages = [
+            {"text": message.text, "buttons": message.buttons or []} for message in found
+        ]
+        cursor = found[-1].id if found else after
+    return ChatNotices(messages=messages, cursor=cursor)
 
 
 @router.post("/api/chat")

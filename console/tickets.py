@@ -15,15 +15,17 @@ from jiesu.appeals.wording import department_name
 from jiesu.city import current_city
 from jiesu.config import Settings
 from jiesu.db import session_scope
+from jiesu.loop.alerts import is_supervised
 from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import ACTION_LABELS, DISPATCH_QUEUE, Action, allowed_actions
 from jiesu.staff.privacy import phone_for
 from jiesu.staff.queries import TicketFilter, is_overdue, visible_ticket, visible_tickets
 from jiesu.staff.sessions import Login
 from jiesu.staff.work import ActionError, notes, perform
+from jiesu.tickets.assignment import changes
 from jiesu.tickets.attachments import attachment_path, attachments_of
 from jiesu.tickets.models import AppealType, Ticket
-from jiesu.tickets.serialize import describe_ticket, ticket_as_dict, timestamp
+from jiesu.tickets.serialize import change_as_dict, describe_ticket, ticket_as_dict, timestamp
 from jiesu.tickets.workflow import Status, status_label
 from jiesu.vocabulary import intent_label
 
@@ -57,6 +59,11 @@ def _choices() -> dict[str, Any]:
     return {
         "statuses": [(s.value, status_label(s)) for s in Status],
         "categories": [c.name for c in city.categories],
+        "category_options": [
+            (value, value.replace("/", " / "))
+            for c in city.categories
+            for value in (c.name, *(f"{c.name}/{sub.name}" for sub in c.subcategories))
+        ],
         "departments": [(d.id, d.name) for d in city.departments],
         "grids": [(g.grid.id, f"{g.street.name}·{g.grid.name}") for g in city.grids],
         "appeal_types": [(a.value, intent_label(a.value)) for a in AppealType],
@@ -101,7 +108,11 @@ def ticket_list(request: Request, login: CurrentLogin) -> Response:
     settings: Settings = request.app.state.settings
     with session_scope(settings.database_url) as session:
         found = visible_tickets(session, login.user, ticket_filter(request))
-        rows = [_row(ticket, ticket_as_dict(ticket)) for ticket in found]
+        supervised = is_supervised(session, [ticket.id for ticket in found])
+        rows = [
+            {**_row(ticket, ticket_as_dict(ticket)), "supervised": ticket.id in supervised}
+            for ticket in found
+        ]
     return templates.TemplateResponse(
         request=request,
         name="tickets.html",
@@ -115,12 +126,26 @@ def ticket_list(request: Request, login: CurrentLogin) -> Response:
     )
 
 
+def _timeline(session: Session, ticket: Ticket, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Status events, department/category/co-handler changes and progress notes, by time."""
+    entries = [{"entry": "status", **event} for event in data["history"]]
+    entries += [{"entry": "change", **change_as_dict(c)} for c in changes(session, ticket)]
+    entries += [
+        {"entry": "note", "at": timestamp(n.created_at), "actor": n.actor, "text": n.text,
+         "told": n.told_resident}
+        for n in notes(session, ticket)
+    ]
+    return sorted(entries, key=lambda entry: entry["at"] or "")
+
+
 def _ticket_page(
     request: Request, session: Session, user: StaffUser, ticket: Ticket, login: Login,
     error: str | None = None,
 ) -> Response:
     data = _row(ticket, describe_ticket(session, ticket))
+    data["supervised"] = bool(is_supervised(session, [ticket.id]))
     data["phone"] = phone_for(session, user, ticket)
+    data["co_handler_names"] = [department_name(d) for d in ticket.co_departments]
     actions = allowed_actions(user, ticket)
     return templates.TemplateResponse(
         request=request,
@@ -128,10 +153,7 @@ def _ticket_page(
         context={
             "me": page_user(login),
             "t": data,
-            "notes": [
-                {"at": timestamp(n.created_at), "actor": n.actor, "text": n.text}
-                for n in notes(session, ticket)
-            ],
+            "timeline": _timeline(session, ticket, data),
             "actions": [(action.value, ACTION_LABELS[action]) for action in actions],
             "photos": [a.id for a in attachments_of(session, ticket)],
             "error": error,
@@ -179,13 +201,15 @@ async def ticket_action(
     if chosen is None:
         raise HTTPException(status_code=404, detail=NOT_FOUND)
     form = await request.form()
-    fields = {key: str(form.get(key) or "") or None for key in ("note", "department", "into")}
+    fields = {key: str(form.get(key) or "") or None
+              for key in ("note", "department", "into", "category")}
+    tell_resident = form.get("tell_resident") == "1"
     settings: Settings = request.app.state.settings
     error: str | None = None
     try:
         with session_scope(settings.database_url) as session:
             ticket = _visible_or_404(session, login.user, number)
-            perform(session, login.user, ticket, chosen, **fields)
+            perform(session, login.user, ticket, chosen, **fields, tell_resident=tell_resident)
     except ActionError as refused:
         error = str(refused)
     if error is None:

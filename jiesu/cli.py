@@ -10,6 +10,7 @@ import signal
 import time
 import unicodedata
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +20,7 @@ import typer
 from jiesu.config import PROJECT_ROOT, get_settings
 
 if TYPE_CHECKING:
+    from jiesu.privacy import Erased
     from jiesu.staff.roles import Role
     from jiesu.tickets.workflow import Status
 
@@ -35,6 +37,8 @@ faq_app = typer.Typer(help="The policy knowledge base (政策问答).", no_args_
 app.add_typer(faq_app, name="faq")
 users_app = typer.Typer(help="Staff console accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+residents_app = typer.Typer(help="Residents' personal data (个人信息).", no_args_is_help=True)
+app.add_typer(residents_app, name="residents")
 
 _ENV_SECRETS = ("JIESU_RASA_TOKEN", "JIESU_SECRET_KEY")
 
@@ -136,7 +140,7 @@ def say(
     settings = get_settings()
 
     async def run() -> list[dict[str, object]]:
-        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        rasa = RasaClient.from_settings(settings)
         gateway = Gateway(rasa, settings.database_url, settings.max_message_chars)
         try:
             incoming = Incoming("cli", chat_id, uuid.uuid4().hex, text)
@@ -446,6 +450,19 @@ def users_add(
     typer.echo(f"已创建{role_label(chosen)}账号 {name}。")
 
 
+@app.command("scheduler")
+def scheduler() -> None:
+    """Run the closed loop's sweep every JIESU_SWEEP_INTERVAL_SECONDS: deadline reminders and
+    escalations, follow-up surveys and their expiry."""
+    import logging
+
+    from jiesu.loop.scheduler import run_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        run_forever(get_settings().database_url)
+
+
 @app.command("telegram")
 def telegram(
     idle_without_token: bool = typer.Option(
@@ -474,6 +491,78 @@ def telegram(
         adapter.run_webhook()
     else:
         adapter.run_polling()
+
+
+@app.command("hot")
+def hot(
+    days: Annotated[int, typer.Option(min=1, max=365, help="Clusters active in these days.")] = 30,
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
+) -> None:
+    """Print the hot issues (热点问题) among recent tickets, hottest first."""
+    from jiesu.config import local_timezone
+    from jiesu.db import session_scope
+    from jiesu.monitoring.clusters import hot_report, recent_tickets
+
+    with session_scope(get_settings().database_url) as session:
+        report = hot_report(recent_tickets(session, None, days=days), days=days)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    if not report.clusters:
+        typer.echo(f"最近 {days} 天没有发现热点问题。")
+    zone = local_timezone()
+    for rank, cluster in enumerate(report.clusters, start=1):
+        issue = cluster.issue
+        span = f"{issue.first.astimezone(zone):%m-%d} 至 {issue.last.astimezone(zone):%m-%d}"
+        typer.echo(
+            f"{rank}. {' / '.join(issue.places) or '未识别地点'}：{issue.size} 件"
+            f"（最近 {days} 天 {issue.recent} 件，此前 {issue.previous} 件；{span}）"
+        )
+        typer.echo(f"   关键词：{'、'.join(issue.keywords)}")
+        typer.echo(f"   工单：{'、'.join(t.number for t in cluster.tickets)}")
+    if report.keywords:
+        words = "、".join(f"{w}（{now}，此前 {before}）" for w, now, before in report.keywords)
+        typer.echo(f"上升关键词：{words}")
+
+
+def _erased_text(erased: Erased) -> str:
+    return (
+        f"工单 {erased.tickets} 件、照片 {erased.photos} 张、消息 {erased.messages} 条、"
+        f"待发消息 {erased.outbox} 条、会话备注 {erased.notes} 条、未答问题 {erased.questions} 条、"
+        f"对话记录 {erased.transcripts} 段"
+    )
+
+
+@residents_app.command("forget")
+def residents_forget(
+    sender_id: Annotated[str, typer.Argument(help="The conversation, e.g. telegram:4242.")],
+) -> None:
+    """Erase one resident's personal data; tickets keep what statistics need."""
+    from jiesu.db import session_scope
+    from jiesu.privacy import erase_transcripts, forget_resident
+
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        erased = forget_resident(session, sender_id)
+    erased.transcripts = erase_transcripts(settings.tracker_store_url, sender_id=sender_id)
+    typer.echo(f"已删除 {sender_id} 的个人信息：{_erased_text(erased)}。")
+
+
+@residents_app.command("purge")
+def residents_purge() -> None:
+    """Erase personal data older than JIESU_RETENTION_DAYS (finished tickets, messages…)."""
+    from jiesu.db import session_scope
+    from jiesu.models import utcnow
+    from jiesu.privacy import erase_transcripts, purge_expired
+
+    settings = get_settings()
+    now = utcnow()
+    with session_scope(settings.database_url) as session:
+        erased = purge_expired(session, now, settings.retention_days)
+    erased.transcripts = erase_transcripts(
+        settings.tracker_store_url, before=now - timedelta(days=settings.retention_days)
+    )
+    typer.echo(f"已删除超过 {settings.retention_days} 天的个人信息：{_erased_text(erased)}。")
 
 
 if __name__ == "__main__":

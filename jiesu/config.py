@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = Field(
         default=30.0, description="How long the gateway waits for Rasa to answer."
     )
+    tracker_store_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
+        description="SQLAlchemy URL of Rasa's SQL tracker store (the transcripts), as in "
+        "endpoints.yml; `jiesu residents` erases transcripts there.",
+    )
     action_server_url: str = Field(
         default="http://127.0.0.1:5055", description="Base URL of the action server."
     )
@@ -43,6 +48,23 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(
         default=4000, description="Longest resident message passed to the assistant."
     )
+    rate_limit_messages: int = Field(
+        default=20, gt=0,
+        description="Messages one conversation may send per `rate_limit_seconds` before the "
+        "gateway asks it to slow down (the rest are kept, not passed to the assistant).",
+    )
+    rate_limit_seconds: float = Field(
+        default=60.0, gt=0, description="Window of the per-conversation rate limit."
+    )
+    max_request_bytes: int = Field(
+        default=1_000_000, gt=0,
+        description="Largest request body the web app accepts (413 above it).",
+    )
+    retention_days: int = Field(
+        default=365, gt=0,
+        description="Days after which `jiesu residents purge` removes personal data from "
+        "closed tickets and old messages.",
+    )
     city_dir: Path = Field(
         default=PROJECT_ROOT / "data" / "city",
         description="Folder of the city's categories, departments, areas and deadlines.",
@@ -51,9 +73,24 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "var" / "attachments",
         description="Folder where residents' photos are kept (ticket attachments).",
     )
+    handoff_expected_minutes: int = Field(
+        default=10,
+        description="First-reply time promised on handoff until a week of real ones exists.",
+    )
     timezone: str = Field(
         default="Asia/Shanghai",
         description="Local time zone of the city (ticket numbers, working days).",
+    )
+    sweep_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often `jiesu scheduler` checks deadlines and surveys."
+    )
+    reminder_fraction: float = Field(
+        default=0.8, gt=0, lt=1,
+        description="Share of a deadline's time after which its department is reminded.",
+    )
+    survey_timeout_hours: float = Field(
+        default=72.0, gt=0,
+        description="Hours a follow-up waits for the resident before it counts as no response.",
     )
 
 

@@ -121,3 +121,28 @@ def notify(
     if not chat_id:
         raise ValueError(f"not a conversation id: {sender_id!r}")
     return enqueue(session, channel, chat_id, text, buttons)
+
+
+def fetch_for_chat(
+    session: Session, channel: str, chat_id: str, *, after: int | None, limit: int = 50
+) -> list[OutboxMessage]:
+    """Messages for a chat that fetches its own (the web page), marked sent as they go.
+
+    With `after` (the last id the chat has), everything newer comes again until the
+    chat moves past it, so a lost response loses nothing; without it, what is pending.
+    """
+    query = select(OutboxMessage).where(
+        OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id
+    )
+    if after is None:
+        query = query.where(OutboxMessage.status == PENDING)
+    else:
+        query = query.where(OutboxMessage.id > after)
+    messages = list(session.scalars(query.order_by(OutboxMessage.id).limit(limit)))
+    now = utcnow()
+    for message in messages:
+        if message.status == PENDING:
+            message.status = SENT
+            message.attempts += 1
+            message.sent_at = now
+    return messages

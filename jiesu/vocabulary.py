@@ -34,6 +34,16 @@ def wording(*path: str, **values: object) -> str:
     return node.format(**values)
 
 
+def wording_list(*path: str) -> list[str]:
+    """The list of texts at `path` in the vocabulary (e.g. canned replies)."""
+    node: Any = _vocabulary()
+    for key in path:
+        node = node[key]
+    if not isinstance(node, list) or not all(isinstance(item, str) for item in node):
+        raise KeyError(f"vocabulary entry {'.'.join(path)} is not a list of texts")
+    return list(node)
+
+
 def reply(key: str, **values: object) -> str:
     """A custom action's reply `key`, with `values` filled in."""
     return wording("replies", key, **values)

@@ -69,6 +69,7 @@ def web_url(rasa_stack: RasaStack, tmp_path_factory: pytest.TempPathFactory) -> 
     env = {
         "JIESU_DATABASE_URL": rasa_stack.database_url,
         "JIESU_RASA_URL": rasa_stack.rasa_url,
+        "JIESU_RASA_TOKEN": rasa_stack.token,
         "JIESU_ACTION_SERVER_URL": rasa_stack.action_url,
         "JIESU_WEB_PORT": str(port),
     }

@@ -7,17 +7,24 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "jiesu.tar.gz"
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REDIS = ("127.0.0.1", 6379)
+SCALE_ENDPOINTS = ROOT / "endpoints.scale.yml"
 
 
 def free_port() -> int:
@@ -47,6 +54,26 @@ def wait_until_ok(
 
 
 @contextmanager
+def postgres_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database on 127.0.0.1:5432 (its URL), dropped afterwards;
+    the test is skipped where no PostgreSQL runs there."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"jiesu_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {error.orig}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
 def running(
     command: list[str], log: Path, env: Mapping[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
@@ -60,6 +87,13 @@ def running(
             yield process
         finally:
             stop(process)
+
+
+def terminate(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Ask every still running process group to stop, without waiting."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
@@ -81,7 +115,7 @@ class RasaStack:
     rasa_url: str
     action_url: str
     token: str
-    tracker_db: Path
+    tracker_db: Path | str  # the SQLite file, or the tracker store's database name
     database_url: str  # the app database the actions file tickets in
 
     @property
@@ -97,6 +131,25 @@ class RasaStack:
         response.raise_for_status()
         tracker: dict[str, object] = response.json()
         return tracker
+
+
+def scale_environment(action_url: str, tracker_url: str, lock_key_prefix: str) -> dict[str, str]:
+    """The variables endpoints.scale.yml reads: the action server, the tracker store in the
+    PostgreSQL database at `tracker_url`, and the lock store in the local Redis."""
+    tracker = make_url(tracker_url)
+    return {
+        "JIESU_ACTION_SERVER_URL": action_url,
+        "JIESU_TRACKER_DB_HOST": tracker.host or "",
+        "JIESU_TRACKER_DB_PORT": str(tracker.port),
+        "JIESU_TRACKER_DB_NAME": tracker.database or "",
+        "JIESU_TRACKER_DB_USER": tracker.username or "",
+        "JIESU_TRACKER_DB_PASSWORD": tracker.password or "",
+        "JIESU_LOCK_STORE_HOST": REDIS[0],
+        "JIESU_LOCK_STORE_PORT": str(REDIS[1]),
+        "JIESU_LOCK_STORE_DB": "0",
+        "JIESU_LOCK_STORE_PASSWORD": "",
+        "JIESU_LOCK_STORE_KEY_PREFIX": lock_key_prefix,
+    }
 
 
 def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> None:
@@ -126,21 +179,41 @@ def action_server(
         yield process
 
 
+def _rasa_command(port: int, endpoints: Path, token: str) -> list[str]:
+    return [
+        str(RASA), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
+        "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(port),
+        "--enable-api", f"--auth-token={token}",
+    ]
+
+
+@contextmanager
+def rasa_servers(
+    ports: list[int], endpoints: Path, token: str, logs: list[Path],
+    env: Mapping[str, str] | None = None,
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Several real Rasa servers with the trained model (engine environment), started
+    together so that their slow start-ups overlap; `env` reaches the endpoints file."""
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} is missing: run `make test`, which trains it first")
+    with ExitStack() as stack:
+        processes = [
+            stack.enter_context(running(_rasa_command(port, endpoints, token), log, env))
+            for port, log in zip(ports, logs, strict=True)
+        ]
+        stack.callback(terminate, processes)  # runs first: they stop together, too
+        for port, process in zip(ports, processes, strict=True):
+            wait_until_ok(
+                f"http://127.0.0.1:{port}/status", 240,
+                params={"token": token}, process=process,
+            )
+        yield processes
+
+
 @contextmanager
 def rasa_server(
     port: int, endpoints: Path, token: str, log: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The real Rasa server with the trained model (engine environment)."""
-    if not MODEL.exists():
-        raise RuntimeError(f"{MODEL} is missing: run `make test`, which trains it first")
-    command = [
-        str(RASA), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
-        "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(port),
-        "--enable-api", "--auth-token", token,
-    ]
-    with running(command, log) as process:
-        wait_until_ok(
-            f"http://127.0.0.1:{port}/status", 240,
-            params={"token": token}, process=process,
-        )
+    with rasa_servers([port], endpoints, token, [log]) as [process]:
         yield process

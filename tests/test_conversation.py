@@ -36,11 +36,11 @@ def test_bot_challenge_is_answered_honestly(resident: Resident) -> None:
     assert "不是真人" in text_of(resident.says("你是机器人吗"))
 
 
-def test_handoff_reaches_its_action_which_says_it_is_being_built(resident: Resident) -> None:
-    assert "人工客服" in text_of(resident.says("转人工"))
+def test_asking_for_a_person_says_roughly_when_one_answers(resident: Resident) -> None:
+    assert "分钟内回复" in text_of(resident.says("转人工"))
 
 
-def test_two_stage_fallback_clarifies_then_rephrases_then_offers_a_person(
+def test_two_stage_fallback_clarifies_then_rephrases_then_hands_over_to_a_person(
     resident: Resident,
 ) -> None:
     first = resident.says("/nlu_fallback")
@@ -48,9 +48,7 @@ def test_two_stage_fallback_clarifies_then_rephrases_then_offers_a_person(
     assert "/out_of_scope" in payloads_of(first)
     assert "换个说法" in text_of(resident.says("/out_of_scope"))
     assert "不太确定" in text_of(resident.says("/nlu_fallback"))
-    last = resident.says("/out_of_scope")
-    assert "人工" in text_of(last)
-    assert "/request_human" in payloads_of(last)
+    assert "已为您转接人工服务" in text_of(resident.says("/out_of_scope"))
 
 
 def test_choosing_a_clarification_button_continues_with_that_intent(resident: Resident) -> None:

@@ -1,19 +1,25 @@
-"""`make run` in a set-up checkout: ready within 90 s, answers, and Ctrl-C stops it all."""
+"""`make run` in a set-up checkout: ready within 90 s, answers on REST, the web chat and
+Telegram (the Bot API emulator standing in for Telegram), and Ctrl-C stops it all."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.servers import ROOT
+from tests.telegram.emulator import EmulatedResident, emulator
 
 pytestmark = pytest.mark.servers
 
@@ -26,15 +32,26 @@ def _in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+TOKEN = f"654321:{secrets.token_hex(8)}"
+
+
 @pytest.fixture
-def make_run() -> subprocess.Popen[str]:
+def telegram_url(tmp_path: Path) -> Iterator[str]:
+    with emulator(tmp_path / "emulator.log") as url:
+        yield url
+
+
+@pytest.fixture
+def make_run(telegram_url: str) -> Iterator[subprocess.Popen[str]]:
     busy = [port for port in DEFAULT_PORTS if _in_use(port)]
     if busy:
         pytest.skip(f"ports {busy} are taken (is `make run` already running?)")
+    telegram = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram_url,
+                "TELEGRAM_EMULATOR": "true"}
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run"], cwd=ROOT, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **telegram},
     )
     yield process
     if process.poll() is None:
@@ -50,8 +67,17 @@ def _collect(process: subprocess.Popen[str], lines: list[str], ready: threading.
             ready.set()
 
 
-def test_make_run_serves_rest_and_web_chat_and_stops_on_ctrl_c(
-    make_run: subprocess.Popen[str],
+async def _telegram_resident_is_greeted(url: str) -> None:
+    resident = EmulatedResident(url, TOKEN)
+    try:
+        await resident.say("/start")
+        await resident.wait_for("个人信息告知", timeout=30)
+    finally:
+        await resident.aclose()
+
+
+def test_make_run_serves_rest_web_chat_and_telegram_and_stops_on_ctrl_c(
+    make_run: subprocess.Popen[str], telegram_url: str,
 ) -> None:
     lines: list[str] = []
     ready = threading.Event()
@@ -70,6 +96,7 @@ def test_make_run_serves_rest_and_web_chat_and_stops_on_ctrl_c(
     )
     assert "个人信息告知" in chat.json()["replies"][0]["text"]
     assert "http://127.0.0.1:8000/chat" in "".join(lines)
+    asyncio.run(_telegram_resident_is_greeted(telegram_url))
 
     os.killpg(make_run.pid, signal.SIGINT)
     make_run.wait(timeout=60)

@@ -27,7 +27,7 @@ class TelegramAdapter:
     def __init__(self, settings: Settings, telegram: TelegramSettings) -> None:
         self._settings = settings
         self._telegram = telegram
-        self._rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        self._rasa = RasaClient.from_settings(settings)
         self._callbacks = CallbackStore(settings.database_url)
         gateway = Gateway(self._rasa, settings.database_url, settings.max_message_chars)
         self.channel = TelegramChannel(gateway, self._callbacks, settings.database_url)

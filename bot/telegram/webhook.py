@@ -42,8 +42,11 @@ def webhook_app(
             log.warning("webhook call without the right secret token from %s", request.client)
             return Response(status_code=403)
         try:
-            update = Update.de_json(await request.json(), application.bot)
-        except ValueError:
+            payload = await request.json()
+            if not isinstance(payload, dict):
+                raise ValueError("an update is a JSON object")
+            update = Update.de_json(payload, application.bot)
+        except (ValueError, TypeError, KeyError, RecursionError):  # not an update: refused
             return Response(status_code=400)
         await application.update_queue.put(update)
         return Response(status_code=200)

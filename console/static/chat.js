@@ -1,4 +1,5 @@
-// Resident web chat: posts messages to /api/chat and renders replies.
+// Resident web chat: posts messages to /api/chat and renders replies; polls
+// /api/chat/<id>/messages for what staff and ticket notices send outside a reply.
 // All resident and bot text is inserted with textContent, never as HTML.
 (function () {
   "use strict";
@@ -112,6 +113,30 @@
     input.value = "";
     send(text, text);
   });
+
+  var cursorKey = "jiesu-chat-cursor";
+  var polling = false;
+
+  function poll() {
+    if (polling || document.hidden) { return; }
+    polling = true;
+    var cursor = window.localStorage.getItem(cursorKey);
+    var url = "/api/chat/" + encodeURIComponent(chatId()) + "/messages" +
+      (cursor ? "?after=" + encodeURIComponent(cursor) : "");
+    fetch(url).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (data) {
+      data.messages.forEach(renderReply);
+      if (data.cursor !== null) { window.localStorage.setItem(cursorKey, String(data.cursor)); }
+    }).catch(function () {
+      // The next poll tries again; nothing is lost, the server keeps the messages.
+    }).finally(function () { polling = false; });
+  }
+
+  window.setInterval(poll, 3000);
+  document.addEventListener("visibilitychange", poll);
+  poll();
 
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

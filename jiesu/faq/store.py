@@ -19,6 +19,9 @@ from jiesu.models import utcnow
 # What identifies one state of the base: the number of enabled entries and the
 # latest edit. A change of either makes running processes rebuild their index.
 BaseVersion = tuple[int, datetime | None]
+# Ids of entries staff add in the console (`jiesu.faq.gaps.add_entry`); the seed never
+# uses it, and loading the seed leaves these entries as they are.
+STAFF_PREFIX = "staff-"
 
 
 def _fields(item: FaqItem) -> dict[str, object]:
@@ -31,7 +34,7 @@ def _fields(item: FaqItem) -> dict[str, object]:
 
 def sync_entries(session: Session, items: list[FaqItem]) -> dict[str, int]:
     """Make the database hold `items`: add new ids, update changed ones, disable
-    entries no longer in `items`. Returns the counts of each."""
+    entries no longer in `items` (except those staff added). Returns the counts of each."""
     existing = {entry.id: entry for entry in session.scalars(select(FaqEntry))}
     counts = {"added": 0, "updated": 0, "disabled": 0, "unchanged": 0}
     now = utcnow()
@@ -49,7 +52,7 @@ def sync_entries(session: Session, items: list[FaqItem]) -> dict[str, int]:
             entry.enabled, entry.updated_at = True, now
             counts["updated"] += 1
     for entry in existing.values():
-        if entry.enabled:
+        if entry.enabled and not entry.id.startswith(STAFF_PREFIX):
             entry.enabled, entry.updated_at = False, now
             counts["disabled"] += 1
     session.flush()

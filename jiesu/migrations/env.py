@@ -7,6 +7,7 @@ from alembic import context
 import bot.telegram.callbacks  # noqa: F401  (registers its tables on Base.metadata)
 import jiesu.faq.models  # registers its tables on Base.metadata
 import jiesu.handoff.models  # registers its tables on Base.metadata
+import jiesu.loop.models  # registers its tables on Base.metadata
 import jiesu.models  # registers its tables on Base.metadata
 import jiesu.outbox  # registers its tables on Base.metadata
 import jiesu.staff.models  # registers its tables on Base.metadata

@@ -1,4 +1,7 @@
-"""Staff accounts: create them, check passwords, and tell whether an admin exists."""
+"""Staff accounts: create, list, deactivate and reset them, check passwords, find admins.
+
+The CLI (`jiesu users add`) and the console's user pages both use these.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +14,20 @@ from jiesu.city import current_city
 from jiesu.staff.models import StaffUser
 from jiesu.staff.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from jiesu.staff.roles import Role
+from jiesu.staff.sessions import end_sessions_of
+
+USERNAME_LENGTH = 64
 
 
 class AccountError(ValueError):
-    """An account that cannot be created as asked; the message is in Chinese for operators."""
+    """An account change refused; the message is in Chinese, for operators."""
 
 
 def _check_binding(role: Role, department: str | None, grids: Sequence[str]) -> None:
     city = current_city()
     if role is Role.HANDLER:
         if not department:
-            raise AccountError("承办人必须用 --department 指定所属承办单位。")
+            raise AccountError("承办人必须指定所属承办单位。")
         try:
             city.department(department)
         except KeyError:
@@ -31,7 +37,7 @@ def _check_binding(role: Role, department: str | None, grids: Sequence[str]) -> 
         raise AccountError("只有承办人绑定承办单位。")
     if role is Role.GRID_WORKER:
         if not grids:
-            raise AccountError("网格员必须用 --grid 指定至少一个网格。")
+            raise AccountError("网格员必须指定至少一个网格。")
         for grid in grids:
             try:
                 city.grid(grid)
@@ -39,6 +45,17 @@ def _check_binding(role: Role, department: str | None, grids: Sequence[str]) -> 
                 raise AccountError(f"没有编号为 {grid} 的网格。") from None
     elif grids:
         raise AccountError("只有网格员绑定网格。")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise AccountError(f"密码至少 {MIN_LENGTH} 位。")
+
+
+def check_confirmation(password: str, confirmation: str) -> None:
+    """Refuse a new password typed differently the second time."""
+    if password != confirmation:
+        raise AccountError("两次输入的密码不一致。")
 
 
 def create_user(
@@ -54,8 +71,9 @@ def create_user(
     username = username.strip()
     if not username:
         raise AccountError("用户名不能为空。")
-    if len(password) < MIN_LENGTH:
-        raise AccountError(f"密码至少 {MIN_LENGTH} 位。")
+    if len(username) > USERNAME_LENGTH:
+        raise AccountError(f"用户名最多 {USERNAME_LENGTH} 个字符。")
+    _check_password(password)
     _check_binding(role, department, grids)
     if find_user(session, username) is not None:
         raise AccountError(f"用户名 {username} 已存在。")
@@ -90,3 +108,26 @@ def admin_exists(session: Session) -> bool:
     """Whether any active admin account exists (else the console says how to make one)."""
     query = select(StaffUser.id).where(StaffUser.role == Role.ADMIN, StaffUser.active)
     return session.scalars(query.limit(1)).first() is not None
+
+
+def list_users(session: Session) -> list[StaffUser]:
+    """Every account, active or not, by username."""
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+
+def set_active(session: Session, user: StaffUser, active: bool, *, by: StaffUser) -> None:
+    """Deactivate (ending its sessions) or reactivate `user`; nobody deactivates themselves."""
+    if not active and user.id == by.id:
+        raise AccountError("不能停用自己的账号。")
+    user.active = active
+    if not active:
+        end_sessions_of(session, user)
+    session.flush()
+
+
+def reset_password(session: Session, user: StaffUser, password: str) -> None:
+    """Give `user` a new password; their open sessions end."""
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    end_sessions_of(session, user)
+    session.flush()

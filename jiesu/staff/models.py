@@ -56,7 +56,7 @@ class LoginFailure(Base):
 
 
 class TicketNote(Base):
-    """A progress note (办理进展) a handler adds without changing the ticket's status."""
+    """A progress note (办理进展) a handler of the lead or a co-handling department adds."""
 
     __tablename__ = "ticket_notes"
 
@@ -66,6 +66,8 @@ class TicketNote(Base):
     )
     actor: Mapped[str] = mapped_column(String(192))
     text: Mapped[str] = mapped_column(Text)
+    # Whether the note was also sent to the resident (告知居民).
+    told_resident: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

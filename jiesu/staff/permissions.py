@@ -9,33 +9,40 @@ from enum import StrEnum
 
 from jiesu.staff.models import StaffUser
 from jiesu.staff.roles import SEE_ALL, Role
+from jiesu.tickets.assignment import CO_HANDLING, REDISPATCHABLE
 from jiesu.tickets.models import Ticket
-from jiesu.tickets.workflow import Status, can_transition
+from jiesu.tickets.workflow import Status, can_transition, is_open
 
 
 class Action(StrEnum):
     """What staff can do to a ticket from its page."""
 
     DISPATCH = "dispatch"
+    REDISPATCH = "redispatch"
     ACCEPT = "accept"
     RETURN = "return"
     NOTE = "note"
     REPLY = "reply"
+    CO_HANDLE = "co_handle"
+    RECATEGORIZE = "recategorize"
     CLOSE = "close"
     MERGE = "merge"
 
 
 ACTION_LABELS: dict[Action, str] = {
     Action.DISPATCH: "派单",
+    Action.REDISPATCH: "改派",
     Action.ACCEPT: "签收办理",
     Action.RETURN: "退单",
     Action.NOTE: "添加办理进展",
     Action.REPLY: "答复",
+    Action.CO_HANDLE: "增加协办单位",
+    Action.RECATEGORIZE: "改分类",
     Action.CLOSE: "办结",
     Action.MERGE: "合并到其他工单",
 }
 
-# The status each action moves the ticket to; a progress note moves nothing.
+# The status each action moves the ticket to; the others change no status.
 ACTION_TARGETS: dict[Action, Status] = {
     Action.DISPATCH: Status.DISPATCHED,
     Action.ACCEPT: Status.IN_PROGRESS,
@@ -46,17 +53,25 @@ ACTION_TARGETS: dict[Action, Status] = {
 }
 
 _DISPATCH_DESK = frozenset({Role.ADMIN, Role.DISPATCHER})
-_DESK_ACTIONS = frozenset({Action.DISPATCH, Action.CLOSE, Action.MERGE})
-_HANDLER_ACTIONS = frozenset({Action.ACCEPT, Action.RETURN, Action.NOTE, Action.REPLY})
-# A handler records progress while the ticket is with the department.
-_NOTE_STATUSES = frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.REOPENED})
-# The statuses of the dispatchers' queue (派单队列).
+_DESK_ACTIONS = frozenset({Action.DISPATCH, Action.REDISPATCH, Action.CLOSE, Action.MERGE})
+# The dispatch desk and the lead department's handler both may do these.
+_SHARED_ACTIONS = frozenset({Action.CO_HANDLE, Action.RECATEGORIZE})
+# A department holds the ticket in these: it records progress, and its handler may
+# change the category or add co-handlers.
+_HELD = frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.REOPENED})
+# The statuses of the dispatchers' queue (派单队列); elsewhere a department change is 改派.
 DISPATCH_QUEUE = (Status.RECEIVED, Status.RETURNED)
 
 
 def handles(user: StaffUser, ticket: Ticket) -> bool:
-    """Whether `user` is a handler of the department the ticket is with."""
+    """Whether `user` is a handler of the department the ticket is with (the lead)."""
     return user.role is Role.HANDLER and ticket.department == user.department
+
+
+def co_handles(user: StaffUser, ticket: Ticket) -> bool:
+    """Whether `user` is a handler of one of the ticket's co-handling departments (协办)."""
+    return (user.role is Role.HANDLER and user.department is not None
+            and user.department in ticket.co_departments)
 
 
 def can_view(user: StaffUser, ticket: Ticket) -> bool:
@@ -65,22 +80,38 @@ def can_view(user: StaffUser, ticket: Ticket) -> bool:
         return True
     if user.role is Role.GRID_WORKER:
         return ticket.grid is not None and ticket.grid in user.grids
+    return handles(user, ticket) or co_handles(user, ticket)
+
+
+def _role_allows(user: StaffUser, ticket: Ticket, action: Action) -> bool:
+    if action in _DESK_ACTIONS:
+        return user.role in _DISPATCH_DESK
+    if action in _SHARED_ACTIONS:
+        holds = handles(user, ticket) and ticket.status in _HELD
+        return user.role in _DISPATCH_DESK or holds
+    if action is Action.NOTE:
+        return handles(user, ticket) or co_handles(user, ticket)
     return handles(user, ticket)
+
+
+def _status_allows(status: Status, action: Action) -> bool:
+    if action is Action.NOTE:
+        return status in _HELD
+    if action is Action.REDISPATCH:
+        return status in REDISPATCHABLE
+    if action is Action.CO_HANDLE:
+        return status in CO_HANDLING
+    if action is Action.RECATEGORIZE:
+        return is_open(status)
+    if action is Action.DISPATCH and status not in DISPATCH_QUEUE:
+        return False
+    return can_transition(status, ACTION_TARGETS[action])
 
 
 def may_act(user: StaffUser, ticket: Ticket, action: Action) -> bool:
     """Whether `user`'s role and the ticket's status allow `action` now."""
-    if not can_view(user, ticket):
-        return False
-    if action in _DESK_ACTIONS:
-        allowed_role = user.role in _DISPATCH_DESK
-    else:
-        allowed_role = action in _HANDLER_ACTIONS and handles(user, ticket)
-    if not allowed_role:
-        return False
-    if action is Action.NOTE:
-        return ticket.status in _NOTE_STATUSES
-    return can_transition(ticket.status, ACTION_TARGETS[action])
+    return (can_view(user, ticket) and _role_allows(user, ticket, action)
+            and _status_allows(ticket.status, action))
 
 
 def allowed_actions(user: StaffUser, ticket: Ticket) -> list[Action]:

@@ -13,7 +13,7 @@ from jiesu.models import utcnow
 from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import DISPATCH_QUEUE, can_view
 from jiesu.staff.roles import SEE_ALL, Role
-from jiesu.tickets.models import AppealType, Ticket
+from jiesu.tickets.models import AppealType, CoHandler, Ticket
 from jiesu.tickets.service import get_by_number
 from jiesu.tickets.workflow import Status
 
@@ -42,7 +42,8 @@ def _scope(user: StaffUser) -> ColumnElement[bool]:
         return true()
     if user.role is Role.GRID_WORKER:
         return Ticket.grid.in_(user.grids) if user.grids else false()
-    return Ticket.department == user.department
+    co_handled = select(CoHandler.ticket_id).where(CoHandler.department == user.department)
+    return or_(Ticket.department == user.department, Ticket.id.in_(co_handled))
 
 
 def _overdue(now: datetime) -> ColumnElement[bool]:

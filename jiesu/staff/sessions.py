@@ -65,3 +65,8 @@ def find_login(session: Session, token: str, *, now: datetime | None = None) -> 
 def end_session(session: Session, token: str) -> None:
     """Log out: forget the session of `token`."""
     session.execute(delete(StaffSession).where(StaffSession.token_hash == _digest(token)))
+
+
+def end_sessions_of(session: Session, user: StaffUser) -> None:
+    """Log `user` out everywhere (deactivated, or given a new password)."""
+    session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Date, Enum, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jiesu.db import Base, UtcDateTime
 from jiesu.models import utcnow
@@ -72,6 +72,14 @@ class Ticket(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    # Co-handling departments (协办单位); `department` stays the lead. Changed only
+    # through `jiesu.tickets.assignment`.
+    co_handlers: Mapped[list[CoHandler]] = relationship(order_by="CoHandler.id")
+
+    @property
+    def co_departments(self) -> list[str]:
+        """The ids of the co-handling departments, in the order they were added."""
+        return [co.department for co in self.co_handlers]
 
 
 class StatusEvent(Base):
@@ -123,3 +131,69 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CoHandler(Base):
+    """A department asked to help with a ticket (吹哨报到): it sees it and adds progress notes."""
+
+    __tablename__ = "ticket_co_handlers"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "department", name="uq_ticket_co_handlers_department"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", name="fk_ticket_co_handlers_ticket_id_tickets"), index=True
+    )
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(192))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ChangeKind(StrEnum):
+    """What a `TicketChange` changed; the value is what the database stores."""
+
+    DEPARTMENT = "department"
+    CATEGORY = "category"
+    CO_HANDLER_ADDED = "co_added"
+    CO_HANDLER_REMOVED = "co_removed"
+
+
+class TicketChange(Base):
+    """One change of a ticket other than its status (department, category, co-handlers).
+
+    The audit twin of `StatusEvent`: who, when, old and new value, and why. Never updated.
+    """
+
+    __tablename__ = "ticket_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", name="fk_ticket_changes_ticket_id_tickets"), index=True
+    )
+    kind: Mapped[ChangeKind] = mapped_column(_enum_by_value(ChangeKind))
+    # A department id, or a category as "category/subcategory".
+    old_value: Mapped[str | None] = mapped_column(String(160), default=None)
+    new_value: Mapped[str | None] = mapped_column(String(160), default=None)
+    actor: Mapped[str] = mapped_column(String(192))
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class RoutingFeedback(Base):
+    """A category corrected by staff, beside what the router chose at filing (for retraining)."""
+
+    __tablename__ = "routing_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", name="fk_routing_feedback_ticket_id_tickets"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)  # the resident's words
+    routed_category: Mapped[str | None] = mapped_column(String(64), default=None)
+    routed_subcategory: Mapped[str | None] = mapped_column(String(64), default=None)
+    routed_department: Mapped[str | None] = mapped_column(String(64), default=None)
+    category: Mapped[str] = mapped_column(String(64))
+    subcategory: Mapped[str | None] = mapped_column(String(64), default=None)
+    actor: Mapped[str] = mapped_column(String(192))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)

@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from jiesu.appeals.wording import department_name
 from jiesu.config import local_timezone
-from jiesu.tickets.models import StatusEvent, Ticket
+from jiesu.tickets.models import ChangeKind, StatusEvent, Ticket, TicketChange
 from jiesu.tickets.service import history, merged_into
 from jiesu.tickets.workflow import status_label
 from jiesu.vocabulary import intent_label
@@ -35,6 +36,41 @@ def event_as_dict(event: StatusEvent) -> dict[str, Any]:
         "to_label": status_label(event.to_status),
         "note": event.note,
     }
+
+
+_CHANGE_LABELS: dict[ChangeKind, str] = {
+    ChangeKind.DEPARTMENT: "承办单位",
+    ChangeKind.CATEGORY: "分类",
+    ChangeKind.CO_HANDLER_ADDED: "增加协办单位",
+    ChangeKind.CO_HANDLER_REMOVED: "不再协办",
+}
+
+
+def change_as_dict(change: TicketChange) -> dict[str, Any]:
+    """One department, category or co-handler change: who, when, what, old → new, why.
+
+    `old_label` and `new_label` are what staff read (department names, categories).
+    """
+    readable = _same if change.kind is ChangeKind.CATEGORY else _department
+    return {
+        "actor": change.actor,
+        "at": timestamp(change.created_at),
+        "kind": change.kind.value,
+        "kind_label": _CHANGE_LABELS[change.kind],
+        "old": change.old_value,
+        "new": change.new_value,
+        "old_label": readable(change.old_value),
+        "new_label": readable(change.new_value),
+        "note": change.note,
+    }
+
+
+def _same(value: str | None) -> str | None:
+    return value
+
+
+def _department(department_id: str | None) -> str | None:
+    return department_name(department_id) if department_id else None
 
 
 def ticket_as_dict(

@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import ActionDefaultAskAffirmation, ActionDefaultFallback, likely_intents
+from actions.fallback import ActionDefaultAskAffirmation, likely_intents
 
 
 def _tracker(ranking: list[dict[str, Any]]) -> Tracker:
@@ -57,11 +57,3 @@ async def test_ask_affirmation_offers_likely_intents_in_chinese_and_none_of_thes
         {"title": "都不是，我换个说法", "payload": "/out_of_scope"},
     ]
 
-
-async def test_default_fallback_offers_a_person_and_forgets_the_message() -> None:
-    dispatcher = CollectingDispatcher()
-    events = await ActionDefaultFallback().run(dispatcher, _tracker([]), {})
-    [message] = dispatcher.messages
-    assert "人工" in message["text"]
-    assert message["buttons"] == [{"title": "转人工", "payload": "/request_human"}]
-    assert events == [{"event": "rewind", "timestamp": None}]

@@ -10,11 +10,15 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from telegram.ext import Application
 
+from bot.rasa_client import RasaClient
 from bot.telegram.app import TelegramAdapter
 from bot.telegram.config import TelegramSettings
 from jiesu import outbox
 from jiesu.config import Settings
 from jiesu.db import session_scope
+from jiesu.handoff import service
+from jiesu.handoff.desk import HandoffDesk
+from jiesu.handoff.transcript import RESIDENT, transcript
 from tests.servers import RasaStack
 from tests.telegram.emulator import EmulatedResident, emulator
 
@@ -32,7 +36,10 @@ def emulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 async def bot(rasa_stack: RasaStack, emulator_url: str) -> AsyncIterator[Application]:
     """The adapter polling the emulator, as `jiesu telegram` runs it."""
-    settings = Settings(database_url=rasa_stack.database_url, rasa_url=rasa_stack.rasa_url)
+    settings = Settings(
+        database_url=rasa_stack.database_url, rasa_url=rasa_stack.rasa_url,
+        rasa_token=rasa_stack.token,
+    )
     telegram = TelegramSettings(
         bot_token=TOKEN, api_base_url=emulator_url, emulator=True, poll_interval=0.1,
         outbox_interval=0.2,
@@ -89,6 +96,29 @@ async def test_a_staff_message_in_the_outbox_reaches_the_resident(
             break
         await asyncio.sleep(0.1)
     assert status == outbox.SENT
+
+
+async def test_during_a_handoff_messages_go_to_staff_and_their_replies_come_back(
+    bot: Application, resident: EmulatedResident, rasa_stack: RasaStack
+) -> None:
+    await resident.say("/human")
+    await resident.wait_for("分钟内回复")
+    await resident.say("我家楼上天天半夜装修")
+    await resident.wait_for("工作人员都能看到")
+    sender_id = f"telegram:{resident.chat_id}"
+    rasa = RasaClient(rasa_stack.rasa_url, 30.0, rasa_stack.token)
+    try:
+        lines = transcript(await rasa.events(sender_id))
+        assert (RESIDENT, "我家楼上天天半夜装修") in [(line.speaker, line.text) for line in lines]
+        with session_scope(rasa_stack.database_url) as session:
+            handoff = service.current(session, sender_id)
+            assert handoff is not None
+        await HandoffDesk(rasa, rasa_stack.database_url).reply(
+            handoff.id, "alice", "请问您住哪个小区？"
+        )
+    finally:
+        await rasa.aclose()
+    await resident.wait_for("请问您住哪个小区", timeout=15)
 
 
 async def test_help_lists_the_commands(bot: Application, resident: EmulatedResident) -> None:

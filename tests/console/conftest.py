@@ -1,12 +1,24 @@
-"""Debian's Chromium driven by Playwright, shared by the browser tests."""
+"""Debian's Chromium driven by Playwright, shared by the browser tests, and the helpers
+that make staff users and tickets in the app database and log in."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from jiesu.db import session_scope
+from jiesu.migrate import upgrade
+from jiesu.staff.accounts import create_user
+from jiesu.staff.roles import Role
+from jiesu.tickets import AppealType, create_ticket
+from tests.servers import APP_PYTHON, RasaStack, free_port, running, wait_until_ok
+
+PASSWORD = "console-pass-1"
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,3 +34,94 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies)."""
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def chat_page(browser: Browser, web_url: str) -> Iterator[Page]:
+    """The resident web chat on a phone-sized screen, in a fresh browser context."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{web_url}/chat")
+    yield page
+    context.close()
+
+
+@dataclass(frozen=True)
+class WebApp:
+    """The web app alone, without Rasa, and its own app database."""
+
+    url: str
+    database_url: str
+
+
+@pytest.fixture(scope="module")
+def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
+    """`jiesu web` on a fresh migrated database, for console pages that need no conversation
+    (much faster to start than the Rasa stack, and no other test's tickets)."""
+    workdir = tmp_path_factory.mktemp("web-app")
+    database = f"sqlite:///{workdir / 'jiesu.db'}"
+    upgrade(database)
+    port = free_port()
+    env = {
+        "JIESU_DATABASE_URL": database, "JIESU_WEB_PORT": str(port),
+        "JIESU_RASA_URL": f"http://127.0.0.1:{free_port()}",
+    }
+    with running([str(APP_PYTHON), "-m", "jiesu.cli", "web"], workdir / "web.log", env) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_ok(f"{url}/healthz", 60, process=process)
+        yield WebApp(url=url, database_url=database)
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _user(
+    stack: RasaStack | WebApp, role: Role, department: str | None = None, grids: Sequence[str] = ()
+) -> str:
+    """A new staff account with `PASSWORD`; its username."""
+    name = _name(role.value)
+    with session_scope(stack.database_url) as session:
+        create_user(session, name, PASSWORD, role, department=department, grids=grids)
+    return name
+
+
+def _ticket(stack: RasaStack, description: str, department: str | None = None,
+            **fields: object) -> str:
+    """A new web-chat complaint with a phone number; its number."""
+    key = uuid.uuid4().hex
+    values: dict[str, object] = {
+        "channel": "web", "source_message_id": key, "sender_id": f"web:{key}",
+        "appeal_type": AppealType.COMPLAIN, "description": description, "address": "建设路18号",
+        "phone": "13812345678", "department": department, "actor": "system",
+    }  # fmt: skip
+    values.update(fields)
+    with session_scope(stack.database_url) as session:
+        ticket, _ = create_ticket(session, **values)  # type: ignore[arg-type]
+        return ticket.number
+
+
+def _log_in(page: Page, web_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{web_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def _act(page: Page, action: str, note: str | None = None, department: str | None = None) -> None:
+    """Submit the ticket page's form for `action`, filled in."""
+    form = page.locator(f"form[data-action={action}]")
+    if department is not None:
+        form.locator("select[name=department]").select_option(department)
+    if note is not None:
+        form.locator("textarea[name=note]").fill(note)
+    form.locator("button[type=submit]").click()

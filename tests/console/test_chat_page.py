@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.servers
 
 @pytest.fixture
-def page(browser: Browser, web_url: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    page.goto(f"{web_url}/chat")
-    yield page
-    context.close()
+def page(chat_page: Page) -> Page:
+    return chat_page
 
 
 def _send(page: Page, text: str) -> None:

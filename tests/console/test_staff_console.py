@@ -7,70 +7,22 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from jiesu.db import session_scope
-from jiesu.staff.accounts import create_user
 from jiesu.staff.ratelimit import MAX_FAILURES
 from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType, create_ticket
 from jiesu.tickets.attachments import attach_pending, attachment_path, store_attachment
+from tests.console.conftest import PASSWORD, _act, _log_in, _ticket, _user
 from tests.servers import RasaStack
 
 pytestmark = pytest.mark.servers
 
-PASSWORD = "console-pass-1"
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def _user(stack: RasaStack, role: Role, department: str | None = None) -> str:
-    name = _name(role.value)
-    with session_scope(stack.database_url) as session:
-        create_user(session, name, PASSWORD, role, department=department)
-    return name
-
-
-def _ticket(stack: RasaStack, description: str, department: str | None = None) -> str:
-    key = uuid.uuid4().hex
-    with session_scope(stack.database_url) as session:
-        ticket, _ = create_ticket(
-            session, channel="web", source_message_id=key, sender_id=f"web:{key}",
-            appeal_type=AppealType.COMPLAIN, description=description, address="建设路18号",
-            phone="13812345678", department=department, actor="system",
-        )
-        return ticket.number
-
-
-def _log_in(page: Page, web_url: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{web_url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-
-
-def _act(page: Page, action: str, note: str | None = None, department: str | None = None) -> None:
-    form = page.locator(f"form[data-action={action}]")
-    if department is not None:
-        form.locator("select[name=department]").select_option(department)
-    if note is not None:
-        form.locator("textarea[name=note]").fill(note)
-    form.locator("button[type=submit]").click()
 
 
 def test_dispatch_accept_return_redispatch_reply_and_close(

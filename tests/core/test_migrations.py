@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import create_engine, inspect
 
 from jiesu.migrate import upgrade
-
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.servers import postgres_database
 
 
 def _tables(url: str) -> set[str]:
@@ -33,20 +30,8 @@ def test_upgrade_creates_schema_in_a_new_sqlite_file_and_is_repeatable(tmp_path:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL database on 127.0.0.1:5432, skipped where none runs."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"jiesu_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {error.orig}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database() as url:
+        yield url
 
 
 def test_upgrade_works_on_postgresql_by_url_alone(postgres_url: str) -> None:

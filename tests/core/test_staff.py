@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 
 from jiesu.city import current_city
 from jiesu.db import session_scope
-from jiesu.staff.accounts import AccountError, admin_exists, authenticate, create_user
+from jiesu.staff.accounts import (
+    AccountError,
+    admin_exists,
+    authenticate,
+    check_confirmation,
+    create_user,
+    list_users,
+    reset_password,
+    set_active,
+)
 from jiesu.staff.models import PersonalDataView, StaffUser
 from jiesu.staff.passwords import hash_password, verify_password
 from jiesu.staff.permissions import Action, allowed_actions, can_view, mask_phone
@@ -136,13 +145,19 @@ def test_the_workflow_and_roles_decide_the_actions(session: Session) -> None:
     dispatcher = _user(session, "d", Role.DISPATCHER)
     handler = _user(session, "h", Role.HANDLER, department="housing")
     supervisor = _user(session, "sup", Role.SUPERVISOR)
-    assert allowed_actions(dispatcher, ticket) == [Action.DISPATCH, Action.CLOSE, Action.MERGE]
+    assert allowed_actions(dispatcher, ticket) == [
+        Action.DISPATCH, Action.RECATEGORIZE, Action.CLOSE, Action.MERGE,
+    ]
     assert allowed_actions(supervisor, ticket) == []
     with pytest.raises(ActionError, match="无权"):
         perform(session, supervisor, ticket, Action.DISPATCH, department="housing")
     perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
     assert ticket.status is Status.DISPATCHED and ticket.department == "housing"
-    assert allowed_actions(handler, ticket) == [Action.ACCEPT, Action.RETURN, Action.NOTE]
+    assert allowed_actions(handler, ticket) == [
+        Action.ACCEPT, Action.RETURN, Action.NOTE, Action.CO_HANDLE, Action.RECATEGORIZE,
+    ]
+    assert Action.REDISPATCH in allowed_actions(dispatcher, ticket)
+    assert Action.DISPATCH not in allowed_actions(dispatcher, ticket)
     with pytest.raises(ActionError, match="原因"):
         perform(session, handler, ticket, Action.RETURN, note=" ")
     perform(session, handler, ticket, Action.ACCEPT)
@@ -165,3 +180,25 @@ def test_merge_needs_an_open_other_ticket(session: Session) -> None:
     perform(session, dispatcher, second, Action.MERGE, into=first.number, note="重复")
     assert second.status is Status.MERGED and second.merged_into_id == first.id
     assert session.scalar(select(func.count(StaffUser.id))) == 1
+
+
+def test_admins_list_deactivate_reactivate_and_reset_accounts(session: Session) -> None:
+    boss = _user(session, "boss", Role.ADMIN)
+    handler = _user(session, "h", Role.HANDLER, department="housing")
+    assert [user.username for user in list_users(session)] == ["boss", "h"]
+    token = start_session(session, handler, now=T0)
+    with pytest.raises(AccountError, match="自己"):
+        set_active(session, boss, False, by=boss)
+    set_active(session, handler, False, by=boss)
+    assert find_login(session, token, now=T0) is None
+    assert authenticate(session, "h", PASSWORD) is None
+    set_active(session, handler, True, by=boss)
+    token = start_session(session, handler, now=T0)
+    with pytest.raises(AccountError, match="不一致"):
+        check_confirmation("new password 1", "new password 2")
+    with pytest.raises(AccountError, match="至少"):
+        reset_password(session, handler, "short")
+    reset_password(session, handler, "new password 1")
+    assert find_login(session, token, now=T0) is None
+    assert authenticate(session, "h", PASSWORD) is None
+    assert authenticate(session, "h", "new password 1") is not None

@@ -1,0 +1,91 @@
+"""Downloads: the ticket list (the /tickets filters), the 三率 report and the dashboard
+tables, as CSV (UTF-8 with BOM) or Excel, within what the user may see."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from console.dashboard import period_of
+from console.security import CurrentLogin
+from console.tickets import ticket_filter
+from jiesu.config import Settings, local_timezone
+from jiesu.db import session_scope
+from jiesu.monitoring.exports import MAX_EXPORT, ticket_table
+from jiesu.monitoring.stats import dashboard_tables, rates_by_unit, rates_trend
+from jiesu.monitoring.tables import Table, to_csv, to_xlsx
+from jiesu.staff.queries import visible_tickets
+
+router = APIRouter(prefix="/exports")
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        body, media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _send(tables: Sequence[Table], name: str, kind: str) -> Response:
+    """One table as CSV, or the tables as one workbook, named `name-YYYYMMDD.kind`."""
+    filename = f"{name}-{datetime.now(local_timezone()):%Y%m%d}.{kind}"
+    if kind == "csv":
+        return _download(to_csv(tables[0]), CSV_TYPE, filename)
+    return _download(to_xlsx(tables), XLSX_TYPE, filename)
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.get("/tickets.{kind}")
+def export_tickets(request: Request, kind: str, login: CurrentLogin) -> Response:
+    """The tickets the list page would show for the same query, without its 200-row cap."""
+    if kind not in ("csv", "xlsx"):
+        raise HTTPException(status_code=404)
+    with session_scope(_settings(request).database_url) as session:
+        found = visible_tickets(session, login.user, ticket_filter(request), limit=MAX_EXPORT)
+        table = ticket_table(found)
+    return _send([table], "tickets", kind)
+
+
+@router.get("/rates.{kind}")
+def export_rates(request: Request, kind: str, login: CurrentLogin) -> Response:
+    """The 三率 by department (CSV), or with the weekly trend as a second sheet (Excel)."""
+    if kind not in ("csv", "xlsx"):
+        raise HTTPException(status_code=404)
+    period = period_of(request)
+    with session_scope(_settings(request).database_url) as session:
+        tables = [
+            rates_by_unit(session, login.user, period), rates_trend(session, login.user, period)
+        ]
+    return _send(tables, "rates", kind)
+
+
+@router.get("/dashboard.xlsx")
+def export_dashboard(request: Request, login: CurrentLogin) -> Response:
+    """Every dashboard table, one sheet each."""
+    with session_scope(_settings(request).database_url) as session:
+        tables = dashboard_tables(session, login.user, period_of(request))
+    return _send(tables, "dashboard", "xlsx")
+
+
+@router.get("/dashboard/{name}.csv")
+def export_dashboard_table(request: Request, name: str, login: CurrentLogin) -> Response:
+    """One dashboard table as CSV."""
+    with session_scope(_settings(request).database_url) as session:
+        tables = dashboard_tables(session, login.user, period_of(request))
+    chosen = [table for table in tables if table.name == name]
+    if not chosen:
+        raise HTTPException(status_code=404, detail="没有这张统计表。")
+    return _send(chosen, name, "csv")

@@ -1,0 +1,94 @@
+"""Gaps in the knowledge base (问答缺口): grouped unanswered questions, unhelpful
+entries, and a form to add an entry, which the assistant answers from at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from console.params import day_window
+from console.security import CurrentLogin, page_user, require_csrf
+from console.templating import templates
+from jiesu.city import current_city
+from jiesu.config import Settings, local_timezone
+from jiesu.db import session_scope
+from jiesu.faq.gaps import (
+    EntryError,
+    add_entry,
+    answered_now,
+    may_edit,
+    unanswered_groups,
+    unhelpful_entries,
+)
+from jiesu.models import utcnow
+from jiesu.staff.sessions import Login
+
+router = APIRouter(prefix="/faq/gaps")
+
+DAY_CHOICES = (7, 30, 90, 365)
+DEFAULT_DAYS = 30
+_FIELDS = ("question", "alternatives", "answer", "department", "source")
+
+
+def _days(value: str | None) -> int:
+    return day_window(value, DAY_CHOICES, DEFAULT_DAYS)
+
+
+def _page(
+    request: Request, login: Login, days: int, *, error: str | None = None,
+    entered: dict[str, str] | None = None,
+) -> Response:
+    settings: Settings = request.app.state.settings
+    since = utcnow() - timedelta(days=days)
+    with session_scope(settings.database_url) as session:
+        groups = unanswered_groups(session, since)
+        unhelpful = unhelpful_entries(session, since)
+    context: dict[str, Any] = {
+        "me": page_user(login),
+        "days": days,
+        "day_choices": DAY_CHOICES,
+        "groups": [(g, answered_now(g.question, settings.database_url)) for g in groups],
+        "unhelpful": unhelpful,
+        "may_edit": may_edit(login.user),
+        "departments": [d.name for d in current_city().departments],
+        "added": request.query_params.get("added"),
+        "error": error,
+        "entered": entered,
+        "tz": local_timezone(),
+    }
+    return templates.TemplateResponse(
+        request=request, name="faq_gaps.html", context=context,
+        status_code=400 if error else 200,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def faq_gaps(request: Request, login: CurrentLogin) -> Response:
+    """What residents asked that the base could not answer, and what they found unhelpful."""
+    return _page(request, login, _days(request.query_params.get("days")))
+
+
+@router.post("/entries", response_class=HTMLResponse)
+async def add(request: Request, login: CurrentLogin) -> Response:
+    """Add a knowledge-base entry (admins and dispatchers); searches use it at once."""
+    await require_csrf(request, login.csrf_token)
+    if not may_edit(login.user):
+        raise HTTPException(status_code=403, detail="您无权新增问答条目。")
+    form = await request.form()
+    entered = {key: str(form.get(key) or "") for key in _FIELDS}
+    days = _days(str(form.get("days") or ""))
+    settings: Settings = request.app.state.settings
+    try:
+        with session_scope(settings.database_url) as session:
+            entry = add_entry(
+                session, question=entered["question"], answer=entered["answer"],
+                department=entered["department"], source=entered["source"],
+                alternatives=tuple(entered["alternatives"].splitlines()),
+            )
+            entry_id = entry.id
+    except EntryError as invalid:
+        return _page(request, login, days, error=str(invalid), entered=entered)
+    return RedirectResponse(f"/faq/gaps?days={days}&added={entry_id}", status_code=303)

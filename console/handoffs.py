@@ -1,0 +1,229 @@
+"""Handoff inbox (人工接管): waiting and active conversations, live ones to take over,
+and one conversation's page to read, reply, note, claim and hand back."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.rasa_client import RasaClient, RasaUnavailableError
+from console.security import CurrentLogin, page_user, require_csrf
+from console.templating import templates
+from jiesu.config import Settings
+from jiesu.db import session_scope
+from jiesu.handoff import service
+from jiesu.handoff.access import may_answer_handoffs, may_view_handoffs
+from jiesu.handoff.desk import HandoffDesk, canned_replies
+from jiesu.handoff.models import Handoff
+from jiesu.handoff.transcript import transcript
+from jiesu.models import utcnow
+from jiesu.staff.sessions import Login
+from jiesu.tickets.serialize import timestamp
+from jiesu.tickets.service import tickets_for_sender
+from jiesu.tickets.workflow import status_label
+
+router = APIRouter()
+
+LIVE_WINDOW = timedelta(hours=2)  # conversations active this recently can be taken over
+CLOSED_WINDOW = timedelta(hours=24)  # handed-back conversations still listed
+RASA_DOWN = "智能助手服务暂时不可用，操作未完成，请稍后重试。"
+REASON_LABELS = {"requested": "居民要求", "fallback": "助手无法理解", "taken_over": "人工接管"}
+STATUS_LABELS = {"waiting": "等待接入", "active": "接待中", "closed": "已交还助手"}
+CHANNEL_LABELS = {"web": "网页", "telegram": "Telegram"}
+
+
+def _viewer(login: Login) -> Login:
+    if not may_view_handoffs(login.user):
+        raise HTTPException(status_code=403, detail="您无权查看人工接管。")
+    return login
+
+
+def _answerer(login: Login) -> Login:
+    if not may_answer_handoffs(login.user):
+        raise HTTPException(status_code=403, detail="您无权处理人工接管会话。")
+    return login
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}小时{minutes}分"
+    return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
+
+
+def _conversation_label(sender_id: str) -> str:
+    channel, _, chat_id = sender_id.partition(":")
+    return f"{CHANNEL_LABELS.get(channel, channel)} · {chat_id[-8:]}"
+
+
+def _summary(handoff: Handoff, now: datetime) -> dict[str, Any]:
+    times = service.timing(handoff, now=now)
+    return {
+        "id": handoff.id,
+        "conversation": _conversation_label(handoff.sender_id),
+        "reason": REASON_LABELS.get(handoff.reason, handoff.reason),
+        "status": handoff.status,
+        "status_label": STATUS_LABELS.get(handoff.status, handoff.status),
+        "claimed_by": handoff.claimed_by,
+        "created_at": timestamp(handoff.created_at),
+        "last_resident_at": timestamp(handoff.last_resident_at),
+        "waiting": _duration(times.waiting_seconds),
+        "first_response": _duration(times.first_response_seconds),
+    }
+
+
+def _lists(request: Request) -> dict[str, Any]:
+    settings: Settings = request.app.state.settings
+    now = utcnow()
+    with session_scope(settings.database_url) as session:
+        handoffs = [
+            _summary(h, now) for h in service.inbox(session, closed_since=now - CLOSED_WINDOW)
+        ]
+        live = [
+            {"sender_id": c.sender_id, "conversation": _conversation_label(c.sender_id),
+             "last_at": timestamp(c.last_at), "last_text": c.last_text, "messages": c.messages}
+            for c in service.live_conversations(session, since=now - LIVE_WINDOW)
+        ]
+    return {"handoffs": handoffs, "live": live}
+
+
+@router.get("/handoffs", response_class=HTMLResponse)
+def handoff_inbox(request: Request, login: CurrentLogin, part: str | None = None) -> Response:
+    """The inbox; `?part=lists` is the lists alone, which the page reloads by itself."""
+    _viewer(login)
+    context = {"me": page_user(login), "may_answer": may_answer_handoffs(login.user),
+               **_lists(request)}
+    name = "handoff_lists.html" if part == "lists" else "handoffs.html"
+    return templates.TemplateResponse(request=request, name=name, context=context)
+
+
+def _desk(request: Request) -> HandoffDesk:
+    desk: HandoffDesk = request.app.state.desk
+    return desk
+
+
+async def _form_text(request: Request, login: Login, field: str) -> str:
+    await require_csrf(request, login.csrf_token)
+    form = await request.form()
+    return str(form.get(field) or "")
+
+
+@router.post("/handoffs/take-over")
+async def take_over(request: Request, login: CurrentLogin) -> Response:
+    """Take a live conversation from the assistant and open its page."""
+    _answerer(login)
+    sender_id = await _form_text(request, login, "sender_id")
+    if ":" not in sender_id:
+        raise HTTPException(status_code=404, detail="该对话不存在。")
+    try:
+        handoff_id = await _desk(request).take_over(sender_id, login.user.username)
+    except RasaUnavailableError:
+        raise HTTPException(status_code=503, detail=RASA_DOWN) from None
+    return RedirectResponse(f"/handoffs/{handoff_id}", status_code=303)
+
+
+async def _lines(request: Request, sender_id: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The transcript as the page shows it, or the reason it cannot be read now."""
+    rasa: RasaClient = request.app.state.rasa
+    try:
+        events = await rasa.events(sender_id)
+    except RasaUnavailableError:
+        return [], "智能助手服务暂时不可用，无法读取对话记录。"
+    return [
+        {"speaker": line.speaker, "text": line.text, "author": line.author,
+         "choices": line.choices, "at": timestamp(line.at)}
+        for line in transcript(events)
+    ], None
+
+
+def _page_context(request: Request, login: Login, handoff_id: int) -> dict[str, Any]:
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        try:
+            handoff = service.get(session, handoff_id)
+        except service.HandoffError:
+            raise HTTPException(status_code=404, detail="该会话不存在。") from None
+        tickets = [
+            {"number": t.number, "status": status_label(t.status), "description": t.description,
+             "created_at": timestamp(t.created_at)}
+            for t in tickets_for_sender(session, handoff.sender_id)
+        ]
+        return {
+            "me": page_user(login),
+            "may_answer": may_answer_handoffs(login.user),
+            "h": _summary(handoff, utcnow()),
+            "sender_id": handoff.sender_id,
+            "mine": handoff.claimed_by == login.user.username,
+            "notes": [{"author": n.author, "text": n.text, "at": timestamp(n.created_at)}
+                      for n in service.notes_of(session, handoff)],
+            "tickets": tickets,
+            "canned": canned_replies(),
+        }
+
+
+@router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
+async def handoff_page(request: Request, handoff_id: int, login: CurrentLogin) -> Response:
+    """One handed-over conversation: transcript, the resident's tickets, notes, actions."""
+    _viewer(login)
+    return await _render_page(request, login, handoff_id)
+
+
+async def _render_page(
+    request: Request, login: Login, handoff_id: int, error: str | None = None
+) -> Response:
+    context = _page_context(request, login, handoff_id)
+    context["lines"], context["transcript_error"] = await _lines(request, context["sender_id"])
+    context["error"] = error
+    return templates.TemplateResponse(
+        request=request, name="handoff.html", context=context,
+        status_code=400 if error else 200,
+    )
+
+
+@router.get("/handoffs/{handoff_id}/transcript", response_class=HTMLResponse)
+async def handoff_transcript(request: Request, handoff_id: int, login: CurrentLogin) -> Response:
+    """The transcript alone; the page reloads it by itself to show new messages."""
+    _viewer(login)
+    context = _page_context(request, login, handoff_id)
+    context["lines"], context["transcript_error"] = await _lines(request, context["sender_id"])
+    return templates.TemplateResponse(request=request, name="handoff_transcript.html",
+                                      context=context)
+
+
+@router.post("/handoffs/{handoff_id}/{action}")
+async def handoff_action(
+    request: Request, handoff_id: int, action: str, login: CurrentLogin
+) -> Response:
+    """Reply, note, claim, release or hand back; errors are shown on the page."""
+    _answerer(login)
+    text = await _form_text(request, login, "text")
+    staff = login.user.username
+    settings: Settings = request.app.state.settings
+    now = utcnow()
+    try:
+        if action == "reply":
+            await _desk(request).reply(handoff_id, staff, text)
+        elif action == "hand-back":
+            await _desk(request).hand_back(handoff_id, staff)
+        elif action in ("note", "claim", "release"):
+            with session_scope(settings.database_url) as session:
+                handoff = service.get(session, handoff_id)
+                if action == "note":
+                    service.add_note(session, handoff, staff, text, now=now)
+                elif action == "claim":
+                    service.claim(handoff, staff, now=now)
+                else:
+                    service.release(handoff, staff)
+        else:
+            raise HTTPException(status_code=404, detail="没有这个操作。")
+    except service.HandoffError as refused:
+        return await _render_page(request, login, handoff_id, error=str(refused))
+    except RasaUnavailableError:
+        return await _render_page(request, login, handoff_id, error=RASA_DOWN)
+    return RedirectResponse(f"/handoffs/{handoff_id}", status_code=303)

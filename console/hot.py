@@ -1,0 +1,82 @@
+"""Hot issues (热点问题): clusters of recent tickets and trending words, and merging a
+cluster's duplicates into one lead ticket."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from console.params import day_window
+from console.security import CurrentLogin, page_user, require_csrf
+from console.templating import templates
+from jiesu.config import Settings, local_timezone
+from jiesu.db import session_scope
+from jiesu.monitoring.clusters import (
+    DEFAULT_DAYS,
+    MergeOutcome,
+    hot_report,
+    may_merge,
+    merge_cluster,
+    recent_tickets,
+)
+from jiesu.staff.sessions import Login
+from jiesu.staff.work import ActionError
+
+router = APIRouter()
+
+DAY_CHOICES = (7, 30, 90)
+
+
+def _days(value: str | None) -> int:
+    return day_window(value, DAY_CHOICES, DEFAULT_DAYS)
+
+
+def _page(
+    request: Request, login: Login, days: int, *, outcome: MergeOutcome | None = None,
+    error: str | None = None,
+) -> Response:
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        tickets = recent_tickets(session, login.user, days=days)
+        report = hot_report(tickets, days=days)
+        mergeable = may_merge(login.user, tickets)
+    return templates.TemplateResponse(
+        request=request,
+        name="hot.html",
+        context={
+            "me": page_user(login),
+            "report": report,
+            "days": days,
+            "day_choices": DAY_CHOICES,
+            "may_merge": mergeable,
+            "outcome": outcome,
+            "error": error,
+            "tz": local_timezone(),
+        },
+        status_code=400 if error else 200,
+    )
+
+
+@router.get("/hot", response_class=HTMLResponse)
+def hot_issues(request: Request, login: CurrentLogin) -> Response:
+    """Clusters active in the last `days` days (7, 30 or 90), hottest first."""
+    return _page(request, login, _days(request.query_params.get("days")))
+
+
+@router.post("/hot/merge", response_class=HTMLResponse)
+async def merge(request: Request, login: CurrentLogin) -> Response:
+    """Merge the posted tickets of a cluster into the chosen lead ticket."""
+    await require_csrf(request, login.csrf_token)
+    form = await request.form()
+    days = _days(str(form.get("days") or ""))
+    numbers = [str(n) for n in form.getlist("ticket")]
+    settings: Settings = request.app.state.settings
+    try:
+        with session_scope(settings.database_url) as session:
+            outcome = merge_cluster(
+                session, login.user, lead=str(form.get("lead") or ""), numbers=numbers,
+                note=str(form.get("note") or ""),
+            )
+    except ActionError as refused:
+        return _page(request, login, days, error=str(refused))
+    return _page(request, login, days, outcome=outcome)

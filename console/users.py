@@ -1,0 +1,164 @@
+"""User management pages (用户管理), for administrators only: list, add, deactivate, reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from console.security import CurrentLogin, page_user, require_csrf
+from console.templating import templates
+from jiesu.appeals.wording import department_name
+from jiesu.city import current_city
+from jiesu.config import Settings
+from jiesu.db import session_scope
+from jiesu.staff.accounts import (
+    AccountError,
+    check_confirmation,
+    create_user,
+    list_users,
+    reset_password,
+    set_active,
+)
+from jiesu.staff.models import StaffUser
+from jiesu.staff.roles import ROLE_LABELS, Role, role_label
+from jiesu.staff.sessions import Login
+
+router = APIRouter()
+
+# What the list says after a change (the redirect names the key, never free text).
+NOTICES = {
+    "created": "账号已创建。",
+    "deactivated": "账号已停用，其登录已失效。",
+    "reactivated": "账号已重新启用。",
+    "password": "密码已重置，该用户需用新密码重新登录。",
+}
+
+
+def _require_admin(login: Login) -> None:
+    if login.user.role is not Role.ADMIN:
+        raise HTTPException(status_code=403, detail="只有管理员可以管理用户。")
+
+
+def _grid_names() -> dict[str, str]:
+    return {g.grid.id: f"{g.street.name}·{g.grid.name}" for g in current_city().grids}
+
+
+def _row(user: StaffUser, grids: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": role_label(user.role),
+        "department": department_name(user.department) if user.department else "",
+        "grids": "、".join(grids.get(g, g) for g in user.grids),
+        "active": user.active,
+    }
+
+
+def _page(
+    request: Request, login: Login, *, error: str | None = None,
+    form: dict[str, Any] | None = None,
+) -> Response:
+    settings: Settings = request.app.state.settings
+    grids = _grid_names()
+    with session_scope(settings.database_url) as session:
+        rows = [_row(user, grids) for user in list_users(session)]
+    return templates.TemplateResponse(
+        request=request,
+        name="users.html",
+        context={
+            "me": page_user(login),
+            "rows": rows,
+            "roles": [(role.value, label) for role, label in ROLE_LABELS.items()],
+            "departments": [(d.id, d.name) for d in current_city().departments],
+            "grids": list(grids.items()),
+            "notice": NOTICES.get(request.query_params.get("done", "")),
+            "error": error,
+            "form": form or {},
+        },
+        status_code=400 if error else 200,
+    )
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, login: CurrentLogin) -> Response:
+    """Every staff account, with the forms to add one and to change each."""
+    _require_admin(login)
+    return _page(request, login)
+
+
+def _text(form: FormData, key: str) -> str:
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+@router.post("/users")
+async def add_user(request: Request, login: CurrentLogin) -> Response:
+    """Create an account; the form comes back with the reason if it cannot be made."""
+    _require_admin(login)
+    await require_csrf(request, login.csrf_token)
+    form = await request.form()
+    username, chosen = _text(form, "username").strip(), _text(form, "role")
+    department = _text(form, "department") or None
+    grids = [g for g in form.getlist("grids") if isinstance(g, str) and g]
+    entered = {"username": username, "role": chosen, "department": department, "grids": grids}
+    settings: Settings = request.app.state.settings
+    try:
+        role = Role(chosen)
+    except ValueError:
+        return _page(request, login, error="请选择角色。", form=entered)
+    try:
+        check_confirmation(_text(form, "password"), _text(form, "confirmation"))
+        with session_scope(settings.database_url) as session:
+            create_user(
+                session, username, _text(form, "password"), role,
+                # Only the binding the role uses is kept: the form offers both.
+                department=department if role is Role.HANDLER else None,
+                grids=grids if role is Role.GRID_WORKER else (),
+            )
+    except AccountError as refused:
+        return _page(request, login, error=str(refused), form=entered)
+    return RedirectResponse("/users?done=created", status_code=303)
+
+
+def _user_or_404(session: Session, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise HTTPException(status_code=404, detail="没有这个用户。")
+    return user
+
+
+@router.post("/users/{user_id}/active")
+async def change_active(request: Request, user_id: int, login: CurrentLogin) -> Response:
+    """Deactivate (停用) or reactivate (启用) an account."""
+    _require_admin(login)
+    await require_csrf(request, login.csrf_token)
+    active = _text(await request.form(), "active") == "1"
+    settings: Settings = request.app.state.settings
+    try:
+        with session_scope(settings.database_url) as session:
+            set_active(session, _user_or_404(session, user_id), active, by=login.user)
+    except AccountError as refused:
+        return _page(request, login, error=str(refused))
+    return RedirectResponse(f"/users?done={'reactivated' if active else 'deactivated'}",
+                            status_code=303)
+
+
+@router.post("/users/{user_id}/password")
+async def change_password(request: Request, user_id: int, login: CurrentLogin) -> Response:
+    """Reset an account's password (重置密码), typed twice."""
+    _require_admin(login)
+    await require_csrf(request, login.csrf_token)
+    form = await request.form()
+    password = _text(form, "password")
+    settings: Settings = request.app.state.settings
+    try:
+        check_confirmation(password, _text(form, "confirmation"))
+        with session_scope(settings.database_url) as session:
+            reset_password(session, _user_or_404(session, user_id), password)
+    except AccountError as refused:
+        return _page(request, login, error=str(refused))
+    return RedirectResponse("/users?done=password", status_code=303)

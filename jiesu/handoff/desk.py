@@ -1,0 +1,140 @@
+"""The handoff desk: what happens in the conversation when people take it, write in it and
+give it back.
+
+Rasa's own mechanism carries it (DESIGN.md): the conversation is paused, staff
+messages are appended to the tracker as bot events (so the transcript stays whole)
+and reach the resident through the outbox, a resident's messages are read by the
+NLU and appended as user events, so the assistant never acts on them (a message
+sent to a paused Rasa could still restart it), and handing back resumes it.
+The tracker is written before the database: if Rasa cannot take the event, nothing is
+sent and nothing is recorded (and no database write waits on Rasa).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from jiesu.db import session_scope
+from jiesu.handoff import service
+from jiesu.handoff.models import Handoff, HandoffReason
+from jiesu.handoff.transcript import STAFF_KEY
+from jiesu.models import utcnow
+from jiesu.outbox import notify
+from jiesu.vocabulary import wording, wording_list
+
+
+class TrackerApi(Protocol):
+    """What the desk needs of Rasa's HTTP API."""
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """The NLU's reading of `text`, which a user event must carry."""
+
+    async def events(self, sender_id: str) -> list[dict[str, Any]]:
+        """Every event of the conversation."""
+
+    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        """Append events to the conversation."""
+
+
+def handoff_text(key: str, **values: object) -> str:
+    """Resident-facing handoff wording from jiesu/vocabulary.yml."""
+    return wording("handoff", key, **values)
+
+
+def canned_replies() -> list[str]:
+    """Ready-made replies staff can pick from."""
+    return wording_list("handoff", "canned")
+
+
+def _bot_event(text: str, at: datetime, staff: str | None = None) -> dict[str, Any]:
+    event: dict[str, Any] = {"event": "bot", "text": text, "timestamp": at.timestamp()}
+    if staff is not None:
+        event["metadata"] = {STAFF_KEY: staff}
+    return event
+
+
+class HandoffDesk:
+    """Staff and resident sides of handed-over conversations."""
+
+    def __init__(
+        self, tracker: TrackerApi, database_url: str | None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._tracker = tracker
+        self._database_url = database_url
+        self._clock = clock
+
+    async def resident_wrote(
+        self, sender_id: str, text: str, message_id: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]] | None:
+        """If a person has (or is about to have) this conversation, record the resident's
+        message for them and return the replies (maybe none); else None: the assistant's turn.
+        """
+        now = self._clock()
+        with session_scope(self._database_url) as session:
+            handoff = service.current(session, sender_id)
+            if handoff is None:
+                return None
+            channel = sender_id.partition(":")[0]
+            await self._tracker.append_events(sender_id, [{
+                "event": "user", "text": text, "timestamp": now.timestamp(),
+                "parse_data": await self._tracker.parse(text),
+                "input_channel": channel, "message_id": message_id, "metadata": metadata,
+            }])
+            acknowledge = service.record_resident_message(handoff, now=now)
+        return [{"text": handoff_text("waiting")}] if acknowledge else []
+
+    async def take_over(self, sender_id: str, staff: str) -> int:
+        """`staff` takes a live conversation from the assistant; returns the handoff id."""
+        now = self._clock()
+        text = handoff_text("taken_over")
+        with session_scope(self._database_url) as session:
+            existing = service.current(session, sender_id)
+            if existing is not None:
+                return existing.id
+            await self._tracker.append_events(
+                sender_id, [{"event": "pause", "timestamp": now.timestamp()},
+                            _bot_event(text, now, staff)]
+            )
+            handoff, _ = service.open_handoff(
+                session, sender_id, HandoffReason.TAKEN_OVER, now=now, staff=staff
+            )
+            service.record_staff_reply(handoff, staff, now=now)
+            notify(session, sender_id, text)
+            return handoff.id
+
+    async def reply(self, handoff_id: int, staff: str, text: str) -> None:
+        """Send `staff`'s message to the resident and keep it in the transcript."""
+        cleaned = text.strip()
+        if not cleaned:
+            raise service.HandoffError("请填写回复内容。")
+        now = self._clock()
+        with session_scope(self._database_url) as session:
+            handoff = service.get(session, handoff_id)
+            service.record_staff_reply(handoff, staff, now=now)
+            await self._tracker.append_events(
+                handoff.sender_id, [_bot_event(cleaned, now, staff)]
+            )
+            notify(session, handoff.sender_id, cleaned)
+
+    async def hand_back(self, handoff_id: int, staff: str) -> None:
+        """Give the conversation back to the assistant, telling the resident so.
+
+        Any half-filled form is dropped: the person may have settled it differently.
+        The assistant then listens, as after any turn of its own, so the resident's
+        next message starts a fresh turn for its rules and policies.
+        """
+        now = self._clock()
+        text = handoff_text("handed_back")
+        with session_scope(self._database_url) as session:
+            handoff: Handoff = service.get(session, handoff_id)
+            service.close(handoff, staff, now=now)
+            await self._tracker.append_events(handoff.sender_id, [
+                {"event": "active_loop", "name": None, "timestamp": now.timestamp()},
+                {"event": "resume", "timestamp": now.timestamp()},
+                _bot_event(text, now, staff),
+                {"event": "action", "name": "action_listen", "timestamp": now.timestamp()},
+            ])
+            notify(session, handoff.sender_id, text)

@@ -1,0 +1,153 @@
+"""Deadline alerts for staff: a reminder before a deadline, an escalation (督办) once it passes.
+
+Which deadline runs, and when a ticket is overdue, is the console's rule
+(`jiesu.staff.queries.is_overdue`): the dispatch deadline while the ticket is in
+the dispatchers' queue, the reply deadline while a department works on it. A
+reminder goes to whoever must act (the department, or the dispatch desk) once
+the `reminder_fraction` setting of the time allowed has gone; an escalation
+goes to supervisors as well and marks the ticket 督办. Each is raised once per
+deadline: a new deadline (重办) can raise them again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jiesu.loop.models import AlertKind, DeadlineKind, StaffAlert
+from jiesu.loop.rework import latest_round
+from jiesu.staff.models import StaffUser
+from jiesu.staff.permissions import DISPATCH_QUEUE, can_view
+from jiesu.staff.queries import is_overdue
+from jiesu.staff.roles import SEE_ALL, Role
+from jiesu.tickets.models import Ticket
+from jiesu.tickets.workflow import Status, is_open
+
+ALERT_LABELS: Final[dict[AlertKind, str]] = {
+    AlertKind.REMINDER: "临期提醒",
+    AlertKind.ESCALATION: "超期督办",
+}
+DEADLINE_LABELS: Final[dict[DeadlineKind, str]] = {
+    DeadlineKind.DISPATCH: "派单时限",
+    DeadlineKind.REPLY: "答复时限",
+}
+
+_END_OF_TIME: Final = datetime.max.replace(tzinfo=UTC)
+# Open tickets not waiting for the resident: the ones a deadline may run for.
+_WORKED_ON: Final = tuple(s for s in Status if is_open(s) and s is not Status.REPLIED)
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """An alert with the ticket it is about, for the console."""
+
+    alert: StaffAlert
+    ticket: Ticket
+
+
+def running_deadline(ticket: Ticket) -> tuple[DeadlineKind, datetime] | None:
+    """The deadline that runs for `ticket` now, if any (see the module docstring)."""
+    if not is_overdue(ticket, _END_OF_TIME):  # no deadline runs, or none is set
+        return None
+    if ticket.status in DISPATCH_QUEUE:
+        assert ticket.dispatch_due_at is not None
+        return DeadlineKind.DISPATCH, ticket.dispatch_due_at
+    assert ticket.reply_due_at is not None
+    return DeadlineKind.REPLY, ticket.reply_due_at
+
+
+def _reminder_due(session: Session, ticket: Ticket, kind: DeadlineKind, due: datetime,
+                  fraction: float, now: datetime) -> bool:
+    """Whether `fraction` of the time allowed for `due` has gone by `now`.
+
+    The time began at filing, or at the 重办 that set `due`; filing is tried
+    first, as the later start can only put the moment later.
+    """
+    def gone(start: datetime) -> bool:
+        return now >= start + (due - start) * fraction
+
+    if not gone(ticket.created_at):
+        return False
+    running = latest_round(session, ticket.id) if kind is DeadlineKind.REPLY else None
+    return running is None or running.due_at != due or gone(running.started_at)
+
+
+def raise_alerts(session: Session, now: datetime, reminder_fraction: float) -> int:
+    """Raise the reminders and escalations due at `now` that were not raised yet; how many."""
+    tickets = session.scalars(select(Ticket).where(Ticket.status.in_(_WORKED_ON))).all()
+    raised = {
+        (a.ticket_id, a.kind, a.deadline, a.due_at)
+        for a in session.scalars(
+            select(StaffAlert).where(StaffAlert.ticket_id.in_([t.id for t in tickets]))
+        )
+    }
+    count = 0
+    for ticket in tickets:
+        running = running_deadline(ticket)
+        if running is None:
+            continue
+        deadline, due = running
+        if is_overdue(ticket, now):
+            kind = AlertKind.ESCALATION
+        elif _reminder_due(session, ticket, deadline, due, reminder_fraction, now):
+            kind = AlertKind.REMINDER
+        else:
+            continue
+        if (ticket.id, kind, deadline, due) in raised:
+            continue
+        department = ticket.department if deadline is DeadlineKind.REPLY else None
+        session.add(StaffAlert(ticket_id=ticket.id, kind=kind, deadline=deadline,
+                               department=department, due_at=due, created_at=now))
+        count += 1
+    session.flush()
+    return count
+
+
+def _may_see(user: StaffUser, alert: StaffAlert, ticket: Ticket) -> bool:
+    if user.role in SEE_ALL:
+        return True
+    if user.role is Role.HANDLER:
+        return alert.department is not None and alert.department == user.department
+    return can_view(user, ticket)
+
+
+def alerts_for(session: Session, user: StaffUser, *, limit: int = 200) -> list[AlertView]:
+    """The newest alerts `user` should see: handlers their department's, supervisors,
+    dispatchers and admins all, grid workers those of tickets they may view."""
+    query = (
+        select(StaffAlert, Ticket)
+        .join(Ticket, Ticket.id == StaffAlert.ticket_id)
+        .order_by(StaffAlert.created_at.desc(), StaffAlert.id.desc())
+    )
+    if user.role is Role.HANDLER:
+        query = query.where(StaffAlert.department == user.department)
+    rows = session.execute(query).all()
+    seen = [AlertView(alert, ticket) for alert, ticket in rows if _may_see(user, alert, ticket)]
+    return seen[:limit]
+
+
+def is_supervised(session: Session, ticket_ids: Collection[int]) -> set[int]:
+    """Which of `ticket_ids` are 督办 tickets: escalated at least once."""
+    if not ticket_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(StaffAlert.ticket_id).where(
+                StaffAlert.ticket_id.in_(ticket_ids), StaffAlert.kind == AlertKind.ESCALATION
+            )
+        )
+    )
+
+
+def overdue_counts(
+    session: Session, now: datetime, by: Literal["department", "grid"]
+) -> dict[str | None, int]:
+    """How many open tickets are overdue at `now`, per department or per grid id (None: none)."""
+    tickets = session.scalars(select(Ticket).where(Ticket.status.in_(_WORKED_ON))).all()
+    return dict(Counter(getattr(t, by) for t in tickets if is_overdue(t, now)))

@@ -1,0 +1,171 @@
+"""Residents' personal data: erasing one resident's on request (`jiesu residents forget`)
+and everyone's once the retention period is over (`jiesu residents purge`).
+
+Erasing keeps what statistics and the audit trail need: a ticket keeps its number,
+type, category, department, grid, status, dates, status events and changes; only the
+resident's words and contact details go (description, address, time, phone, photos).
+Messages keep their row (dedupe, counts) without their text; outbox messages, FAQ
+questions and photos are deleted. The conversation's transcript lives in Rasa's
+tracker store, whose rows are deleted directly: Rasa's HTTP API can only append to
+an SQL tracker store (its "replace events" keeps every stored event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, inspect, select, text, update
+from sqlalchemy.orm import Session
+
+from jiesu.db import get_engine
+from jiesu.faq.models import FaqFeedback, FaqUnanswered
+from jiesu.handoff.models import Handoff, HandoffNote
+from jiesu.loop.models import Survey, SurveyAnswer
+from jiesu.models import InboundMessage
+from jiesu.outbox import PENDING, OutboxMessage
+from jiesu.tickets.attachments import attachment_path
+from jiesu.tickets.models import Attachment, RoutingFeedback, Ticket
+from jiesu.tickets.workflow import Status
+
+FORGOTTEN = "（居民已要求删除个人信息）"
+EXPIRED = "（已超过保存期限，个人信息已删除）"
+_PLACEHOLDERS = (FORGOTTEN, EXPIRED)
+_FINISHED = (Status.CLOSED, Status.MERGED)
+
+
+@dataclass
+class Erased:
+    """How many records lost their personal data."""
+
+    tickets: int = 0
+    photos: int = 0
+    messages: int = 0
+    outbox: int = 0
+    notes: int = 0
+    questions: int = 0
+    transcripts: int = 0
+
+
+def forget_resident(session: Session, sender_id: str) -> Erased:
+    """Erase the personal data of the resident of conversation `sender_id`
+    ("<channel>:<chat id>") from the app database; the transcript is `erase_transcripts`'."""
+    channel, _, chat_id = sender_id.partition(":")
+    tickets = session.scalars(select(Ticket.id).where(Ticket.sender_id == sender_id)).all()
+    erased = Erased(tickets=_erase_tickets(session, tickets, FORGOTTEN))
+    erased.photos = _delete_photos(session, Attachment.sender_id == sender_id)
+    erased.messages = _erase_messages(
+        session,
+        (InboundMessage.channel == channel) & (InboundMessage.chat_id == chat_id),
+        FORGOTTEN,
+    )
+    erased.outbox = _count(session.execute(delete(OutboxMessage).where(
+        OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
+    )))
+    handoffs = select(Handoff.id).where(Handoff.sender_id == sender_id)
+    erased.notes = _erase_notes(session, HandoffNote.handoff_id.in_(handoffs), FORGOTTEN)
+    erased.questions = _erase_questions(
+        session, FaqUnanswered.sender_id == sender_id, FaqFeedback.sender_id == sender_id
+    )
+    return erased
+
+
+def purge_expired(session: Session, now: datetime, retention_days: int) -> Erased:
+    """Erase the personal data of finished tickets and of messages, notes and questions
+    older than `retention_days` (tickets count from their last change)."""
+    before = now - timedelta(days=retention_days)
+    tickets = session.scalars(select(Ticket.id).where(
+        Ticket.status.in_(_FINISHED), Ticket.updated_at < before,
+        Ticket.description.not_in(_PLACEHOLDERS),
+    )).all()
+    erased = Erased(tickets=_erase_tickets(session, tickets, EXPIRED))
+    erased.photos = _delete_photos(
+        session, Attachment.ticket_id.in_(tickets) | (Attachment.created_at < before)
+    )
+    erased.messages = _erase_messages(session, InboundMessage.received_at < before, EXPIRED)
+    erased.outbox = _count(session.execute(delete(OutboxMessage).where(
+        OutboxMessage.created_at < before, OutboxMessage.status != PENDING,
+    )))
+    erased.notes = _erase_notes(session, HandoffNote.created_at < before, EXPIRED)
+    erased.questions = _erase_questions(
+        session, FaqUnanswered.created_at < before, FaqFeedback.created_at < before
+    )
+    return erased
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _erase_tickets(session: Session, ids: Sequence[int], placeholder: str) -> int:
+    """Replace the resident's words and contact details of tickets `ids`."""
+    if not ids:
+        return 0
+    session.execute(
+        update(Ticket).where(Ticket.id.in_(ids)).values(
+            description=placeholder, address=None, happened=None, phone=None,
+            updated_at=Ticket.updated_at,  # erasing is no change of the appeal
+        ).execution_options(synchronize_session=False)
+    )
+    session.execute(update(RoutingFeedback).where(RoutingFeedback.ticket_id.in_(ids))
+                    .values(text=placeholder))
+    surveys = select(Survey.id).where(Survey.ticket_id.in_(ids))
+    session.execute(update(SurveyAnswer).where(SurveyAnswer.survey_id.in_(surveys))
+                    .values(text=None))
+    return len(ids)
+
+
+def _delete_photos(session: Session, which: ColumnElement[bool]) -> int:
+    photos = session.scalars(select(Attachment).where(which)).all()
+    for photo in photos:
+        attachment_path(photo).unlink(missing_ok=True)
+        session.delete(photo)
+    session.flush()
+    return len(photos)
+
+
+def _erase_messages(session: Session, which: ColumnElement[bool], placeholder: str) -> int:
+    return _count(session.execute(
+        update(InboundMessage).where(which, InboundMessage.text.not_in(_PLACEHOLDERS))
+        .values(text=placeholder, replies=None)
+    ))
+
+
+def _erase_notes(session: Session, which: ColumnElement[bool], placeholder: str) -> int:
+    return _count(session.execute(
+        update(HandoffNote).where(which, HandoffNote.text.not_in(_PLACEHOLDERS))
+        .values(text=placeholder).execution_options(synchronize_session=False)
+    ))
+
+
+def _erase_questions(
+    session: Session, unanswered: ColumnElement[bool], feedback: ColumnElement[bool]
+) -> int:
+    session.execute(update(FaqFeedback).where(feedback).values(question=None))
+    return _count(session.execute(delete(FaqUnanswered).where(unanswered)))
+
+
+def erase_transcripts(
+    tracker_store_url: str, *, sender_id: str | None = None, before: datetime | None = None
+) -> int:
+    """Delete from Rasa's SQL tracker store the conversation `sender_id`, or every
+    conversation silent since `before`; returns how many conversations."""
+    engine = get_engine(tracker_store_url)
+    if not inspect(engine).has_table("events"):
+        return 0
+    with engine.begin() as connection:
+        if sender_id is not None:
+            senders = [sender_id]
+        else:
+            assert before is not None, "a sender or a date is needed"
+            senders = list(connection.scalars(text(
+                "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :before"
+            ), {"before": before.timestamp()}))
+        found = 0
+        for sender in senders:
+            found += bool(_count(connection.execute(
+                text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender}
+            )))
+    return found
+

@@ -1,0 +1,32 @@
+"""A ticket whose description is hostile text is shown to staff as that text: no template
+evaluated, no markup run, on the list and on the ticket page."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Dialog, Page, expect
+
+from jiesu.staff.roles import Role
+from tests.console.conftest import WebApp, _log_in, _ticket, _user
+
+HOSTILE = (
+    "{{7*7}} ${7*7} {% raw %} <script>window.pwned = 1</script>"
+    '<img src=x onerror="window.pwned = 2"> \u202e反转文字'
+)
+
+
+def test_hostile_description_renders_as_text(page: Page, web_app: WebApp) -> None:
+    dialogs: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    number = _ticket(web_app, HOSTILE)  # type: ignore[arg-type]
+    _log_in(page, web_app.url, _user(web_app, Role.ADMIN))
+    for path in (f"/tickets/{number}", "/tickets"):
+        page.goto(f"{web_app.url}{path}")
+        expect(page.get_by_text("{{7*7}} ${7*7} {% raw %} <script>").first).to_be_visible()
+        assert page.locator("img[src=x]").count() == 0
+        assert page.evaluate("window.pwned") is None
+    assert dialogs == []

@@ -1,0 +1,177 @@
+"""The closed loop's scheduler on deadlines, with a controllable clock: a reminder once,
+an escalation once with its 督办 mark, overdue counters, and a survey nobody answers."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jiesu.db import session_scope
+from jiesu.loop.alerts import is_supervised, overdue_counts
+from jiesu.loop.followup import answer_survey
+from jiesu.loop.models import AlertKind, Answer, DeadlineKind, StaffAlert, SurveyAnswer
+from jiesu.loop.rates import ALL, rates_by
+from jiesu.loop.scheduler import sweep
+from jiesu.outbox import OutboxMessage
+from jiesu.tickets import (
+    SYSTEM_ACTOR,
+    AppealType,
+    Status,
+    Ticket,
+    change_status,
+    create_ticket,
+    history,
+    staff_actor,
+)
+from jiesu.vocabulary import wording
+
+T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Shanghai
+HANDLER = staff_actor("handler")
+
+
+@dataclass
+class Clock:
+    """The time the scheduler and the services are told it is."""
+
+    now: datetime = T0
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def file_ticket(session: Session, now: datetime, *, reply_in: timedelta = timedelta(days=10),
+                department: str = "housing", grid: str | None = "g-1") -> Ticket:
+    """A complaint filed at `now` and dispatched to `department` at once."""
+    key = uuid.uuid4().hex
+    ticket, _ = create_ticket(
+        session, channel="web", source_message_id=key, sender_id=f"web:{key}",
+        appeal_type=AppealType.COMPLAIN, description="小区楼道灯坏了一个月", address="建设路18号",
+        category="城乡建设", department=department, grid=grid,
+        dispatch_due_at=now + timedelta(hours=24), reply_due_at=now + reply_in,
+        actor=SYSTEM_ACTOR, now=now,
+    )
+    change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR, now=now)
+    return ticket
+
+
+def reply(session: Session, ticket: Ticket, now: datetime, answer: str = "灯已修好") -> None:
+    """The department accepts and answers."""
+    change_status(session, ticket, Status.IN_PROGRESS, actor=HANDLER, now=now)
+    change_status(session, ticket, Status.REPLIED, actor=HANDLER, note=answer, now=now)
+
+
+def outbox_texts(session: Session, sender_id: str) -> list[str]:
+    """What the resident of `sender_id` was sent, oldest first."""
+    chat_id = sender_id.partition(":")[2]
+    return list(session.scalars(
+        select(OutboxMessage.text).where(OutboxMessage.chat_id == chat_id)
+        .order_by(OutboxMessage.id)
+    ))
+
+
+def _alerts(session: Session, ticket: Ticket) -> list[tuple[str, str]]:
+    return [(a.kind, a.deadline) for a in session.scalars(
+        select(StaffAlert).where(StaffAlert.ticket_id == ticket.id).order_by(StaffAlert.id))]
+
+
+def test_a_reminder_once_then_an_escalation_once_with_the_supervision_mark(
+    database_url: str,
+) -> None:
+    clock = Clock()
+    with session_scope(database_url) as session:
+        ticket = file_ticket(session, clock.now)
+        other = file_ticket(session, clock.now, reply_in=timedelta(days=30), department="ecology")
+        sweep(session, clock.advance(days=7))  # 70% of the time allowed: nothing yet
+        assert _alerts(session, ticket) == []
+        sweep(session, clock.advance(days=1, hours=1))  # past 80%
+        sweep(session, clock.advance(hours=1))  # a second sweep (or a restart) repeats nothing
+        reminder = (AlertKind.REMINDER, DeadlineKind.REPLY)
+        assert _alerts(session, ticket) == [reminder]
+        [alert] = session.scalars(select(StaffAlert).where(StaffAlert.ticket_id == ticket.id))
+        assert alert.department == "housing"
+        assert is_supervised(session, [ticket.id, other.id]) == set()
+
+        sweep(session, clock.advance(days=2))  # past the deadline
+        sweep(session, clock.advance(minutes=1))
+        assert _alerts(session, ticket) == [reminder, (AlertKind.ESCALATION, DeadlineKind.REPLY)]
+        assert _alerts(session, other) == []
+        assert is_supervised(session, [ticket.id, other.id]) == {ticket.id}
+        assert overdue_counts(session, clock.now, "department") == {"housing": 1}
+        assert overdue_counts(session, clock.now, "grid") == {"g-1": 1}
+
+        reply(session, ticket, clock.now)  # answered late: no longer overdue, still 督办
+        assert overdue_counts(session, clock.now, "department") == {}
+        assert is_supervised(session, [ticket.id]) == {ticket.id}
+
+
+def test_an_undispatched_ticket_escalates_to_the_dispatch_desk(database_url: str) -> None:
+    clock = Clock()
+    with session_scope(database_url) as session:
+        key = uuid.uuid4().hex
+        ticket, _ = create_ticket(
+            session, channel="web", source_message_id=key, sender_id=f"web:{key}",
+            appeal_type=AppealType.SEEK_HELP, description="家里老人摔倒了需要帮忙",
+            dispatch_due_at=clock.now + timedelta(hours=24),
+            reply_due_at=clock.now + timedelta(days=7), actor=SYSTEM_ACTOR, now=clock.now,
+        )
+        sweep(session, clock.advance(hours=25))
+        [alert] = session.scalars(select(StaffAlert).where(StaffAlert.ticket_id == ticket.id))
+        assert (alert.kind, alert.deadline, alert.department) == (
+            AlertKind.ESCALATION, DeadlineKind.DISPATCH, None)
+
+
+def test_a_survey_nobody_answers_counts_as_no_response_and_the_system_closes(
+    database_url: str,
+) -> None:
+    clock = Clock()
+    with session_scope(database_url) as session:
+        ticket = file_ticket(session, clock.now)
+        reply(session, ticket, clock.advance(days=2))
+        sweep(session, clock.advance(minutes=1))
+        sweep(session, clock.advance(minutes=1))  # asked once
+        asked = wording("followup", "ask_solved_first", number=ticket.number)
+        assert outbox_texts(session, ticket.sender_id) == [asked]
+
+        sweep(session, clock.advance(hours=71))
+        assert session.get_one(Ticket, ticket.id).status is Status.REPLIED
+        sweep(session, clock.advance(hours=2))  # past 72 hours
+        sweep(session, clock.advance(hours=1))
+        assert session.get_one(Ticket, ticket.id).status is Status.CLOSED
+        closed = history(session, ticket)[-1]
+        assert closed.actor == SYSTEM_ACTOR and closed.note and "未获居民答复" in closed.note
+        assert outbox_texts(session, ticket.sender_id) == [
+            asked, wording("followup", "closed_no_response", number=ticket.number)]
+        answers = session.scalars(select(SurveyAnswer.answer)).all()
+        assert answers == [Answer.NO_RESPONSE, Answer.NO_RESPONSE]
+
+        [rates] = rates_by(session, start=T0, end=clock.now + timedelta(days=30)).items()
+        assert rates[0] == ALL
+        figures = rates[1]
+        assert (figures.due, figures.responded) == (1, 1)
+        assert (figures.surveyed, figures.solved, figures.satisfied, figures.no_response) == (
+            1, 0, 0, 1)
+        assert (figures.solve_rate, figures.satisfaction_rate) == (0.0, 0.0)
+
+
+def test_unsolved_then_silence_reopens_with_a_new_deadline(database_url: str) -> None:
+    clock = Clock()
+    with session_scope(database_url) as session:
+        ticket = file_ticket(session, clock.now)
+        reply(session, ticket, clock.advance(days=1))
+        sweep(session, clock.advance(minutes=1))
+        step = answer_survey(session, ticket.sender_id, number=ticket.number,
+                             answers=[Answer.UNSOLVED], text=None, now=clock.now)
+        assert step.buttons and not step.needs_reason
+        first_due = ticket.reply_due_at
+        sweep(session, clock.advance(hours=73))
+        reopened = session.get_one(Ticket, ticket.id)
+        assert reopened.status is Status.DISPATCHED and reopened.department == "housing"
+        assert reopened.reply_due_at is not None and first_due is not None
+        assert reopened.reply_due_at > first_due
+        notes = [e.note for e in history(session, ticket) if e.to_status is Status.REOPENED]
+        assert notes == ["居民回访：未解决，未答复，未说明原因。"]

@@ -1,0 +1,200 @@
+"""Erasing residents' personal data: on request (forget) and after the retention period
+(purge). What statistics need survives; the resident's words and contact details do not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.orm import Session
+
+from jiesu.config import get_settings
+from jiesu.db import session_scope
+from jiesu.faq.models import FaqFeedback, FaqUnanswered
+from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason
+from jiesu.handoff.service import add_note, open_handoff
+from jiesu.models import InboundMessage, utcnow
+from jiesu.outbox import OutboxMessage, enqueue
+from jiesu.privacy import EXPIRED, FORGOTTEN, erase_transcripts, forget_resident, purge_expired
+from jiesu.tickets import AppealType, create_ticket
+from jiesu.tickets.attachments import attachment_path, store_attachment
+from jiesu.tickets.models import Attachment, RoutingFeedback, StatusEvent, Ticket
+from jiesu.tickets.service import change_status
+from jiesu.tickets.workflow import Status
+
+ALICE, BOB = "telegram:111", "telegram:222"
+KEPT = ("number", "appeal_type", "status", "category", "department", "grid", "channel",
+        "created_at", "updated_at", "reply_due_at")
+
+
+@pytest.fixture(autouse=True)
+def _attachments_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("JIESU_ATTACHMENTS_DIR", str(tmp_path / "attachments"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@dataclass(frozen=True)
+class Resident:
+    sender_id: str
+    ticket_id: int
+    photo: Path
+
+
+def _resident(session: Session, sender_id: str, days_ago: int) -> Resident:
+    """A resident with everything jiesu keeps about one: a ticket with a photo, messages,
+    a queued reply, a handoff note, FAQ questions and a routing correction."""
+    when = utcnow() - timedelta(days=days_ago)
+    channel, _, chat_id = sender_id.partition(":")
+    ticket, _ = create_ticket(
+        session, channel=channel, source_message_id=f"{chat_id}-1", sender_id=sender_id,
+        appeal_type=AppealType.COMPLAIN, description=f"{sender_id} 家楼下的路灯坏了",
+        address="建设路18号", happened="昨天晚上", phone="13812345678", category="市政设施",
+        department="城管局", grid="G001", reply_due_at=when + timedelta(days=5),
+        actor=f"resident:{sender_id}", now=when,
+    )
+    photo = store_attachment(
+        session, channel=channel, source_message_id=f"{chat_id}-2", sender_id=sender_id,
+        data=b"\xff\xd8photo", suffix=".jpg", content_type="image/jpeg", now=when,
+    )
+    photo.ticket_id = ticket.id
+    session.add(InboundMessage(channel=channel, external_id=f"{chat_id}-1", chat_id=chat_id,
+                               text="我的电话是13812345678", status="answered",
+                               replies=[{"text": "已记录 13812345678"}], received_at=when))
+    enqueue(session, channel, chat_id, "您的工单已办结")
+    handoff, _ = open_handoff(session, sender_id, HandoffReason.REQUESTED, now=when)
+    add_note(session, handoff, "staff1", "居民住 3 单元 502", now=when)
+    session.add_all([
+        FaqUnanswered(sender_id=sender_id, question="我家孩子上学的事", best_score=0.1,
+                      created_at=when),
+        FaqFeedback(entry_id="e1", sender_id=sender_id, helpful=False, question="低保怎么办",
+                    created_at=when),
+        RoutingFeedback(ticket_id=ticket.id, text=ticket.description, category="市政设施",
+                        actor="staff:disp"),
+    ])
+    session.flush()
+    return Resident(sender_id, ticket.id, attachment_path(photo))
+
+
+def _statistics(session: Session, ticket_id: int) -> tuple[object, ...]:
+    ticket = session.get_one(Ticket, ticket_id)
+    events = session.scalars(select(StatusEvent.to_status).where(
+        StatusEvent.ticket_id == ticket_id)).all()
+    return (*(getattr(ticket, name) for name in KEPT), tuple(events))
+
+
+def _personal(session: Session, resident: Resident) -> dict[str, object]:
+    """Every piece of the resident's personal data jiesu held, as now stored."""
+    chat_id = resident.sender_id.partition(":")[2]
+    ticket = session.get_one(Ticket, resident.ticket_id)
+    session.refresh(ticket)
+    return {
+        "ticket": (ticket.description, ticket.address, ticket.happened, ticket.phone),
+        "photo": (resident.photo.exists(), session.scalars(select(Attachment.id).where(
+            Attachment.sender_id == resident.sender_id)).all()),
+        "messages": session.execute(select(InboundMessage.text, InboundMessage.replies).where(
+            InboundMessage.chat_id == chat_id)).all(),
+        "outbox": session.scalars(select(OutboxMessage.text).where(
+            OutboxMessage.chat_id == chat_id)).all(),
+        "notes": _notes(session, resident.sender_id),
+        "unanswered": session.scalars(select(FaqUnanswered.question).where(
+            FaqUnanswered.sender_id == resident.sender_id)).all(),
+        "feedback": session.scalars(select(FaqFeedback.question).where(
+            FaqFeedback.sender_id == resident.sender_id)).all(),
+        "routing": session.scalars(select(RoutingFeedback.text).where(
+            RoutingFeedback.ticket_id == resident.ticket_id)).all(),
+    }
+
+
+def _notes(session: Session, sender_id: str) -> list[str]:
+    return list(session.scalars(select(HandoffNote.text).join(
+        Handoff, Handoff.id == HandoffNote.handoff_id).where(Handoff.sender_id == sender_id)))
+
+
+def _erased(placeholder: str) -> dict[str, object]:
+    return {
+        "ticket": (placeholder, None, None, None), "photo": (False, []),
+        "messages": [(placeholder, None)], "outbox": [], "notes": [placeholder],
+        "unanswered": [], "feedback": [None], "routing": [placeholder],
+    }
+
+
+def test_forget_erases_one_resident_and_keeps_the_statistics(database_url: str) -> None:
+    with session_scope(database_url) as session:
+        alice, bob = _resident(session, ALICE, 3), _resident(session, BOB, 3)
+    with session_scope(database_url) as session:
+        statistics = _statistics(session, alice.ticket_id)
+        bob_before = _personal(session, bob)
+        assert alice.photo.exists()
+
+    with session_scope(database_url) as session:
+        erased = forget_resident(session, ALICE)
+    assert (erased.tickets, erased.photos, erased.messages, erased.outbox, erased.notes,
+            erased.questions) == (1, 1, 1, 1, 1, 1)
+
+    with session_scope(database_url) as session:
+        assert _personal(session, alice) == _erased(FORGOTTEN)
+        assert _statistics(session, alice.ticket_id) == statistics
+        assert _personal(session, bob) == bob_before
+    with session_scope(database_url) as session:
+        again = forget_resident(session, ALICE)
+    assert (again.photos, again.messages, again.outbox, again.notes) == (0, 0, 0, 0)
+
+
+def test_purge_erases_finished_tickets_and_old_messages_only(database_url: str) -> None:
+    with session_scope(database_url) as session:
+        old, recent = _resident(session, ALICE, 400), _resident(session, BOB, 3)
+        open_ticket, _ = create_ticket(
+            session, channel="telegram", source_message_id="x", sender_id="telegram:333",
+            appeal_type=AppealType.COMPLAIN, description="还在办理的投诉", phone="13900000000",
+            actor="system", now=utcnow() - timedelta(days=400),
+        )
+        for ticket_id in (old.ticket_id, recent.ticket_id):
+            change_status(session, session.get_one(Ticket, ticket_id), Status.CLOSED,
+                          actor="staff:x", note="已答复",
+                          now=utcnow() - timedelta(days=399))
+        session.execute(update(OutboxMessage).values(
+            status="sent", created_at=utcnow() - timedelta(days=400)))
+        session.execute(update(OutboxMessage).where(OutboxMessage.chat_id == "222")
+                        .values(created_at=utcnow()))
+        session.execute(update(Ticket).where(Ticket.id == recent.ticket_id)
+                        .values(updated_at=utcnow()))
+    with session_scope(database_url) as session:
+        statistics = _statistics(session, old.ticket_id)
+        recent_before = _personal(session, recent)
+
+    with session_scope(database_url) as session:
+        purge_expired(session, utcnow(), retention_days=365)
+
+    with session_scope(database_url) as session:
+        assert _personal(session, old) == _erased(EXPIRED)
+        assert _statistics(session, old.ticket_id) == statistics
+        assert _personal(session, recent) == recent_before
+        still_open = session.get_one(Ticket, open_ticket.id)
+        assert (still_open.description, still_open.phone) == ("还在办理的投诉", "13900000000")
+
+
+def test_transcripts_are_erased_by_conversation_or_by_age(tmp_path: Path) -> None:
+    """Against a table with the columns of Rasa's SQL tracker store that this relies on."""
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    now = utcnow()
+    with create_engine(url).begin() as connection:
+        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
+                                "type_name TEXT, timestamp FLOAT, data TEXT)"))
+        rows = [("a", now - timedelta(days=400)), ("a", now - timedelta(days=1)),
+                ("b", now - timedelta(days=400)), ("c", now)]
+        for sender, at in rows:
+            connection.execute(text("INSERT INTO events (sender_id, timestamp) VALUES (:s, :t)"),
+                               {"s": sender, "t": at.timestamp()})
+
+    assert erase_transcripts(url, before=now - timedelta(days=365)) == 1  # b only
+    assert erase_transcripts(url, sender_id="c") == 1
+    with create_engine(url).connect() as connection:
+        left = connection.scalars(text("SELECT DISTINCT sender_id FROM events")).all()
+    assert left == ["a"]
+    assert erase_transcripts(f"sqlite:///{tmp_path / 'none.db'}", sender_id="a") == 0

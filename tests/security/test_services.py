@@ -1,0 +1,97 @@
+"""The services around the web app: Rasa's HTTP API needs its token, every process binds
+the loopback interface unless told otherwise, and no secret has a default in the code."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from jiesu.config import PROJECT_ROOT, Settings
+from tests.servers import RasaStack
+
+PROCFILE = PROJECT_ROOT / "Procfile"
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/status"), ("GET", "/conversations/test:x/tracker"),
+     ("POST", "/model/parse"), ("PUT", "/conversations/test:x/tracker/events"),
+     ("POST", "/conversations/test:x/tracker/events")],
+)
+def test_rasa_http_api_refuses_calls_without_the_token(
+    rasa_stack: RasaStack, method: str, path: str
+) -> None:
+    url = f"{rasa_stack.rasa_url}{path}"
+    body = {"text": "你好"} if path == "/model/parse" else []
+    for params in ({}, {"token": "wrong"}):
+        refused = httpx.request(method, url, params=params, json=body, timeout=10.0)
+        assert refused.status_code in (401, 403), (params, refused.text)
+    allowed = httpx.get(f"{rasa_stack.rasa_url}/status", params={"token": rasa_stack.token})
+    assert allowed.status_code == 200
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses of the listening TCP sockets on `port` (Linux /proc)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+@pytest.mark.servers
+def test_rasa_and_the_action_server_listen_on_loopback_only(rasa_stack: RasaStack) -> None:
+    loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1, ::1
+    for url in (rasa_stack.rasa_url, rasa_stack.action_url):
+        port = urlparse(url).port
+        assert port is not None
+        listening = _listening_addresses(port)
+        assert listening and listening <= loopback, (url, listening)
+        outside = _outside_address()
+        if outside is not None:
+            with pytest.raises(OSError), socket.create_connection((outside, port), timeout=2):
+                pass
+
+
+def _outside_address() -> str | None:
+    """This machine's address on its default route, if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent for UDP connect
+        except OSError:
+            return None
+        address: str = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def test_procfile_binds_every_server_to_loopback() -> None:
+    lines = dict(line.split(":", 1) for line in PROCFILE.read_text().splitlines() if line)
+    assert "--interface 127.0.0.1" in lines["rasa"]
+    assert "SANIC_HOST=127.0.0.1" in lines["actions"]
+    assert "jiesu web" in lines["web"]
+    assert Settings.model_fields["web_host"].default == "127.0.0.1"  # what `jiesu web` binds
+    assert re.search(r"--auth-token \"\$JIESU_RASA_TOKEN\"", lines["rasa"])
+
+
+def test_the_test_servers_bind_loopback_too() -> None:
+    servers = (PROJECT_ROOT / "tests" / "servers.py").read_text()
+    assert '"--interface", "127.0.0.1"' in servers
+    assert '"SANIC_HOST": "127.0.0.1"' in servers
+
+
+def test_secrets_come_only_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("JIESU_SECRET_KEY", "JIESU_RASA_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.secret_key, settings.rasa_token) == ("", "")
+    monkeypatch.setenv("JIESU_SECRET_KEY", "from-the-environment")
+    assert Settings(_env_file=None).secret_key == "from-the-environment"  # type: ignore[call-arg]
