@@ -1,14 +1,17 @@
-"""Downloads: the ticket list (the /tickets filters), the 三率 report and the dashboard
-tables, as CSV (UTF-8 with BOM) or Excel, within what the user may see."""
+"""Downloads: the ticket list (the /tickets filters), the 三率 report, the dashboard
+tables and the other console lists, as CSV (UTF-8 with BOM) or Excel, within what the
+user may see."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Final
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from console import alerts, faq_gaps, handoffs, hot, users
 from console.dashboard import period_of
 from console.security import CurrentLogin
 from console.tickets import ticket_filter
@@ -18,8 +21,19 @@ from jiesu.monitoring.exports import MAX_EXPORT, ticket_table
 from jiesu.monitoring.stats import dashboard_tables, rates_by_unit, rates_trend
 from jiesu.monitoring.tables import Table, to_csv, to_xlsx
 from jiesu.staff.queries import visible_tickets
+from jiesu.staff.sessions import Login
 
 router = APIRouter(prefix="/exports")
+
+# The console lists by export name: each gives its page's tables for the same query, after
+# the page's own permission check.
+LISTS: Final[dict[str, Callable[[Request, Login], list[Table]]]] = {
+    "hot": hot.export_tables,
+    "faq-gaps": faq_gaps.export_tables,
+    "alerts": alerts.export_tables,
+    "handoffs": handoffs.export_tables,
+    "users": users.export_tables,
+}
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -88,4 +102,29 @@ def export_dashboard_table(request: Request, name: str, login: CurrentLogin) -> 
     chosen = [table for table in tables if table.name == name]
     if not chosen:
         raise HTTPException(status_code=404, detail="没有这张统计表。")
+    return _send(chosen, name, "csv")
+
+
+def _list_tables(request: Request, page: str, login: Login) -> list[Table]:
+    tables_of = LISTS.get(page)
+    if tables_of is None:
+        raise HTTPException(status_code=404)
+    return tables_of(request, login)
+
+
+@router.get("/{page}.{kind}")
+def export_list(request: Request, page: str, kind: str, login: CurrentLogin) -> Response:
+    """A console list (`LISTS`): its main table as CSV, or all its tables as one workbook.
+    Declared after the fixed routes above, which take their own names first."""
+    if kind not in ("csv", "xlsx"):
+        raise HTTPException(status_code=404)
+    return _send(_list_tables(request, page, login), page, kind)
+
+
+@router.get("/{page}/{name}.csv")
+def export_list_table(request: Request, page: str, name: str, login: CurrentLogin) -> Response:
+    """One table of a console list as CSV, e.g. the alerts page's overdue count per grid."""
+    chosen = [table for table in _list_tables(request, page, login) if table.name == name]
+    if not chosen:
+        raise HTTPException(status_code=404, detail="没有这张表。")
     return _send(chosen, name, "csv")

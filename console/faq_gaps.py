@@ -17,13 +17,14 @@ from jiesu.config import Settings, local_timezone
 from jiesu.db import session_scope
 from jiesu.faq.gaps import (
     EntryError,
+    GapReport,
     add_entry,
-    answered_now,
+    gap_report,
     may_edit,
-    unanswered_groups,
-    unhelpful_entries,
 )
 from jiesu.models import utcnow
+from jiesu.monitoring.exports import gap_tables
+from jiesu.monitoring.tables import Table
 from jiesu.staff.sessions import Login
 
 router = APIRouter(prefix="/faq/gaps")
@@ -37,21 +38,28 @@ def _days(value: str | None) -> int:
     return day_window(value, DAY_CHOICES, DEFAULT_DAYS)
 
 
+def _report(request: Request, days: int) -> GapReport:
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        return gap_report(session, utcnow() - timedelta(days=days), settings.database_url)
+
+
+def export_tables(request: Request, login: Login) -> list[Table]:
+    """The page's two lists for `?days=`, for download (every signed-in role reads them)."""
+    return gap_tables(_report(request, _days(request.query_params.get("days"))))
+
+
 def _page(
     request: Request, login: Login, days: int, *, error: str | None = None,
     entered: dict[str, str] | None = None,
 ) -> Response:
-    settings: Settings = request.app.state.settings
-    since = utcnow() - timedelta(days=days)
-    with session_scope(settings.database_url) as session:
-        groups = unanswered_groups(session, since)
-        unhelpful = unhelpful_entries(session, since)
+    report = _report(request, days)
     context: dict[str, Any] = {
         "me": page_user(login),
         "days": days,
         "day_choices": DAY_CHOICES,
-        "groups": [(g, answered_now(g.question, settings.database_url)) for g in groups],
-        "unhelpful": unhelpful,
+        "groups": report.groups,
+        "unhelpful": report.unhelpful,
         "may_edit": may_edit(login.user),
         "departments": [d.name for d in current_city().departments],
         "added": request.query_params.get("added"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from bot.rasa_client import RasaClient, RasaUnavailableError
 from console.security import CurrentLogin, page_user, require_csrf
@@ -17,9 +18,10 @@ from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.access import may_answer_handoffs, may_view_handoffs
 from jiesu.handoff.desk import HandoffDesk, canned_replies
-from jiesu.handoff.models import Handoff
 from jiesu.handoff.transcript import transcript
 from jiesu.models import utcnow
+from jiesu.monitoring.exports import handoff_table
+from jiesu.monitoring.tables import Table
 from jiesu.staff.sessions import Login
 from jiesu.tickets.serialize import timestamp
 from jiesu.tickets.service import tickets_for_sender
@@ -30,9 +32,6 @@ router = APIRouter()
 LIVE_WINDOW = timedelta(hours=2)  # conversations active this recently can be taken over
 CLOSED_WINDOW = timedelta(hours=24)  # handed-back conversations still listed
 RASA_DOWN = "智能助手服务暂时不可用，操作未完成，请稍后重试。"
-REASON_LABELS = {"requested": "居民要求", "fallback": "助手无法理解", "taken_over": "人工接管"}
-STATUS_LABELS = {"waiting": "等待接入", "active": "接待中", "closed": "已交还助手"}
-CHANNEL_LABELS = {"web": "网页", "telegram": "Telegram"}
 
 
 def _viewer(login: Login) -> Login:
@@ -47,46 +46,25 @@ def _answerer(login: Login) -> Login:
     return login
 
 
-def _duration(seconds: int | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}小时{minutes}分"
-    return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
+def _inbox(session: Session, now: datetime) -> list[service.HandoffRow]:
+    return service.inbox_rows(session, now=now, closed_since=now - CLOSED_WINDOW)
 
 
-def _conversation_label(sender_id: str) -> str:
-    channel, _, chat_id = sender_id.partition(":")
-    return f"{CHANNEL_LABELS.get(channel, channel)} · {chat_id[-8:]}"
-
-
-def _summary(handoff: Handoff, now: datetime) -> dict[str, Any]:
-    times = service.timing(handoff, now=now)
-    return {
-        "id": handoff.id,
-        "conversation": _conversation_label(handoff.sender_id),
-        "reason": REASON_LABELS.get(handoff.reason, handoff.reason),
-        "status": handoff.status,
-        "status_label": STATUS_LABELS.get(handoff.status, handoff.status),
-        "claimed_by": handoff.claimed_by,
-        "created_at": timestamp(handoff.created_at),
-        "last_resident_at": timestamp(handoff.last_resident_at),
-        "waiting": _duration(times.waiting_seconds),
-        "first_response": _duration(times.first_response_seconds),
-    }
+def export_tables(request: Request, login: Login) -> list[Table]:
+    """The inbox's handoffs as the page lists them, for download."""
+    _viewer(login)
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        return [handoff_table(_inbox(session, utcnow()))]
 
 
 def _lists(request: Request) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
     now = utcnow()
     with session_scope(settings.database_url) as session:
-        handoffs = [
-            _summary(h, now) for h in service.inbox(session, closed_since=now - CLOSED_WINDOW)
-        ]
+        handoffs = _inbox(session, now)
         live = [
-            {"sender_id": c.sender_id, "conversation": _conversation_label(c.sender_id),
+            {"sender_id": c.sender_id, "conversation": service.conversation_label(c.sender_id),
              "last_at": timestamp(c.last_at), "last_text": c.last_text, "messages": c.messages}
             for c in service.live_conversations(session, since=now - LIVE_WINDOW)
         ]
@@ -157,7 +135,7 @@ def _page_context(request: Request, login: Login, handoff_id: int) -> dict[str, 
         return {
             "me": page_user(login),
             "may_answer": may_answer_handoffs(login.user),
-            "h": _summary(handoff, utcnow()),
+            "h": service.handoff_row(handoff, now=utcnow()),
             "sender_id": handoff.sender_id,
             "mine": handoff.claimed_by == login.user.username,
             "notes": [{"author": n.author, "text": n.text, "at": timestamp(n.created_at)}

@@ -19,6 +19,8 @@ from jiesu.monitoring.clusters import (
     merge_cluster,
     recent_tickets,
 )
+from jiesu.monitoring.exports import hot_tables
+from jiesu.monitoring.tables import Table
 from jiesu.staff.sessions import Login
 from jiesu.staff.work import ActionError
 
@@ -29,6 +31,15 @@ DAY_CHOICES = (7, 30, 90)
 
 def _days(value: str | None) -> int:
     return day_window(value, DAY_CHOICES, DEFAULT_DAYS)
+
+
+def export_tables(request: Request, login: Login) -> list[Table]:
+    """The page's clusters and rising keywords for `?days=`, for download."""
+    days = _days(request.query_params.get("days"))
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        report = hot_report(recent_tickets(session, login.user, days=days), days=days)
+    return hot_tables(report)
 
 
 def _page(

@@ -11,20 +11,21 @@ from starlette.datastructures import FormData
 
 from console.security import CurrentLogin, page_user, require_csrf
 from console.templating import templates
-from jiesu.appeals.wording import department_name
 from jiesu.city import current_city
 from jiesu.config import Settings
 from jiesu.db import session_scope
+from jiesu.monitoring.exports import user_table
+from jiesu.monitoring.tables import Table
 from jiesu.staff.accounts import (
     AccountError,
     check_confirmation,
     create_user,
-    list_users,
     reset_password,
     set_active,
+    user_rows,
 )
 from jiesu.staff.models import StaffUser
-from jiesu.staff.roles import ROLE_LABELS, Role, role_label
+from jiesu.staff.roles import ROLE_LABELS, Role
 from jiesu.staff.sessions import Login
 
 router = APIRouter()
@@ -47,15 +48,12 @@ def _grid_names() -> dict[str, str]:
     return {g.grid.id: f"{g.street.name}·{g.grid.name}" for g in current_city().grids}
 
 
-def _row(user: StaffUser, grids: dict[str, str]) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "role": role_label(user.role),
-        "department": department_name(user.department) if user.department else "",
-        "grids": "、".join(grids.get(g, g) for g in user.grids),
-        "active": user.active,
-    }
+def export_tables(request: Request, login: Login) -> list[Table]:
+    """Every account as the list shows it, for download (administrators only)."""
+    _require_admin(login)
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        return [user_table(user_rows(session))]
 
 
 def _page(
@@ -63,9 +61,8 @@ def _page(
     form: dict[str, Any] | None = None,
 ) -> Response:
     settings: Settings = request.app.state.settings
-    grids = _grid_names()
     with session_scope(settings.database_url) as session:
-        rows = [_row(user, grids) for user in list_users(session)]
+        rows = user_rows(session)
     return templates.TemplateResponse(
         request=request,
         name="users.html",
@@ -74,7 +71,7 @@ def _page(
             "rows": rows,
             "roles": [(role.value, label) for role, label in ROLE_LABELS.items()],
             "departments": [(d.id, d.name) for d in current_city().departments],
-            "grids": list(grids.items()),
+            "grids": list(_grid_names().items()),
             "notice": NOTICES.get(request.query_params.get("done", "")),
             "error": error,
             "form": form or {},

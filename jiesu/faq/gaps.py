@@ -107,6 +107,24 @@ def answered_now(question: str, url: str | None = None) -> str | None:
     return result.matches[0].question if result.answered else None
 
 
+@dataclass(frozen=True)
+class GapReport:
+    """What the 问答缺口 page lists: the unanswered groups, each with the question of the
+    entry that answers it now (None while still a gap), and the unhelpful entries."""
+
+    groups: list[tuple[GapGroup, str | None]]
+    unhelpful: list[UnhelpfulEntry]
+
+
+def gap_report(session: Session, since: datetime, url: str | None = None) -> GapReport:
+    """The gaps since `since`; `url` is the database the search reads."""
+    groups = unanswered_groups(session, since)
+    return GapReport(
+        groups=[(g, answered_now(g.question, url)) for g in groups],
+        unhelpful=unhelpful_entries(session, since),
+    )
+
+
 def unanswered_groups(session: Session, since: datetime) -> list[GapGroup]:
     """The questions the base could not answer since `since`, grouped."""
     rows = session.execute(

@@ -16,12 +16,17 @@ from sqlalchemy.orm import Session
 
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason, HandoffStatus
 from jiesu.models import InboundMessage
+from jiesu.monitoring.tables import local_minute
 
 OPEN_STATUSES = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
 # A resident writing while nobody has answered yet is told so again after this long.
 ACKNOWLEDGE_EVERY = timedelta(minutes=10)
 # How far back the expected wait looks at first responses.
 WAIT_WINDOW = timedelta(days=7)
+
+REASON_LABELS = {"requested": "居民要求", "fallback": "助手无法理解", "taken_over": "人工接管"}
+STATUS_LABELS = {"waiting": "等待接入", "active": "接待中", "closed": "已交还助手"}
+CHANNEL_LABELS = {"web": "网页", "telegram": "Telegram"}
 
 
 class HandoffError(ValueError):
@@ -192,6 +197,62 @@ def inbox(session: Session, *, closed_since: datetime) -> list[Handoff]:
         .order_by(Handoff.closed_at.desc())
     ).all()
     return [*open_ones, *closed]
+
+
+def duration_label(seconds: int | None) -> str:
+    """A duration as staff read it (`1小时5分`, `3分20秒`, `45秒`); — for none."""
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}小时{minutes}分"
+    return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
+
+
+def conversation_label(sender_id: str) -> str:
+    """The channel and the chat id's last 8 characters: enough to tell conversations apart,
+    never the whole id."""
+    channel, _, chat_id = sender_id.partition(":")
+    return f"{CHANNEL_LABELS.get(channel, channel)} · {chat_id[-8:]}"
+
+
+@dataclass(frozen=True)
+class HandoffRow:
+    """A handoff in the words the console and its export show (no transcript)."""
+
+    id: int
+    conversation: str
+    reason: str
+    status: str
+    status_label: str
+    claimed_by: str | None
+    created_at: str
+    last_resident_at: str
+    waiting: str
+    first_response: str
+
+
+def handoff_row(handoff: Handoff, *, now: datetime) -> HandoffRow:
+    """`handoff` as a row, its waiting time counted up to `now` while nobody has it."""
+    times = timing(handoff, now=now)
+    return HandoffRow(
+        id=handoff.id,
+        conversation=conversation_label(handoff.sender_id),
+        reason=REASON_LABELS.get(handoff.reason, handoff.reason),
+        status=handoff.status,
+        status_label=STATUS_LABELS.get(handoff.status, handoff.status),
+        claimed_by=handoff.claimed_by,
+        created_at=local_minute(handoff.created_at),
+        last_resident_at=local_minute(handoff.last_resident_at),
+        waiting=duration_label(times.waiting_seconds),
+        first_response=duration_label(times.first_response_seconds),
+    )
+
+
+def inbox_rows(session: Session, *, now: datetime, closed_since: datetime) -> list[HandoffRow]:
+    """`inbox` as rows."""
+    return [handoff_row(h, now=now) for h in inbox(session, closed_since=closed_since)]
 
 
 @dataclass(frozen=True)

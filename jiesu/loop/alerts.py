@@ -20,8 +20,12 @@ from typing import Final, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jiesu.appeals.wording import department_name
 from jiesu.loop.models import AlertKind, DeadlineKind, StaffAlert
+from jiesu.loop.rates import UNASSIGNED
 from jiesu.loop.rework import latest_round
+from jiesu.monitoring.stats import grid_label
+from jiesu.monitoring.tables import local_minute
 from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import DISPATCH_QUEUE, can_view
 from jiesu.staff.queries import is_overdue
@@ -132,6 +136,38 @@ def alerts_for(session: Session, user: StaffUser, *, limit: int = 200) -> list[A
     return seen[:limit]
 
 
+@dataclass(frozen=True)
+class AlertRow:
+    """An alert in the words the 督办提醒 page and its export show."""
+
+    escalation: bool
+    kind: str
+    deadline: str
+    number: str
+    description: str
+    department: str
+    due: str
+    raised: str
+
+
+def _row(alert: StaffAlert, ticket: Ticket) -> AlertRow:
+    return AlertRow(
+        escalation=alert.kind == AlertKind.ESCALATION,
+        kind=ALERT_LABELS[AlertKind(alert.kind)],
+        deadline=DEADLINE_LABELS[DeadlineKind(alert.deadline)],
+        number=ticket.number,
+        description=ticket.description,
+        department=department_name(alert.department) if alert.department else "派单员",
+        due=local_minute(alert.due_at),
+        raised=local_minute(alert.created_at),
+    )
+
+
+def alert_rows(session: Session, user: StaffUser) -> list[AlertRow]:
+    """`alerts_for(user)` as rows: labels, the responsible party's name, local times."""
+    return [_row(view.alert, view.ticket) for view in alerts_for(session, user)]
+
+
 def is_supervised(session: Session, ticket_ids: Collection[int]) -> set[int]:
     """Which of `ticket_ids` are 督办 tickets: escalated at least once."""
     if not ticket_ids:
@@ -151,3 +187,17 @@ def overdue_counts(
     """How many open tickets are overdue at `now`, per department or per grid id (None: none)."""
     tickets = session.scalars(select(Ticket).where(Ticket.status.in_(_WORKED_ON))).all()
     return dict(Counter(getattr(t, by) for t in tickets if is_overdue(t, now)))
+
+
+def overdue_by_name(
+    session: Session, now: datetime, by: Literal["department", "grid"]
+) -> list[tuple[str, int]]:
+    """`overdue_counts` under the names staff read (a department's, or 街道·网格 with
+    未定 for none), most overdue first."""
+    def name(key: str | None) -> str:
+        if by == "department":
+            return department_name(key)
+        return grid_label(key) if key is not None else UNASSIGNED
+
+    named = ((name(key), count) for key, count in overdue_counts(session, now, by).items())
+    return sorted(named, key=lambda pair: (-pair[1], pair[0]))

@@ -11,10 +11,13 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+
+from jiesu.config import local_timezone
 
 Cell = str | int | float | None
 
@@ -32,6 +35,12 @@ class Table:
     title: str
     headers: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+
+
+def local_minute(moment: datetime | None) -> str:
+    """`moment` in local time as `2026-11-28 10:00`, as lists and exports show it; empty
+    for none."""
+    return moment.astimezone(local_timezone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def safe_cell(value: Cell) -> Cell:

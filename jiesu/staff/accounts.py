@@ -6,14 +6,17 @@ The CLI (`jiesu users add`) and the console's user pages both use these.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jiesu.appeals.wording import department_name
 from jiesu.city import current_city
+from jiesu.monitoring.stats import grid_label
 from jiesu.staff.models import StaffUser
 from jiesu.staff.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
-from jiesu.staff.roles import Role
+from jiesu.staff.roles import Role, role_label
 from jiesu.staff.sessions import end_sessions_of
 
 USERNAME_LENGTH = 64
@@ -113,6 +116,33 @@ def admin_exists(session: Session) -> bool:
 def list_users(session: Session) -> list[StaffUser]:
     """Every account, active or not, by username."""
     return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """An account as the user list and its export show it; never its password hash."""
+
+    id: int
+    username: str
+    role: str
+    department: str
+    grids: str
+    active: bool
+
+
+def user_rows(session: Session) -> list[UserRow]:
+    """`list_users` in the words staff read: role, department and grid names."""
+    return [
+        UserRow(
+            id=user.id,
+            username=user.username,
+            role=role_label(user.role),
+            department=department_name(user.department) if user.department else "",
+            grids="、".join(grid_label(g) for g in user.grids),
+            active=user.active,
+        )
+        for user in list_users(session)
+    ]
 
 
 def set_active(session: Session, user: StaffUser, active: bool, *, by: StaffUser) -> None:
