@@ -5,6 +5,7 @@ All decisions are in `jiesu.appeals`; these read the tracker and say the result.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,11 +15,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import DomainDict, Events
-from jiesu.appeals import assess, file_appeal
+from jiesu.appeals import assess
 from jiesu.appeals.dialogue import EDITING, SLOTS, Turn, draft_of, next_slot, take
+from jiesu.appeals.filing import file_appeal_retrying
 from jiesu.appeals.wording import ask_description, ask_phone, edit_buttons, filed_message, summary
 from jiesu.city import current_city
-from jiesu.db import session_scope
 from jiesu.vocabulary import wording
 
 log = logging.getLogger(__name__)
@@ -157,18 +158,17 @@ class ActionSubmitAppeal(Action):
     ) -> Events:
         draft = draft_of(appeal_slots(tracker))
         try:
-            with session_scope() as session:
-                ticket, created = file_appeal(
-                    session, draft, assess(draft), sender_id=tracker.sender_id,
-                    source_message_id=source_message_id(tracker),
-                )
-                message = filed_message(ticket)
+            # In a thread: the retries' pauses must not stall the action server's other turns.
+            ticket, created = await asyncio.to_thread(
+                file_appeal_retrying, draft, assess(draft), sender_id=tracker.sender_id,
+                source_message_id=source_message_id(tracker),
+            )
         except SQLAlchemyError:
             log.exception("could not file the appeal of %s", tracker.sender_id)
             dispatcher.utter_message(text=wording("appeal", "filed_failed"))
             return _cleared()
         log.info("appeal of %s filed as %s (new: %s)", tracker.sender_id, ticket.number, created)
-        dispatcher.utter_message(text=message)
+        dispatcher.utter_message(text=filed_message(ticket))
         return _cleared()
 
 

@@ -8,6 +8,14 @@ messages are still recorded, with the status "limited", but not passed on),
 answers empty and oversized input itself, passes messages of a conversation
 handed to a person to the handoff desk (the assistant stays silent), and
 otherwise asks Rasa, whose conversation id is "<channel>:<chat id>".
+
+A message the assistant could not answer (Rasa down, or Rasa answering nothing,
+which is what its REST channel does when the action server is unreachable) is
+kept as "failed" and answered later, through the outbox: by `retry_failed`
+(the web app runs it every `JIESU_RETRY_INTERVAL_SECONDS`), or before the
+conversation's next message, in arrival order either way. One younger than
+`JIESU_RETRY_MAX_AGE_MINUTES` is tried again; an older one is "given_up", and
+the resident told once to send it again.
 """
 
 from __future__ import annotations
@@ -15,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
+import weakref
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, func, select, update
@@ -27,6 +36,7 @@ from jiesu.config import Settings, get_settings
 from jiesu.db import session_scope
 from jiesu.handoff.desk import HandoffDesk
 from jiesu.models import InboundMessage, utcnow
+from jiesu.outbox import notify
 from jiesu.text import strip_control
 from jiesu.vocabulary import gateway_text
 
@@ -35,6 +45,7 @@ log = logging.getLogger(__name__)
 # Separators and format characters (zero-width spaces and joiners, direction marks):
 # a message of nothing else looks empty to the resident, and is answered as empty.
 _INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+FAILED, GIVEN_UP = "failed", "given_up"
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,15 @@ class RateLimit:
         return cls(settings.rate_limit_messages, settings.rate_limit_seconds)
 
 
+@dataclass(frozen=True)
+class RetryReport:
+    """What one `retry_failed` round did."""
+
+    answered: int
+    given_up: int
+    waiting: int  # still failed: the assistant is not back yet
+
+
 @dataclass
 class _Claim:
     record_id: int
@@ -83,19 +103,26 @@ class Gateway:
 
     def __init__(
         self, rasa: RasaClient, database_url: str | None, max_chars: int,
-        rate_limit: RateLimit | None = None,
+        rate_limit: RateLimit | None = None, retry_max_age: timedelta | None = None,
     ) -> None:
         self._rasa = rasa
         self._desk = HandoffDesk(rasa, database_url)
         self._database_url = database_url
         self._max_chars = max_chars
-        self._rate_limit = rate_limit or RateLimit.from_settings(get_settings())
+        settings = get_settings()
+        self._rate_limit = rate_limit or RateLimit.from_settings(settings)
+        self._retry_max_age = retry_max_age or timedelta(minutes=settings.retry_max_age_minutes)
+        # One turn at a time per conversation in this process, so a retried backlog and
+        # a new message reach Rasa in arrival order.
+        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def handle(self, incoming: Incoming) -> list[dict[str, Any]]:
         """Answer `incoming`; a duplicate gets the first arrival's replies without asking Rasa."""
         incoming = replace(incoming, text=strip_control(incoming.text))
         claim = await asyncio.to_thread(self._claim, incoming)
-        if not claim.is_new and claim.status == "failed":
+        if not claim.is_new and claim.status == FAILED:
             claim.is_new = await asyncio.to_thread(self._retake_failed, claim.record_id)
         if not claim.is_new:
             log.info("duplicate %s message %s", incoming.channel, incoming.message_id)
@@ -105,10 +132,76 @@ class Gateway:
         if await asyncio.to_thread(self._over_limit, incoming, claim.record_id):
             log.warning("%s is over the rate limit", incoming.sender_id)
             replies, status = _text_reply(gateway_text("slow_down")), "limited"
-        else:
-            replies, status = await self._answer(incoming)
-        await asyncio.to_thread(self._finish, claim.record_id, replies, status)
+            await asyncio.to_thread(self._finish, claim.record_id, replies, status)
+            return replies
+        async with self._turn(incoming.sender_id):
+            caught_up = await self._catch_up(
+                incoming.channel, incoming.chat_id, before=claim.record_id
+            )
+            if caught_up is not None:
+                replies, status = await self._answer(incoming)
+            else:  # the backlog still fails: this one would too, and must wait its turn
+                replies, status = _text_reply(gateway_text("busy")), FAILED
+            await asyncio.to_thread(self._finish, claim.record_id, replies, status)
         return replies
+
+    async def retry_failed(self) -> RetryReport:
+        """Answer the failed messages of every conversation, oldest first, through the outbox;
+        give up those too old, telling each resident once. Stops at the first message the
+        assistant still cannot answer: it is down for the others, too."""
+        cutoff = utcnow() - self._retry_max_age
+        given_up = await asyncio.to_thread(self._give_up_before, cutoff)
+        answered = 0
+        for channel, chat_id in await asyncio.to_thread(self._failed_conversations):
+            async with self._turn(f"{channel}:{chat_id}"):
+                done = await self._catch_up(channel, chat_id)
+            if done is None:
+                break
+            answered += done
+        waiting = len(await asyncio.to_thread(self._failed_conversations))
+        return RetryReport(answered=answered, given_up=given_up, waiting=waiting)
+
+    async def retry_forever(self, interval_seconds: float) -> None:
+        """Run `retry_failed` every `interval_seconds` until cancelled (the web app's task)."""
+        while True:
+            await asyncio.sleep(interval_seconds)
+            try:
+                report = await self.retry_failed()
+            except Exception:
+                log.exception("retrying failed messages failed; trying again later")
+                continue
+            if report.answered or report.given_up:
+                log.info("retried failed messages: %s", report)
+
+    def _turn(self, sender_id: str) -> asyncio.Lock:
+        lock = self._turns.get(sender_id)
+        if lock is None:
+            lock = self._turns[sender_id] = asyncio.Lock()
+        return lock
+
+    async def _catch_up(
+        self, channel: str, chat_id: str, before: int | None = None
+    ) -> int | None:
+        """Answer the conversation's failed messages (those before `before`) in order, the
+        replies through the outbox; how many, or None if one failed again (the rest wait).
+
+        Each is taken with `_retake_failed`, so a resident's re-send of the same message
+        and another retry cannot answer it a second time.
+        """
+        cutoff = utcnow() - self._retry_max_age
+        answered = 0
+        while True:
+            record = await asyncio.to_thread(self._oldest_failed, channel, chat_id, cutoff)
+            if record is None or (before is not None and record.id >= before):
+                return answered
+            if not await asyncio.to_thread(self._retake_failed, record.id):
+                return answered  # someone else has it (a re-send, or another process)
+            incoming = Incoming(channel, chat_id, record.external_id, record.text)
+            replies, status = await self._answer(incoming)
+            await asyncio.to_thread(self._finish, record.id, replies, status, True)
+            if status == FAILED:
+                return None
+            answered += 1
 
     async def _answer(self, incoming: Incoming) -> tuple[list[dict[str, Any]], str]:
         text = incoming.text.strip()
@@ -126,9 +219,13 @@ class Gateway:
             if handed is not None:
                 return handed, "answered"
             replies = await self._rasa.send(incoming.sender_id, text, metadata)
+            if not replies:
+                # Rasa's REST channel answers an empty list when an action failed (the
+                # action server is down): its events are lost and the turn is to be retried.
+                raise RasaUnavailableError("Rasa answered nothing (is the action server up?)")
         except RasaUnavailableError as error:
             log.warning("Rasa unavailable for %s: %s", incoming.sender_id, error)
-            return _text_reply(gateway_text("busy")), "failed"
+            return _text_reply(gateway_text("busy")), FAILED
         log.info("%s answered with %d replies", incoming.sender_id, len(replies))
         return _for_channel(replies, incoming.channel), "answered"
 
@@ -175,17 +272,78 @@ class Gateway:
         with session_scope(self._database_url) as session:
             taken: CursorResult[Any] = session.execute(  # type: ignore[assignment]
                 update(InboundMessage)
-                .where(InboundMessage.id == record_id, InboundMessage.status == "failed")
+                .where(InboundMessage.id == record_id, InboundMessage.status == FAILED)
                 .values(status="received")
             )
             return bool(taken.rowcount)
 
-    def _finish(self, record_id: int, replies: list[dict[str, Any]], status: str) -> None:
+    def _oldest_failed(
+        self, channel: str, chat_id: str, since: datetime
+    ) -> InboundMessage | None:
+        with session_scope(self._database_url) as session:
+            return session.scalars(
+                select(InboundMessage)
+                .where(
+                    InboundMessage.channel == channel, InboundMessage.chat_id == chat_id,
+                    InboundMessage.status == FAILED, InboundMessage.received_at >= since,
+                )
+                .order_by(InboundMessage.id)
+                .limit(1)
+            ).first()
+
+    def _failed_conversations(self) -> list[tuple[str, str]]:
+        """Conversations with failed messages, the longest waiting first."""
+        with session_scope(self._database_url) as session:
+            rows = session.execute(
+                select(InboundMessage.channel, InboundMessage.chat_id)
+                .where(InboundMessage.status == FAILED)
+                .group_by(InboundMessage.channel, InboundMessage.chat_id)
+                .order_by(func.min(InboundMessage.id))
+            ).all()
+        return [(channel, chat_id) for channel, chat_id in rows]
+
+    def _give_up_before(self, cutoff: datetime) -> int:
+        """Give up failed messages received before `cutoff`; one notice per conversation
+        (the conditional update lets only one process send it). How many were given up."""
+        text = gateway_text("given_up")
+        total = 0
+        with session_scope(self._database_url) as session:
+            stale = session.execute(
+                select(InboundMessage.channel, InboundMessage.chat_id)
+                .where(InboundMessage.status == FAILED, InboundMessage.received_at < cutoff)
+                .distinct()
+            ).all()
+            for channel, chat_id in stale:
+                given: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                    update(InboundMessage)
+                    .where(
+                        InboundMessage.channel == channel, InboundMessage.chat_id == chat_id,
+                        InboundMessage.status == FAILED, InboundMessage.received_at < cutoff,
+                    )
+                    .values(status=GIVEN_UP, replies=_text_reply(text), answered_at=utcnow())
+                )
+                if given.rowcount:
+                    notify(session, f"{channel}:{chat_id}", text)
+                    total += given.rowcount
+        return total
+
+    def _finish(
+        self, record_id: int, replies: list[dict[str, Any]], status: str, later: bool = False
+    ) -> None:
+        """Record the outcome; `later` (a retried message, its request long answered) sends
+        the replies through the outbox, or keeps the first reply if it failed again."""
         with session_scope(self._database_url) as session:
             record = session.get_one(InboundMessage, record_id)
-            record.replies = replies
             record.status = status
+            if later and status == FAILED:
+                return
+            record.replies = replies
             record.answered_at = utcnow()
+            if later:
+                for reply in replies:
+                    if reply.get("text"):
+                        notify(session, f"{record.channel}:{record.chat_id}", reply["text"],
+                               reply.get("buttons") or None)
 
 
 def _for_channel(replies: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:

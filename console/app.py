@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -39,11 +40,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rasa = RasaClient.from_settings(settings)
-        app.state.gateway = Gateway(rasa, settings.database_url, settings.max_message_chars)
+        gateway = Gateway(rasa, settings.database_url, settings.max_message_chars)
+        app.state.gateway = gateway
         app.state.rasa = rasa
         app.state.desk = HandoffDesk(rasa, settings.database_url)
         app.state.settings = settings
+        # Messages of every channel that found the assistant down are answered from here.
+        retrying = asyncio.create_task(gateway.retry_forever(settings.retry_interval_seconds))
         yield
+        retrying.cancel()
+        with suppress(asyncio.CancelledError):
+            await retrying
         await rasa.aclose()
 
     app = FastAPI(

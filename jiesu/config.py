@@ -56,6 +56,20 @@ class Settings(BaseSettings):
     rate_limit_seconds: float = Field(
         default=60.0, gt=0, description="Window of the per-conversation rate limit."
     )
+    retry_max_age_minutes: float = Field(
+        default=30.0, gt=0,
+        description="Messages that found the assistant down are answered once it is back if "
+        "they are younger than this; older ones are given up and the resident asked to resend.",
+    )
+    retry_interval_seconds: float = Field(
+        default=15.0, gt=0,
+        description="How often the web app retries messages that found the assistant down.",
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0,
+        description="How long a SQLite connection waits for a lock before the write fails "
+        "(and is retried where the write is idempotent, e.g. filing a ticket).",
+    )
     max_request_bytes: int = Field(
         default=1_000_000, gt=0,
         description="Largest request body the web app accepts (413 above it).",

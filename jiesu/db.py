@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from jiesu.config import get_settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -46,7 +52,7 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets the web app, action server and CLI share one file; wait when it is locked."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={get_settings().sqlite_busy_timeout_ms:d}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -82,3 +88,30 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def in_transaction(
+    work: Callable[[Session], T], url: str | None = None, *,
+    attempts: int = 3, backoff_seconds: float = 0.2,
+) -> T:
+    """Run `work` in a transaction of its own; if the database is locked or briefly
+    unreachable (SQLAlchemy's OperationalError: SQLite's busy timeout ran out, a lost
+    connection, a PostgreSQL deadlock or serialization failure), roll back, wait a little
+    longer each time and run it again, at most `attempts` times, then raise.
+
+    Only for idempotent work: a commit that failed may still have happened, so the next
+    run must find what the previous one wrote instead of writing it twice.
+    """
+    attempt = 1
+    while True:
+        try:
+            with session_scope(url) as session:
+                return work(session)
+        except OperationalError as error:
+            if attempt >= attempts:
+                raise
+            delay = backoff_seconds * 2 ** (attempt - 1)
+            log.warning("database busy (attempt %d of %d), retrying in %.1f s: %s",
+                        attempt, attempts, delay, error.orig)
+            time.sleep(delay)
+            attempt += 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +12,10 @@ from tests.resident import Resident
 from tests.servers import (
     APP_PYTHON,
     RasaStack,
-    action_server,
     free_port,
-    rasa_server,
+    rasa_stack_in,
     running,
     wait_until_ok,
-    write_endpoints,
 )
 
 
@@ -26,25 +23,8 @@ from tests.servers import (
 def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     """A real Rasa server talking to a real action server, both on free ports, and the
     app database the actions use."""
-    workdir = tmp_path_factory.mktemp("rasa")
-    database = f"sqlite:///{workdir / 'jiesu.db'}"
-    upgrade(database)
-    action_port, rasa_port = free_port(), free_port()
-    tracker_db = workdir / "tracker.db"
-    endpoints = workdir / "endpoints.yml"
-    write_endpoints(endpoints, action_port, tracker_db)
-    token = secrets.token_urlsafe(16)
-    with (
-        action_server(action_port, workdir / "actions.log", database),
-        rasa_server(rasa_port, endpoints, token, workdir / "rasa.log"),
-    ):
-        yield RasaStack(
-            rasa_url=f"http://127.0.0.1:{rasa_port}",
-            action_url=f"http://127.0.0.1:{action_port}",
-            token=token,
-            tracker_db=tracker_db,
-            database_url=database,
-        )
+    with rasa_stack_in(tmp_path_factory.mktemp("rasa")) as (stack, _):
+        yield stack
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -17,6 +18,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
+
+from jiesu.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -167,16 +170,55 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> None:
     )
 
 
+@dataclass
+class Service:
+    """A server that a test may kill (as a crash would: SIGKILL, no clean-up) and start
+    again on the same port; its log grows across restarts."""
+
+    command: list[str]
+    log: Path
+    health_url: str
+    env: Mapping[str, str]
+    timeout: float
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it and wait until `health_url` answers."""
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env}, start_new_session=True,
+            )
+        wait_until_ok(self.health_url, self.timeout, process=self.process)
+
+    def kill(self) -> None:
+        """Kill its process group at once."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
 @contextmanager
-def action_server(
-    port: int, log: Path, database_url: str
-) -> Iterator[subprocess.Popen[bytes]]:
+def service(
+    command: list[str], log: Path, health_url: str, env: Mapping[str, str], timeout: float
+) -> Iterator[Service]:
+    """A started `Service`, stopped afterwards whatever the test did to it."""
+    server = Service(command, log, health_url, env, timeout)
+    try:
+        server.start()
+        yield server
+    finally:
+        if server.process is not None:
+            stop(server.process)
+
+
+@contextmanager
+def action_server(port: int, log: Path, database_url: str) -> Iterator[Service]:
     """The real rasa_sdk action server serving `actions/` (app environment)."""
     command = [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
     env = {"SANIC_HOST": "127.0.0.1", "JIESU_DATABASE_URL": database_url}
-    with running(command, log, env) as process:
-        wait_until_ok(f"http://127.0.0.1:{port}/health", 120, process=process)
-        yield process
+    with service(command, log, f"http://127.0.0.1:{port}/health", env, 120) as server:
+        yield server
 
 
 def _rasa_command(port: int, endpoints: Path, token: str) -> list[str]:
@@ -217,3 +259,27 @@ def rasa_server(
     """The real Rasa server with the trained model (engine environment)."""
     with rasa_servers([port], endpoints, token, [log]) as [process]:
         yield process
+
+
+@contextmanager
+def rasa_stack_in(workdir: Path) -> Iterator[tuple[RasaStack, Service]]:
+    """A real Rasa server and its action server on free ports, with a migrated app database
+    and a tracker store in `workdir`; the action server is handed out to be killed."""
+    database = f"sqlite:///{workdir / 'jiesu.db'}"
+    upgrade(database)
+    action_port, rasa_port = free_port(), free_port()
+    tracker_db = workdir / "tracker.db"
+    endpoints = workdir / "endpoints.yml"
+    write_endpoints(endpoints, action_port, tracker_db)
+    token = secrets.token_urlsafe(16)
+    with (
+        action_server(action_port, workdir / "actions.log", database) as actions,
+        rasa_server(rasa_port, endpoints, token, workdir / "rasa.log"),
+    ):
+        yield RasaStack(
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            action_url=f"http://127.0.0.1:{action_port}",
+            token=token,
+            tracker_db=tracker_db,
+            database_url=database,
+        ), actions

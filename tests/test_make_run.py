@@ -54,9 +54,13 @@ def make_run(telegram_url: str) -> Iterator[subprocess.Popen[str]]:
         env={**os.environ, "PYTHONUNBUFFERED": "1", **telegram},
     )
     yield process
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    if process.poll() is None:  # the test failed midway: stop it as Ctrl-C does, then firmly
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def _collect(process: subprocess.Popen[str], lines: list[str], ready: threading.Event) -> None:

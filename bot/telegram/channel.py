@@ -63,6 +63,17 @@ def text(key: str) -> str:
     return wording("telegram", key)
 
 
+def delivery_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The update's id as stored for deduplication: "<bot id>:<update id>".
+
+    Update ids count per bot, so a new bot (token) on the same database starts
+    again from low numbers; the bot id, the numeric head of its token, keeps
+    them apart.
+    """
+    bot_id = context.bot.token.partition(":")[0]
+    return f"{bot_id}:{update.update_id}"
+
+
 class TelegramChannel:
     """Handlers of one bot: every resident input reaches Rasa through the gateway."""
 
@@ -124,7 +135,8 @@ class TelegramChannel:
         file = await message.photo[-1].get_file()  # the largest size Telegram made
         data = bytes(await file.download_as_bytearray())
         try:
-            await asyncio.to_thread(self._store_photo, str(update.update_id), str(chat.id), data)
+            await asyncio.to_thread(self._store_photo, delivery_id(update, context), str(chat.id),
+                                    data)
         except ValueError:
             await self._say(update, context, text("photo_refused"))
             return
@@ -132,9 +144,9 @@ class TelegramChannel:
         if message.caption:
             await self._converse(update, context, message.caption)
 
-    def _store_photo(self, update_id: str, chat_id: str, data: bytes) -> None:
+    def _store_photo(self, delivery: str, chat_id: str, data: bytes) -> None:
         with session_scope(self._database_url) as session:
-            store_attachment(session, channel=CHANNEL, source_message_id=update_id,
+            store_attachment(session, channel=CHANNEL, source_message_id=delivery,
                              sender_id=f"{CHANNEL}:{chat_id}", data=data, suffix=".jpg",
                              content_type="image/jpeg")
 
@@ -175,15 +187,15 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
-        update_id = str(update.update_id)
-        if await asyncio.to_thread(self._already_answered, update_id):
-            log.info("update %s was handled before: not answered again", update_id)
+        delivery = delivery_id(update, context)
+        if await asyncio.to_thread(self._already_answered, delivery):
+            log.info("update %s was handled before: not answered again", delivery)
             return
-        incoming = Incoming(CHANNEL, str(chat.id), update_id, message)
+        incoming = Incoming(CHANNEL, str(chat.id), delivery, message)
         replies = await self._gateway.handle(incoming)
         await send_replies(context.bot, chat.id, replies, self._callbacks)
 
-    def _already_answered(self, update_id: str) -> bool:
+    def _already_answered(self, delivery: str) -> bool:
         """Whether a re-delivered update was handled before (one that found Rasa down is retried).
 
         The gateway would hand back the first replies, but on Telegram they were
@@ -192,7 +204,7 @@ class TelegramChannel:
         with session_scope(self._database_url) as session:
             status = session.scalar(
                 select(InboundMessage.status).where(
-                    InboundMessage.channel == CHANNEL, InboundMessage.external_id == update_id
+                    InboundMessage.channel == CHANNEL, InboundMessage.external_id == delivery
                 )
             )
         return status is not None and status != "failed"

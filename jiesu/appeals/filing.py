@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from jiesu.city import City, current_city
 from jiesu.city.locate import Location
+from jiesu.db import in_transaction
 from jiesu.deadlines import Urgency, due_dates
 from jiesu.models import utcnow
 from jiesu.routing import Route, route
@@ -127,3 +128,22 @@ def file_appeal(
             note=f"智能分拨：{department.name}（置信度 {chosen.confidence:.2f}）", now=when,
         )
     return ticket, created
+
+
+def file_appeal_retrying(
+    draft: Draft,
+    assessment: Assessment,
+    *,
+    sender_id: str,
+    source_message_id: str,
+    database_url: str | None = None,
+) -> tuple[Ticket, bool]:
+    """`file_appeal` in a transaction of its own, tried again (a few times, shortly apart)
+    while the database is locked or briefly unreachable; raises SQLAlchemy's error if it
+    stays so. Filing is idempotent per resident message, so a retry never files twice."""
+    return in_transaction(
+        lambda session: file_appeal(
+            session, draft, assessment, sender_id=sender_id, source_message_id=source_message_id
+        ),
+        database_url,
+    )

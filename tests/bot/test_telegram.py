@@ -103,12 +103,23 @@ async def test_text_reaches_rasa_as_the_chat_and_buttons_come_back_inline(
     await process(app, text_update("建设路18号的路灯坏了好几天了", update_id=77))
     sender, text, metadata = rasa.messages[0]
     assert (sender, text) == (f"telegram:{CHAT}", "建设路18号的路灯坏了好几天了")
-    assert metadata["message_id"] == "77"
+    assert metadata["message_id"] == "1:77"  # the bot's id, then the update's
     [sent] = api.sent()
     assert sent["text"] == "请问您的电话？"
     assert sent["reply_markup"] == {
         "inline_keyboard": [[{"text": "匿名提交", "callback_data": "/deny"}]]
     }
+
+
+async def test_another_bot_on_the_same_database_is_not_taken_for_a_redelivery(
+    app: Application, api: FakeBotApi, rasa: FakeRasa, channel: TelegramChannel
+) -> None:
+    await process(app, text_update("你好", update_id=5))
+    other = ApplicationBuilder().token("2:other").request(api).updater(None).build()
+    channel.install(other)
+    async with other:
+        await process(other, text_update("你好", update_id=5))
+    assert len(rasa.messages) == 2
 
 
 async def test_a_redelivered_update_is_not_answered_twice(
