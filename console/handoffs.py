@@ -18,6 +18,7 @@ from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.access import may_answer_handoffs, may_view_handoffs
 from jiesu.handoff.desk import HandoffDesk, canned_replies
+from jiesu.handoff.models import Handoff
 from jiesu.handoff.transcript import transcript
 from jiesu.models import utcnow
 from jiesu.monitoring.exports import handoff_table
@@ -120,13 +121,17 @@ async def _lines(request: Request, sender_id: str) -> tuple[list[dict[str, Any]]
     ], None
 
 
+def _handoff_or_404(session: Session, handoff_id: int) -> Handoff:
+    try:
+        return service.get(session, handoff_id)
+    except service.HandoffError:
+        raise HTTPException(status_code=404, detail="该会话不存在。") from None
+
+
 def _page_context(request: Request, login: Login, handoff_id: int) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
     with session_scope(settings.database_url) as session:
-        try:
-            handoff = service.get(session, handoff_id)
-        except service.HandoffError:
-            raise HTTPException(status_code=404, detail="该会话不存在。") from None
+        handoff = _handoff_or_404(session, handoff_id)
         tickets = [
             {"number": t.number, "status": status_label(t.status), "description": t.description,
              "created_at": timestamp(t.created_at)}
@@ -166,12 +171,17 @@ async def _render_page(
 
 @router.get("/handoffs/{handoff_id}/transcript", response_class=HTMLResponse)
 async def handoff_transcript(request: Request, handoff_id: int, login: CurrentLogin) -> Response:
-    """The transcript alone; the page reloads it by itself to show new messages."""
+    """The transcript alone; the page reloads it by itself every few seconds, so this
+    reads only the conversation id, not the rest of the page."""
     _viewer(login)
-    context = _page_context(request, login, handoff_id)
-    context["lines"], context["transcript_error"] = await _lines(request, context["sender_id"])
-    return templates.TemplateResponse(request=request, name="handoff_transcript.html",
-                                      context=context)
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        sender_id = _handoff_or_404(session, handoff_id).sender_id
+    lines, error = await _lines(request, sender_id)
+    return templates.TemplateResponse(
+        request=request, name="handoff_transcript.html",
+        context={"lines": lines, "transcript_error": error},
+    )
 
 
 @router.post("/handoffs/{handoff_id}/{action}")
