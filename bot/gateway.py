@@ -16,6 +16,11 @@ kept as "failed" and answered later, through the outbox: by `retry_failed`
 conversation's next message, in arrival order either way. One younger than
 `JIESU_RETRY_MAX_AGE_MINUTES` is tried again; an older one is "given_up", and
 the resident told once to send it again.
+
+A message being answered is "received", with the time it was taken. If the process
+answering it dies, nothing would finish it: once `JIESU_CLAIM_LEASE_SECONDS` have
+passed (longer than a live turn takes) it waits for an answer like a failed one, and
+the retry loop or its re-delivery answers it.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.rasa_client import RasaClient, RasaUnavailableError
@@ -45,7 +50,7 @@ log = logging.getLogger(__name__)
 # Separators and format characters (zero-width spaces and joiners, direction marks):
 # a message of nothing else looks empty to the resident, and is answered as empty.
 _INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
-FAILED, GIVEN_UP = "failed", "given_up"
+RECEIVED, FAILED, GIVEN_UP = "received", "failed", "given_up"
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class RetryReport:
 
     answered: int
     given_up: int
-    waiting: int  # still failed: the assistant is not back yet
+    waiting: int  # still to be answered: the assistant is not back yet
 
 
 @dataclass
@@ -104,6 +109,7 @@ class Gateway:
     def __init__(
         self, rasa: RasaClient, database_url: str | None, max_chars: int,
         rate_limit: RateLimit | None = None, retry_max_age: timedelta | None = None,
+        claim_lease: timedelta | None = None,
     ) -> None:
         self._rasa = rasa
         self._desk = HandoffDesk(rasa, database_url)
@@ -112,6 +118,7 @@ class Gateway:
         settings = get_settings()
         self._rate_limit = rate_limit or RateLimit.from_settings(settings)
         self._retry_max_age = retry_max_age or timedelta(minutes=settings.retry_max_age_minutes)
+        self._claim_lease = claim_lease or timedelta(seconds=settings.claim_lease_seconds)
         # One turn at a time per conversation in this process, so a retried backlog and
         # a new message reach Rasa in arrival order.
         self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = (
@@ -122,11 +129,11 @@ class Gateway:
         """Answer `incoming`; a duplicate gets the first arrival's replies without asking Rasa."""
         incoming = replace(incoming, text=strip_control(incoming.text))
         claim = await asyncio.to_thread(self._claim, incoming)
-        if not claim.is_new and claim.status == FAILED:
-            claim.is_new = await asyncio.to_thread(self._retake_failed, claim.record_id)
+        if not claim.is_new and claim.status in (FAILED, RECEIVED):
+            claim.is_new = await asyncio.to_thread(self._retake, claim.record_id)
         if not claim.is_new:
             log.info("duplicate %s message %s", incoming.channel, incoming.message_id)
-            if claim.status == "received":
+            if claim.status == RECEIVED:
                 return _text_reply(gateway_text("in_progress"))
             return claim.replies or []
         if await asyncio.to_thread(self._over_limit, incoming, claim.record_id):
@@ -146,19 +153,19 @@ class Gateway:
         return replies
 
     async def retry_failed(self) -> RetryReport:
-        """Answer the failed messages of every conversation, oldest first, through the outbox;
-        give up those too old, telling each resident once. Stops at the first message the
-        assistant still cannot answer: it is down for the others, too."""
+        """Answer the messages waiting in every conversation (failed or abandoned), oldest
+        first, through the outbox; give up those too old, telling each resident once. Stops
+        at the first message the assistant still cannot answer: it is down for the others."""
         cutoff = utcnow() - self._retry_max_age
         given_up = await asyncio.to_thread(self._give_up_before, cutoff)
         answered = 0
-        for channel, chat_id in await asyncio.to_thread(self._failed_conversations):
+        for channel, chat_id in await asyncio.to_thread(self._waiting_conversations):
             async with self._turn(f"{channel}:{chat_id}"):
                 done = await self._catch_up(channel, chat_id)
             if done is None:
                 break
             answered += done
-        waiting = len(await asyncio.to_thread(self._failed_conversations))
+        waiting = len(await asyncio.to_thread(self._waiting_conversations))
         return RetryReport(answered=answered, given_up=given_up, waiting=waiting)
 
     async def retry_forever(self, interval_seconds: float) -> None:
@@ -182,19 +189,19 @@ class Gateway:
     async def _catch_up(
         self, channel: str, chat_id: str, before: int | None = None
     ) -> int | None:
-        """Answer the conversation's failed messages (those before `before`) in order, the
+        """Answer the conversation's waiting messages (those before `before`) in order, the
         replies through the outbox; how many, or None if one failed again (the rest wait).
 
-        Each is taken with `_retake_failed`, so a resident's re-send of the same message
-        and another retry cannot answer it a second time.
+        Each is taken with `_retake`, so a resident's re-send of the same message and
+        another retry cannot answer it a second time.
         """
         cutoff = utcnow() - self._retry_max_age
         answered = 0
         while True:
-            record = await asyncio.to_thread(self._oldest_failed, channel, chat_id, cutoff)
+            record = await asyncio.to_thread(self._oldest_waiting, channel, chat_id, cutoff)
             if record is None or (before is not None and record.id >= before):
                 return answered
-            if not await asyncio.to_thread(self._retake_failed, record.id):
+            if not await asyncio.to_thread(self._retake, record.id):
                 return answered  # someone else has it (a re-send, or another process)
             incoming = Incoming(channel, chat_id, record.external_id, record.text)
             replies, status = await self._answer(incoming)
@@ -267,17 +274,26 @@ class Gateway:
             )
         return (recent or 0) >= self._rate_limit.messages
 
-    def _retake_failed(self, record_id: int) -> bool:
-        """Take a message whose first try found Rasa down; only one retry wins."""
+    def _waiting(self) -> ColumnElement[bool]:
+        """Messages waiting for an answer: those whose try found the assistant down, and
+        those taken longer than the claim lease ago (their process died)."""
+        abandoned = utcnow() - self._claim_lease
+        return or_(
+            InboundMessage.status == FAILED,
+            and_(InboundMessage.status == RECEIVED, InboundMessage.claimed_at < abandoned),
+        )
+
+    def _retake(self, record_id: int) -> bool:
+        """Take a message waiting for an answer; only one retry wins."""
         with session_scope(self._database_url) as session:
             taken: CursorResult[Any] = session.execute(  # type: ignore[assignment]
                 update(InboundMessage)
-                .where(InboundMessage.id == record_id, InboundMessage.status == FAILED)
-                .values(status="received")
+                .where(InboundMessage.id == record_id, self._waiting())
+                .values(status=RECEIVED, claimed_at=utcnow())
             )
             return bool(taken.rowcount)
 
-    def _oldest_failed(
+    def _oldest_waiting(
         self, channel: str, chat_id: str, since: datetime
     ) -> InboundMessage | None:
         with session_scope(self._database_url) as session:
@@ -285,32 +301,32 @@ class Gateway:
                 select(InboundMessage)
                 .where(
                     InboundMessage.channel == channel, InboundMessage.chat_id == chat_id,
-                    InboundMessage.status == FAILED, InboundMessage.received_at >= since,
+                    self._waiting(), InboundMessage.received_at >= since,
                 )
                 .order_by(InboundMessage.id)
                 .limit(1)
             ).first()
 
-    def _failed_conversations(self) -> list[tuple[str, str]]:
-        """Conversations with failed messages, the longest waiting first."""
+    def _waiting_conversations(self) -> list[tuple[str, str]]:
+        """Conversations with messages waiting for an answer, the longest waiting first."""
         with session_scope(self._database_url) as session:
             rows = session.execute(
                 select(InboundMessage.channel, InboundMessage.chat_id)
-                .where(InboundMessage.status == FAILED)
+                .where(self._waiting())
                 .group_by(InboundMessage.channel, InboundMessage.chat_id)
                 .order_by(func.min(InboundMessage.id))
             ).all()
         return [(channel, chat_id) for channel, chat_id in rows]
 
     def _give_up_before(self, cutoff: datetime) -> int:
-        """Give up failed messages received before `cutoff`; one notice per conversation
+        """Give up waiting messages received before `cutoff`; one notice per conversation
         (the conditional update lets only one process send it). How many were given up."""
         text = gateway_text("given_up")
         total = 0
         with session_scope(self._database_url) as session:
             stale = session.execute(
                 select(InboundMessage.channel, InboundMessage.chat_id)
-                .where(InboundMessage.status == FAILED, InboundMessage.received_at < cutoff)
+                .where(self._waiting(), InboundMessage.received_at < cutoff)
                 .distinct()
             ).all()
             for channel, chat_id in stale:
@@ -318,7 +334,7 @@ class Gateway:
                     update(InboundMessage)
                     .where(
                         InboundMessage.channel == channel, InboundMessage.chat_id == chat_id,
-                        InboundMessage.status == FAILED, InboundMessage.received_at < cutoff,
+                        self._waiting(), InboundMessage.received_at < cutoff,
                     )
                     .values(status=GIVEN_UP, replies=_text_reply(text), answered_at=utcnow())
                 )

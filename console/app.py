@@ -26,9 +26,10 @@ from console import (
     tickets,
     users,
 )
-from console.security import BodySizeLimit, make_signer
+from console.security import make_signer
 from jiesu.config import Settings, get_settings
 from jiesu.handoff.desk import HandoffDesk
+from jiesu.http_limits import BodySizeLimit
 
 STATIC_DIR = Path(__file__).with_name("static")
 

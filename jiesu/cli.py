@@ -10,7 +10,6 @@ import signal
 import time
 import unicodedata
 import uuid
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -453,7 +452,7 @@ def users_add(
 @app.command("scheduler")
 def scheduler() -> None:
     """Run the closed loop's sweep every JIESU_SWEEP_INTERVAL_SECONDS: deadline reminders and
-    escalations, follow-up surveys and their expiry."""
+    escalations, follow-up surveys and their expiry; once a day, the retention purge."""
     import logging
 
     from jiesu.loop.scheduler import run_forever
@@ -550,18 +549,16 @@ def residents_forget(
 
 @residents_app.command("purge")
 def residents_purge() -> None:
-    """Erase personal data older than JIESU_RETENTION_DAYS (finished tickets, messages…)."""
+    """Erase personal data older than JIESU_RETENTION_DAYS (finished tickets, messages…) now;
+    `jiesu scheduler` does it once a day."""
     from jiesu.db import session_scope
     from jiesu.models import utcnow
-    from jiesu.privacy import erase_transcripts, purge_expired
+    from jiesu.privacy import purge_expired
 
     settings = get_settings()
-    now = utcnow()
     with session_scope(settings.database_url) as session:
-        erased = purge_expired(session, now, settings.retention_days)
-    erased.transcripts = erase_transcripts(
-        settings.tracker_store_url, before=now - timedelta(days=settings.retention_days)
-    )
+        erased = purge_expired(session, utcnow(), settings.retention_days,
+                               tracker_store_url=settings.tracker_store_url)
     typer.echo(f"已删除超过 {settings.retention_days} 天的个人信息：{_erased_text(erased)}。")
 
 

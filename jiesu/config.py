@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         default=15.0, gt=0,
         description="How often the web app retries messages that found the assistant down.",
     )
+    claim_lease_seconds: float = Field(
+        default=120.0, gt=0,
+        description="A message taken to be answered this long ago without an answer belongs "
+        "to a process that died, and is answered again; keep it above `rasa_timeout_seconds`.",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0,
         description="How long a SQLite connection waits for a lock before the write fails "
@@ -72,12 +77,13 @@ class Settings(BaseSettings):
     )
     max_request_bytes: int = Field(
         default=1_000_000, gt=0,
-        description="Largest request body the web app accepts (413 above it).",
+        description="Largest request body the web app and the Telegram webhook accept "
+        "(413 above it).",
     )
     retention_days: int = Field(
         default=365, gt=0,
-        description="Days after which `jiesu residents purge` removes personal data from "
-        "closed tickets and old messages.",
+        description="Days after which the scheduler's daily purge (or `jiesu residents "
+        "purge`) removes personal data from closed tickets and old messages.",
     )
     city_dir: Path = Field(
         default=PROJECT_ROOT / "data" / "city",
@@ -106,6 +112,13 @@ class Settings(BaseSettings):
         default=72.0, gt=0,
         description="Hours a follow-up waits for the resident before it counts as no response.",
     )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_turn(self) -> Settings:
+        """A lease shorter than a turn would have a live turn answered twice."""
+        if self.claim_lease_seconds <= self.rasa_timeout_seconds:
+            raise ValueError("JIESU_CLAIM_LEASE_SECONDS must be above JIESU_RASA_TIMEOUT_SECONDS")
+        return self
 
 
 @lru_cache(maxsize=1)

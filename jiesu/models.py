@@ -31,7 +31,10 @@ class InboundMessage(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     chat_id: Mapped[str] = mapped_column(String(128), index=True)
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default="received", index=True)
     replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the message was last taken to be answered: a "received" message taken long
+    # ago belongs to a process that died (see bot/gateway.py).
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -71,9 +71,13 @@ def forget_resident(session: Session, sender_id: str) -> Erased:
     return erased
 
 
-def purge_expired(session: Session, now: datetime, retention_days: int) -> Erased:
+def purge_expired(
+    session: Session, now: datetime, retention_days: int, *,
+    tracker_store_url: str | None = None,
+) -> Erased:
     """Erase the personal data of finished tickets and of messages, notes and questions
-    older than `retention_days` (tickets count from their last change)."""
+    older than `retention_days` (tickets count from their last change), and, given Rasa's
+    tracker store, the transcripts silent as long. Idempotent: what was erased is skipped."""
     before = now - timedelta(days=retention_days)
     tickets = session.scalars(select(Ticket.id).where(
         Ticket.status.in_(_FINISHED), Ticket.updated_at < before,
@@ -91,6 +95,8 @@ def purge_expired(session: Session, now: datetime, retention_days: int) -> Erase
     erased.questions = _erase_questions(
         session, FaqUnanswered.created_at < before, FaqFeedback.created_at < before
     )
+    if tracker_store_url is not None:
+        erased.transcripts = erase_transcripts(tracker_store_url, before=before)
     return erased
 
 

@@ -1,5 +1,6 @@
 """Webhook mode: Telegram POSTs each update to us; only requests carrying our secret
-token (the `X-Telegram-Bot-Api-Secret-Token` header set with setWebhook) are taken."""
+token (the `X-Telegram-Bot-Api-Secret-Token` header set with setWebhook) are taken,
+and no body larger than the web app accepts (`max_request_bytes`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
 
 from bot.telegram.channel import AnyApplication
+from jiesu.config import get_settings
+from jiesu.http_limits import BodySizeLimit
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +34,14 @@ def webhook_app(
     path: str = "/telegram",
     on_start: Hook | None = None,
     on_stop: Hook | None = None,
+    max_request_bytes: int | None = None,
 ) -> Starlette:
     """An ASGI app that registers the webhook at `url` on start and queues every
-    authenticated update for `application`'s handlers."""
+    authenticated update for `application`'s handlers.
+
+    Bodies over `max_request_bytes` (default: the `max_request_bytes` setting) get a 413
+    before they are read whole; Telegram sends no update that large.
+    """
     if not secret:
         raise ValueError("webhook mode needs a secret token (TELEGRAM_WEBHOOK_SECRET)")
 
@@ -68,4 +77,9 @@ def webhook_app(
                 await on_stop(application)
             await application.shutdown()
 
-    return Starlette(routes=[Route(path, receive, methods=["POST"])], lifespan=lifespan)
+    limit = get_settings().max_request_bytes if max_request_bytes is None else max_request_bytes
+    return Starlette(
+        routes=[Route(path, receive, methods=["POST"])],
+        middleware=[Middleware(BodySizeLimit, max_bytes=limit)],
+        lifespan=lifespan,
+    )

@@ -1,4 +1,5 @@
-"""Closed-loop tables: staff alerts, reply rounds, follow-up surveys and their answers.
+"""Closed-loop tables: staff alerts, reply rounds, follow-up surveys and their answers,
+and the scheduler's daily retention purges.
 
 Unique keys make every scheduler step idempotent: a restarted or concurrent
 sweep finds the row it would write and does nothing. Reply rounds and survey
@@ -8,10 +9,10 @@ trail the rates (`jiesu.loop.rates`) are computed from.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiesu.db import Base, UtcDateTime
@@ -136,3 +137,27 @@ class SurveyAnswer(Base):
     # "resident:<sender id>" or "system" (no response).
     actor: Mapped[str] = mapped_column(String(192))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class RetentionPurge(Base):
+    """One day's retention purge by the scheduler (`jiesu.privacy.purge_expired`) and how
+    many records it erased, as `jiesu.privacy.Erased` counts them.
+
+    `day` is the city's local date; its unique key makes the purge run once a day however
+    many schedulers sweep, and however often they restart.
+    """
+
+    __tablename__ = "retention_purges"
+    __table_args__ = (UniqueConstraint("day", name="uq_retention_purges_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    ran_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    retention_days: Mapped[int]
+    tickets: Mapped[int]
+    photos: Mapped[int]
+    messages: Mapped[int]
+    outbox: Mapped[int]
+    notes: Mapped[int]
+    questions: Mapped[int]
+    transcripts: Mapped[int]

@@ -2,26 +2,29 @@
 
 Nothing is kept in memory between sweeps. What is due comes from the tickets
 and their status events; what was done is recorded in tables with unique keys
-(alerts per deadline, rounds per ticket, surveys per answer), so a restarted
-scheduler misses nothing and repeats nothing. The clock is an argument, so
-tests drive it.
+(alerts per deadline, rounds per ticket, surveys per answer, retention purges
+per day), so a restarted scheduler misses nothing and repeats nothing. The clock
+is an argument, so tests drive it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiesu.config import get_settings
+from jiesu.config import get_settings, local_timezone
 from jiesu.db import session_scope
 from jiesu.loop.alerts import raise_alerts
 from jiesu.loop.followup import expire_surveys, start_surveys
+from jiesu.loop.models import RetentionPurge
 from jiesu.loop.rework import record_first_rounds
 from jiesu.models import utcnow
+from jiesu.privacy import Erased, purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +37,44 @@ class SweepReport:
     alerts: int
     surveys_sent: int
     surveys_expired: int
+    purged: Erased | None  # None: today's retention purge had already run
 
 
-def sweep(session: Session, now: datetime) -> SweepReport:
+def sweep(session: Session, now: datetime, *, tracker_store_url: str | None = None) -> SweepReport:
     """Do everything due at `now`, in the caller's transaction.
 
     Expired surveys are settled before new ones are sent, and rounds are
-    recorded before alerts, which read them.
+    recorded before alerts, which read them. The retention purge also erases
+    transcripts from Rasa's tracker store at `tracker_store_url`, if given.
     """
     rounds = record_first_rounds(session)
     expired = expire_surveys(session, now)
     sent = start_surveys(session, now)
     alerts = raise_alerts(session, now, get_settings().reminder_fraction)
-    return SweepReport(rounds=rounds, alerts=alerts, surveys_sent=sent, surveys_expired=expired)
+    purged = _purge_once_a_day(session, now, tracker_store_url)
+    return SweepReport(rounds=rounds, alerts=alerts, surveys_sent=sent, surveys_expired=expired,
+                       purged=purged)
+
+
+def _purge_once_a_day(
+    session: Session, now: datetime, tracker_store_url: str | None
+) -> Erased | None:
+    """Run the retention purge unless it already ran on `now`'s local day; what it erased.
+
+    Daily, not at every sweep: the purge is idempotent but scans whole tables (messages,
+    the tracker store's events), and retention is counted in days. The day's
+    `RetentionPurge` row is the memory: a restarted scheduler finds it, and of two racing
+    ones the second fails on its unique key and is rolled back.
+    """
+    day = now.astimezone(local_timezone()).date()
+    if session.scalar(select(RetentionPurge.id).where(RetentionPurge.day == day)) is not None:
+        return None
+    retention_days = get_settings().retention_days
+    erased = purge_expired(session, now, retention_days, tracker_store_url=tracker_store_url)
+    session.add(RetentionPurge(day=day, ran_at=now, retention_days=retention_days,
+                               **asdict(erased)))
+    session.flush()
+    return erased
 
 
 def run_forever(database_url: str | None = None) -> None:
@@ -55,11 +83,12 @@ def run_forever(database_url: str | None = None) -> None:
     A failed sweep (e.g. two schedulers raced on a unique key) is rolled back,
     logged, and done again by the next one.
     """
-    interval = get_settings().sweep_interval_seconds
+    settings = get_settings()
+    interval = settings.sweep_interval_seconds
     while True:
         try:
             with session_scope(database_url) as session:
-                report = sweep(session, utcnow())
+                report = sweep(session, utcnow(), tracker_store_url=settings.tracker_store_url)
             if any(vars(report).values()):
                 log.info("sweep: %s", report)
         except Exception:

@@ -3,6 +3,7 @@ and Telegram. Each gets a clear reply or a 4xx, and the next normal message stil
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +21,7 @@ from bot.telegram.callbacks import CallbackStore
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.webhook import SECRET_HEADER, webhook_app
 from console.app import create_app
-from jiesu.config import Settings
+from jiesu.config import Settings, get_settings
 from jiesu.db import session_scope
 from jiesu.models import InboundMessage, utcnow
 from jiesu.vocabulary import gateway_text
@@ -254,6 +255,30 @@ async def test_telegram_empty_and_oversized_text_are_answered_without_rasa(
     assert fake_rasa.messages == []
 
 
+@pytest.fixture
+def webhook(api: FakeBotApi, fake_rasa: FakeRasa, database_url: str) -> Iterator[TestClient]:
+    """The webhook app as `jiesu telegram` serves it in webhook mode, in process."""
+    gateway = Gateway(fake_rasa, database_url, max_chars=4000)  # type: ignore[arg-type]
+    channel = TelegramChannel(gateway, CallbackStore(database_url), database_url)
+    application = ApplicationBuilder().token("1:test").request(api).updater(None).build()
+    channel.install(application)
+    web = webhook_app(application, url="https://jiesu.example/telegram", secret="s3cret")
+    with TestClient(web, raise_server_exceptions=False) as client:
+        yield client
+
+
+def _webhook_still_handles_updates(webhook: TestClient, fake_rasa: FakeRasa) -> None:
+    good = webhook.post("/telegram", json=text_update("你好"), headers={SECRET_HEADER: "s3cret"})
+    assert good.status_code == 200
+    for _ in range(50):  # the update is handled from the queue, after the response
+        if fake_rasa.messages:
+            break
+        time.sleep(0.05)
+    assert [(sender, message) for sender, message, _ in fake_rasa.messages] == [
+        (f"telegram:{CHAT}", "你好")
+    ]
+
+
 @pytest.mark.parametrize(
     "body",
     [b"not json", b"\xff\xfe\x00", b"[]", b"null", b"7", b"{}",
@@ -262,26 +287,32 @@ async def test_telegram_empty_and_oversized_text_are_answered_without_rasa(
          "deep-object"],
 )
 def test_telegram_webhook_refuses_malformed_updates_and_stays_up(
-    api: FakeBotApi, fake_rasa: FakeRasa, database_url: str, body: bytes
+    webhook: TestClient, fake_rasa: FakeRasa, body: bytes
 ) -> None:
-    gateway = Gateway(fake_rasa, database_url, max_chars=4000)  # type: ignore[arg-type]
-    channel = TelegramChannel(gateway, CallbackStore(database_url), database_url)
-    application = ApplicationBuilder().token("1:test").request(api).updater(None).build()
-    channel.install(application)
-    web = webhook_app(application, url="https://jiesu.example/telegram", secret="s3cret")
-    with TestClient(web, raise_server_exceptions=False) as client:
-        refused = client.post("/telegram", content=body, headers={SECRET_HEADER: "s3cret"})
-        assert refused.status_code == 400
-        good = client.post("/telegram", json=text_update("你好"),
-                           headers={SECRET_HEADER: "s3cret"})
-        assert good.status_code == 200
-        for _ in range(50):  # the update is handled from the queue, after the response
-            if fake_rasa.messages:
-                break
-            time.sleep(0.05)
-    assert [(sender, message) for sender, message, _ in fake_rasa.messages] == [
-        (f"telegram:{CHAT}", "你好")
-    ]
+    refused = webhook.post("/telegram", content=body, headers={SECRET_HEADER: "s3cret"})
+    assert refused.status_code == 400
+    _webhook_still_handles_updates(webhook, fake_rasa)
+
+
+def test_telegram_webhook_refuses_an_oversized_body_and_stays_up(
+    webhook: TestClient, fake_rasa: FakeRasa
+) -> None:
+    update = json.dumps(text_update("你好")).encode()
+    limit = get_settings().max_request_bytes  # the web app's
+    padding = b" " * limit  # still a valid update, only too large
+    headers = {SECRET_HEADER: "s3cret", "Content-Type": "application/json"}
+    refused = webhook.post("/telegram", content=update + padding, headers=headers)
+    assert refused.status_code == 413
+
+    def streamed() -> Iterator[bytes]:  # chunked: no Content-Length to go by
+        yield update
+        for _ in range(limit // 50_000 + 1):
+            yield b" " * 50_000
+
+    refused = webhook.post("/telegram", content=streamed(), headers=headers)
+    assert refused.status_code == 413
+    assert fake_rasa.messages == []
+    _webhook_still_handles_updates(webhook, fake_rasa)
 
 
 def test_the_api_length_cap_is_above_the_gateway_limit_and_below_the_body_limit() -> None:

@@ -1,22 +1,35 @@
 """The closed loop's scheduler on deadlines, with a controllable clock: a reminder once,
-an escalation once with its 督办 mark, overdue counters, and a survey nobody answers."""
+an escalation once with its 督办 mark, overdue counters, a survey nobody answers, and
+the retention purge once a day."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.loop.alerts import is_supervised, overdue_counts
 from jiesu.loop.followup import answer_survey
-from jiesu.loop.models import AlertKind, Answer, DeadlineKind, StaffAlert, SurveyAnswer
+from jiesu.loop.models import (
+    AlertKind,
+    Answer,
+    DeadlineKind,
+    RetentionPurge,
+    StaffAlert,
+    SurveyAnswer,
+)
 from jiesu.loop.rates import ALL, rates_by
 from jiesu.loop.scheduler import sweep
 from jiesu.outbox import OutboxMessage
+from jiesu.privacy import EXPIRED
 from jiesu.tickets import (
     SYSTEM_ACTOR,
     AppealType,
@@ -175,3 +188,90 @@ def test_unsolved_then_silence_reopens_with_a_new_deadline(database_url: str) ->
         assert reopened.reply_due_at > first_due
         notes = [e.note for e in history(session, ticket) if e.to_status is Status.REOPENED]
         assert notes == ["居民回访：未解决，未答复，未说明原因。"]
+
+
+@pytest.fixture
+def retention_days(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    monkeypatch.setenv("JIESU_RETENTION_DAYS", "365")
+    get_settings.cache_clear()
+    yield 365
+    get_settings.cache_clear()
+
+
+def tracker_store(path: Path, last_events: dict[str, datetime]) -> str:
+    """A tracker store with the columns of Rasa's that the purge relies on: one event per
+    conversation, at the given time."""
+    url = f"sqlite:///{path}"
+    with create_engine(url).begin() as connection:
+        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
+                                "type_name TEXT, timestamp FLOAT, data TEXT)"))
+        for sender, at in last_events.items():
+            connection.execute(text("INSERT INTO events (sender_id, timestamp) VALUES (:s, :t)"),
+                               {"s": sender, "t": at.timestamp()})
+    return url
+
+
+def closed_ticket(session: Session, closed_at: datetime) -> Ticket:
+    """A complaint with the resident's phone, answered and closed by its resident at
+    `closed_at`."""
+    key = uuid.uuid4().hex
+    ticket, _ = create_ticket(
+        session, channel="web", source_message_id=key, sender_id=f"web:{key}",
+        appeal_type=AppealType.COMPLAIN, description="小区楼道灯坏了一个月", address="建设路18号",
+        phone="13812345678", department="housing", reply_due_at=closed_at,
+        actor=SYSTEM_ACTOR, now=closed_at - timedelta(days=3),
+    )
+    change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR,
+                  now=closed_at - timedelta(days=3))
+    reply(session, ticket, closed_at - timedelta(days=1))
+    change_status(session, ticket, Status.CLOSED, actor=f"resident:{ticket.sender_id}",
+                  now=closed_at)
+    return ticket
+
+
+def _transcripts(url: str) -> list[str]:
+    with create_engine(url).connect() as connection:
+        return list(connection.scalars(text("SELECT sender_id FROM events ORDER BY sender_id")))
+
+
+def test_the_retention_purge_runs_once_a_day_and_erases_only_what_expired(
+    database_url: str, tmp_path: Path, retention_days: int
+) -> None:
+    clock = Clock()
+    expired_at = clock.now - timedelta(days=retention_days + 5)
+    with session_scope(database_url) as session:
+        old = closed_ticket(session, expired_at)
+        recent = closed_ticket(session, clock.now - timedelta(days=3))
+    tracker = tracker_store(tmp_path / "tracker.db", {
+        old.sender_id: expired_at, recent.sender_id: clock.now - timedelta(days=3)})
+
+    with session_scope(database_url) as session:  # each sweep as its own (restarted) process
+        report = sweep(session, clock.now, tracker_store_url=tracker)
+    assert report.purged is not None
+    assert (report.purged.tickets, report.purged.transcripts) == (1, 1)
+    with session_scope(database_url) as session:
+        erased = session.get_one(Ticket, old.id)
+        assert (erased.description, erased.address, erased.phone) == (EXPIRED, None, None)
+        assert erased.number == old.number and erased.status is Status.CLOSED
+        kept = session.get_one(Ticket, recent.id)
+        assert (kept.description, kept.phone) == ("小区楼道灯坏了一个月", "13812345678")
+    assert _transcripts(tracker) == [recent.sender_id]
+
+    # Later the same day another ticket has expired: it waits for tomorrow's purge.
+    with session_scope(database_url) as session:
+        late = closed_ticket(session, expired_at)
+    with session_scope(database_url) as session:
+        again = sweep(session, clock.advance(hours=10), tracker_store_url=tracker)
+    assert again.purged is None
+    with session_scope(database_url) as session:
+        assert session.get_one(Ticket, late.id).phone == "13812345678"
+        assert len(session.scalars(select(RetentionPurge)).all()) == 1
+
+    with session_scope(database_url) as session:
+        tomorrow = sweep(session, clock.advance(hours=14), tracker_store_url=tracker)
+    assert tomorrow.purged is not None and tomorrow.purged.tickets == 1
+    with session_scope(database_url) as session:
+        assert session.get_one(Ticket, late.id).phone is None
+        purges = session.scalars(select(RetentionPurge).order_by(RetentionPurge.day)).all()
+    assert [(p.day.isoformat(), p.tickets, p.transcripts) for p in purges] == [
+        ("2026-12-01", 1, 1), ("2026-12-02", 1, 0)]

@@ -186,3 +186,57 @@ async def test_old_kept_messages_are_given_up_with_one_notice_per_conversation(
                                      ("alice-chat", "答复：还在吗")]
     [resent] = await gateway.handle(_message("alice-chat", "m1", "路灯坏了"))
     assert resent["text"] == gateway_text("given_up")
+
+
+def _abandon(database_url: str, external_id: str, seconds_ago: float) -> None:
+    """Leave `external_id` as a process that died while answering it would: taken,
+    never finished, its claim `seconds_ago` old."""
+    with session_scope(database_url) as session:
+        session.execute(
+            update(InboundMessage).where(InboundMessage.external_id == external_id)
+            .values(status="received", replies=None, answered_at=None,
+                    claimed_at=utcnow() - timedelta(seconds=seconds_ago))
+        )
+
+
+async def test_a_message_whose_process_died_is_answered_once_its_claim_expires(
+    rasa: ScriptedRasa, database_url: str
+) -> None:
+    """A web app killed while answering leaves its message taken; after the claim's lease
+    the retry loop answers it through the outbox, and only then."""
+    gateway = Gateway(rasa, database_url, 4000, retry_max_age=timedelta(minutes=30),  # type: ignore[arg-type]
+                      claim_lease=timedelta(seconds=60))
+    rasa.down = True
+    await gateway.handle(_message("alice-chat", "m1", "路灯坏了"))
+    rasa.down = False
+    _abandon(database_url, "m1", seconds_ago=10)
+
+    early = await gateway.retry_failed()
+    assert (early.answered, early.waiting) == (0, 0)
+    assert rasa.sent == []
+
+    _abandon(database_url, "m1", seconds_ago=61)
+    report = await gateway.retry_failed()
+    assert (report.answered, report.waiting) == (1, 0)
+    assert rasa.sent == ["路灯坏了"]
+    assert _statuses(database_url) == {"m1": "answered"}
+    assert _outbox(database_url) == [("alice-chat", "答复：路灯坏了")]
+
+
+async def test_a_resend_of_an_abandoned_message_is_answered_directly(
+    rasa: ScriptedRasa, database_url: str
+) -> None:
+    """Telegram re-delivers an update the dead process never answered: the re-delivery
+    takes the expired claim and is answered, not told 'in progress' forever."""
+    gateway = Gateway(rasa, database_url, 4000, retry_max_age=timedelta(minutes=30),  # type: ignore[arg-type]
+                      claim_lease=timedelta(seconds=60))
+    message = _message("alice-chat", "m1", "路灯坏了")
+    await gateway.handle(message)
+    _abandon(database_url, "m1", seconds_ago=61)
+    rasa.sent.clear()
+
+    [reply] = await gateway.handle(message)
+
+    assert reply["text"] == "答复：路灯坏了"
+    assert rasa.sent == ["路灯坏了"]
+    assert _outbox(database_url) == []

@@ -33,6 +33,10 @@ def web(fault_stack: FaultStack, tmp_path_factory: pytest.TempPathFactory) -> It
         "JIESU_RASA_TOKEN": fault_stack.rasa.token,
         "JIESU_WEB_PORT": str(port),
         "JIESU_RETRY_INTERVAL_SECONDS": "1",
+        # The web app may be killed while its retry loop has the message with Rasa;
+        # a short lease lets the restarted one take it over within the test.
+        "JIESU_RASA_TIMEOUT_SECONDS": "10",
+        "JIESU_CLAIM_LEASE_SECONDS": "12",
     }
     log = tmp_path_factory.mktemp("faults-web") / "web.log"
     command = [str(APP_PYTHON), "-m", "jiesu.cli", "web"]
@@ -70,7 +74,7 @@ def test_a_message_kept_across_restarts_is_answered_and_the_appeal_filed_once(
         fault_stack.actions.start()
     web.start()
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 45
     notices: list[dict[str, Any]] = []
     while not notices and time.monotonic() < deadline:
         time.sleep(0.5)
