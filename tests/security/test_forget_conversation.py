@@ -43,7 +43,8 @@ async def test_forget_leaves_no_words_in_the_database_or_the_transcript(
         await gateway.handle(Incoming("test", chat_id, uuid.uuid4().hex, text))
     with session_scope(rasa_stack.database_url) as session:
         ticket = session.scalars(select(Ticket).where(Ticket.sender_id == sender_id)).one()
-        number, grid, department = ticket.number, ticket.grid, ticket.department
+        ticket_id, number = ticket.id, ticket.number
+        grid, department = ticket.grid, ticket.department
     assert PHONE in json.dumps(rasa_stack.tracker(sender_id), ensure_ascii=False)
 
     monkeypatch.setenv("JIESU_DATABASE_URL", rasa_stack.database_url)
@@ -62,12 +63,15 @@ async def test_forget_leaves_no_words_in_the_database_or_the_transcript(
     dumped = json.dumps(tracker, ensure_ascii=False)
     assert PHONE not in dumped and "路灯" not in dumped
     with session_scope(rasa_stack.database_url) as session:
-        ticket = session.scalars(select(Ticket).where(Ticket.sender_id == sender_id)).one()
+        ticket = session.get_one(Ticket, ticket_id)
         assert (ticket.number, ticket.grid, ticket.department) == (number, grid, department)
         assert (ticket.description, ticket.phone, ticket.address) == (FORGOTTEN, None, None)
+        assert ticket.sender_id.startswith("forgotten:")  # the chat is no longer named
         texts = session.scalars(select(InboundMessage.text).where(
-            InboundMessage.chat_id == chat_id)).all()
+            InboundMessage.chat_id == ticket.sender_id.partition(":")[2])).all()
         assert texts == [FORGOTTEN] * 3
+        assert not session.scalars(select(InboundMessage).where(
+            InboundMessage.chat_id == chat_id)).all()
 
     replies = await gateway.handle(Incoming("test", chat_id, uuid.uuid4().hex, "你好"))
     assert "个人信息告知" in replies[0]["text"]  # the conversation starts afresh
