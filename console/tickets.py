@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from console.security import CurrentLogin, page_user, require_csrf
 from console.templating import templates
 from jiesu.appeals.wording import department_name
-from jiesu.city import current_city
+from jiesu.city import current_city, grid_label
 from jiesu.config import Settings
 from jiesu.db import session_scope
 from jiesu.loop.alerts import is_supervised
@@ -36,20 +36,11 @@ NOT_FOUND = "工单不存在，或您无权查看。"
 _E = TypeVar("_E", Status, AppealType, Action)
 
 
-def _grid_name(grid_id: str | None) -> str:
-    if grid_id is None:
-        return "未定"
-    try:
-        return current_city().grid(grid_id).grid.name
-    except KeyError:
-        return grid_id
-
-
 def _row(ticket: Ticket, data: dict[str, Any]) -> dict[str, Any]:
     """`data` with the names and flags the pages show; the phone is left to `phone_for`."""
     data.pop("phone")
     data["department_name"] = department_name(ticket.department) if ticket.department else "未派单"
-    data["grid_name"] = _grid_name(ticket.grid)
+    data["grid_name"] = grid_label(ticket.grid)
     data["overdue"] = is_overdue(ticket)
     return data
 

@@ -21,10 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiesu.appeals.wording import department_name
+from jiesu.city import grid_label
 from jiesu.loop.models import AlertKind, DeadlineKind, StaffAlert
-from jiesu.loop.rates import UNASSIGNED
 from jiesu.loop.rework import latest_round
-from jiesu.monitoring.stats import grid_label
 from jiesu.monitoring.tables import local_minute
 from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import DISPATCH_QUEUE, can_view
@@ -193,11 +192,9 @@ def overdue_by_name(
     session: Session, now: datetime, by: Literal["department", "grid"]
 ) -> list[tuple[str, int]]:
     """`overdue_counts` under the names staff read (a department's, or 街道·网格 with
-    未定 for none), most overdue first."""
+    未定位 for none), most overdue first."""
     def name(key: str | None) -> str:
-        if by == "department":
-            return department_name(key)
-        return grid_label(key) if key is not None else UNASSIGNED
+        return department_name(key) if by == "department" else grid_label(key)
 
     named = ((name(key), count) for key, count in overdue_counts(session, now, by).items())
     return sorted(named, key=lambda pair: (-pair[1], pair[0]))

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from jiesu.appeals.wording import department_name
+from jiesu.city import grid_label
 from jiesu.config import local_timezone
 from jiesu.models import utcnow
-from jiesu.monitoring.stats import grid_label
 from jiesu.monitoring.tables import Table, local_minute
 from jiesu.staff.queries import is_overdue
 from jiesu.tickets.models import Ticket

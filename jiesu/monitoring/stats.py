@@ -17,7 +17,7 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from jiesu.appeals.wording import department_name
-from jiesu.city import current_city
+from jiesu.city import grid_label
 from jiesu.config import local_timezone
 from jiesu.loop.rates import Rates, rates_by
 from jiesu.models import utcnow
@@ -86,17 +86,6 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def grid_label(grid_id: str | None) -> str:
-    """`街道·网格` for a grid id; 未定位 for none; the id when the city lists no such grid."""
-    if grid_id is None:
-        return "未定位"
-    try:
-        located = current_city().grid(grid_id)
-    except KeyError:
-        return grid_id
-    return f"{located.street.name}·{located.grid.name}"
 
 
 @dataclass(frozen=True)

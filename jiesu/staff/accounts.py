@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiesu.appeals.wording import department_name
-from jiesu.city import current_city
-from jiesu.monitoring.stats import grid_label
+from jiesu.city import current_city, grid_label
 from jiesu.staff.models import StaffUser
 from jiesu.staff.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from jiesu.staff.roles import Role, role_label

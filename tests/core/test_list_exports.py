@@ -147,7 +147,7 @@ def test_alert_tables_hold_what_the_user_may_see_and_the_overdue_counts(
         current_city().dispatch_center.name: 1,
     }
     assert by_grid.headers == ("网格", "超期工单")
-    assert by_grid.rows == (("未定", 2), ("湖滨街道·湖滨社区第一网格", 1))
+    assert by_grid.rows == (("未定位", 2), ("湖滨街道·湖滨社区第一网格", 1))
     assert not any("13812345678" in str(cell) for t in (alerts, everyone) for r in t.rows
                    for cell in r)
 
