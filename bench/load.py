@@ -78,7 +78,7 @@ from tests.servers import (  # noqa: E402
 RESULTS = ROOT / "bench" / "results" / "load.json"
 CACHE = ROOT / "bench" / ".cache"
 LEVELS = (1, 10, 50)
-CONVERSATIONS_PER_RESIDENT = 3
+CONVERSATIONS_PER_RESIDENT = 6
 MIN_CONVERSATIONS = 20
 SAMPLE_SECONDS = 0.5
 TIMEOUT_SECONDS = 120.0

@@ -29,6 +29,7 @@ import asyncio
 import logging
 import unicodedata
 import weakref
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,8 +126,15 @@ class Gateway:
             weakref.WeakValueDictionary()
         )
 
-    async def handle(self, incoming: Incoming) -> list[dict[str, Any]]:
-        """Answer `incoming`; a duplicate gets the first arrival's replies without asking Rasa."""
+    async def handle(
+        self, incoming: Incoming, after: Awaitable[object] | None = None
+    ) -> list[dict[str, Any]]:
+        """Answer `incoming`; a duplicate gets the first arrival's replies without asking Rasa.
+
+        `after` is the conversation's previous message, still being handled by a channel
+        that handles messages concurrently: this one is recorded at once, but takes its
+        turn only once that one is done.
+        """
         incoming = replace(incoming, text=strip_control(incoming.text))
         claim = await asyncio.to_thread(self._claim, incoming)
         if not claim.is_new and claim.status in (FAILED, RECEIVED):
@@ -141,6 +149,8 @@ class Gateway:
             replies, status = _text_reply(gateway_text("slow_down")), "limited"
             await asyncio.to_thread(self._finish, claim.record_id, replies, status)
             return replies
+        if after is not None:
+            await asyncio.shield(after)  # a cancelled wait must not cancel the other's turn
         async with self._turn(incoming.sender_id):
             caught_up = await self._catch_up(
                 incoming.channel, incoming.chat_id, before=claim.record_id

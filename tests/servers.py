@@ -230,6 +230,17 @@ def _rasa_command(port: int, endpoints: Path, token: str) -> list[str]:
 
 
 @contextmanager
+def rasa_service(port: int, endpoints: Path, token: str, log: Path) -> Iterator[Service]:
+    """The real Rasa server as a `Service`, for a test that kills it and starts it again
+    (its tracker store, in `endpoints`, keeps the conversations across the restart)."""
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} is missing: run `make test`, which trains it first")
+    health = f"http://127.0.0.1:{port}/status?token={token}"
+    with service(_rasa_command(port, endpoints, token), log, health, {}, 240) as server:
+        yield server
+
+
+@contextmanager
 def rasa_servers(
     ports: list[int], endpoints: Path, token: str, logs: list[Path],
     env: Mapping[str, str] | None = None,

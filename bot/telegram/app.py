@@ -15,6 +15,7 @@ from bot.telegram.callbacks import CallbackStore
 from bot.telegram.channel import AnyApplication, TelegramChannel
 from bot.telegram.config import TelegramSettings
 from bot.telegram.emulator import EmulatorRequest
+from bot.telegram.ordering import ChatOrder
 from bot.telegram.sender import OutboxSender
 from jiesu.config import Settings
 
@@ -44,6 +45,7 @@ class TelegramAdapter:
             .post_init(self.start)
             .post_stop(self.stop)
             .post_shutdown(self.close)
+            .concurrent_updates(ChatOrder())
         )
         if self._telegram.emulator:
             builder = builder.request(EmulatorRequest()).get_updates_request(EmulatorRequest())

@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot.gateway import Gateway, Incoming
 from bot.telegram.callbacks import CallbackStore
+from bot.telegram.ordering import previous_update
 from bot.telegram.replies import send_replies
 from jiesu.db import session_scope
 from jiesu.models import InboundMessage
@@ -179,6 +180,9 @@ class TelegramChannel:
 
     async def _say(self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: str) -> None:
         if update.effective_chat is not None:
+            previous = previous_update()
+            if previous is not None:  # after the replies to the resident's earlier messages
+                await asyncio.shield(previous)
             await context.bot.send_message(update.effective_chat.id, message)
 
     async def _converse(
@@ -192,7 +196,7 @@ class TelegramChannel:
             log.info("update %s was handled before: not answered again", delivery)
             return
         incoming = Incoming(CHANNEL, str(chat.id), delivery, message)
-        replies = await self._gateway.handle(incoming)
+        replies = await self._gateway.handle(incoming, after=previous_update())
         await send_replies(context.bot, chat.id, replies, self._callbacks)
 
     def _already_answered(self, delivery: str) -> bool:
