@@ -10,7 +10,7 @@ JIESU := $(VENV)/bin/jiesu
 MODEL := models/jiesu.tar.gz
 EMULATOR := tests/telegram
 MODEL_INPUTS := config.yml domain.yml data/rules.yml data/stories.yml \
-	$(wildcard data/nlu/*.yml) $(wildcard data/dict/*) jiesu_nlu/tokenizer.py jiesu_nlu/classifier.py jiesu/text.py
+	$(wildcard data/nlu/*.yml) $(wildcard data/dict/*) $(wildcard jiesu_nlu/*.py) jiesu/text.py
 
 # The first interpreter of each version that really runs (pyenv shims of an
 # inactive version exist but fail, so they are tried, not trusted).
