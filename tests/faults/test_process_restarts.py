@@ -37,6 +37,7 @@ from jiesu.tickets import (
     staff_actor,
 )
 from jiesu.vocabulary import gateway_text
+from tests.faults.conftest import web_chat
 from tests.servers import (
     APP_PYTHON,
     Service,
@@ -117,12 +118,7 @@ def _count(database_url: str, query: Any) -> int:
 def test_rasa_killed_mid_form_keeps_the_message_and_the_form_goes_on(stack: Stack) -> None:
     base = stack.web.health_url.removesuffix("/healthz")
     chat_id = uuid.uuid4().hex
-
-    def says(text: str) -> str:
-        response = httpx.post(f"{base}/api/chat", timeout=60.0, json={
-            "chat_id": chat_id, "message_id": uuid.uuid4().hex, "text": text})
-        response.raise_for_status()
-        return "\n".join(reply.get("text", "") for reply in response.json()["replies"])
+    says = web_chat(base, chat_id)
 
     def counts() -> tuple[int, int, int]:
         """Inbound messages, outbox messages and tickets of this chat."""

@@ -17,7 +17,7 @@ from jiesu.models import InboundMessage
 from jiesu.outbox import OutboxMessage
 from jiesu.tickets import Ticket
 from jiesu.vocabulary import gateway_text
-from tests.faults.conftest import FaultStack
+from tests.faults.conftest import FaultStack, web_chat
 from tests.servers import APP_PYTHON, Service, free_port, service
 
 pytestmark = pytest.mark.servers
@@ -58,12 +58,7 @@ def test_a_message_kept_across_restarts_is_answered_and_the_appeal_filed_once(
 ) -> None:
     base = web.health_url.removesuffix("/healthz")
     chat_id = uuid.uuid4().hex
-
-    def says(text: str) -> str:
-        response = httpx.post(f"{base}/api/chat", timeout=60.0, json={
-            "chat_id": chat_id, "message_id": uuid.uuid4().hex, "text": text})
-        response.raise_for_status()
-        return "\n".join(reply.get("text", "") for reply in response.json()["replies"])
+    says = web_chat(base, chat_id)
 
     fault_stack.actions.kill()
     try:
