@@ -47,7 +47,8 @@ def rasa() -> ScriptedRasa:
 
 @pytest.fixture
 def gateway(rasa: ScriptedRasa, database_url: str) -> Gateway:
-    return Gateway(rasa, database_url, 4000, retry_max_age=timedelta(minutes=30))  # type: ignore[arg-type]
+    return Gateway(rasa, database_url, 4000, retry_max_age=timedelta(minutes=30),  # type: ignore[arg-type]
+                   claim_lease=timedelta(seconds=60))
 
 
 def _message(chat_id: str, message_id: str, text: str) -> Incoming:
@@ -200,12 +201,10 @@ def _abandon(database_url: str, external_id: str, seconds_ago: float) -> None:
 
 
 async def test_a_message_whose_process_died_is_answered_once_its_claim_expires(
-    rasa: ScriptedRasa, database_url: str
+    gateway: Gateway, rasa: ScriptedRasa, database_url: str
 ) -> None:
     """A web app killed while answering leaves its message taken; after the claim's lease
     the retry loop answers it through the outbox, and only then."""
-    gateway = Gateway(rasa, database_url, 4000, retry_max_age=timedelta(minutes=30),  # type: ignore[arg-type]
-                      claim_lease=timedelta(seconds=60))
     rasa.down = True
     await gateway.handle(_message("alice-chat", "m1", "路灯坏了"))
     rasa.down = False
@@ -224,12 +223,10 @@ async def test_a_message_whose_process_died_is_answered_once_its_claim_expires(
 
 
 async def test_a_resend_of_an_abandoned_message_is_answered_directly(
-    rasa: ScriptedRasa, database_url: str
+    gateway: Gateway, rasa: ScriptedRasa, database_url: str
 ) -> None:
     """Telegram re-delivers an update the dead process never answered: the re-delivery
     takes the expired claim and is answered, not told 'in progress' forever."""
-    gateway = Gateway(rasa, database_url, 4000, retry_max_age=timedelta(minutes=30),  # type: ignore[arg-type]
-                      claim_lease=timedelta(seconds=60))
     message = _message("alice-chat", "m1", "路灯坏了")
     await gateway.handle(message)
     _abandon(database_url, "m1", seconds_ago=61)
