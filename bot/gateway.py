@@ -162,6 +162,17 @@ class Gateway:
             await asyncio.to_thread(self._finish, claim.record_id, replies, status)
         return replies
 
+    def was_handled(self, channel: str, message_id: str) -> bool:
+        """Whether a channel's message was handled or is being handled: neither unknown,
+        nor waiting for an answer (its try failed, or the process taking it died)."""
+        with session_scope(self._database_url) as session:
+            waiting = session.scalar(
+                select(self._waiting()).where(
+                    InboundMessage.channel == channel, InboundMessage.external_id == message_id
+                )
+            )
+        return waiting is not None and not waiting
+
     async def retry_failed(self) -> RetryReport:
         """Answer the messages waiting in every conversation (failed or abandoned), oldest
         first, through the outbox; give up those too old, telling each resident once. Stops

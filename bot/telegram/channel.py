@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from sqlalchemy import select
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -25,7 +24,6 @@ from bot.telegram.callbacks import CallbackStore
 from bot.telegram.ordering import previous_update
 from bot.telegram.replies import send_replies
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
 from jiesu.tickets.attachments import store_attachment
 from jiesu.vocabulary import wording
 
@@ -192,23 +190,11 @@ class TelegramChannel:
         if chat is None:
             return
         delivery = delivery_id(update, context)
-        if await asyncio.to_thread(self._already_answered, delivery):
+        # The gateway would hand back the first replies to a re-delivered update, but on
+        # Telegram they were sent already: sending them again would answer twice.
+        if await asyncio.to_thread(self._gateway.was_handled, CHANNEL, delivery):
             log.info("update %s was handled before: not answered again", delivery)
             return
         incoming = Incoming(CHANNEL, str(chat.id), delivery, message)
         replies = await self._gateway.handle(incoming, after=previous_update())
         await send_replies(context.bot, chat.id, replies, self._callbacks)
-
-    def _already_answered(self, delivery: str) -> bool:
-        """Whether a re-delivered update was handled before (one that found Rasa down is retried).
-
-        The gateway would hand back the first replies, but on Telegram they were
-        sent already: sending them again would answer twice.
-        """
-        with session_scope(self._database_url) as session:
-            status = session.scalar(
-                select(InboundMessage.status).where(
-                    InboundMessage.channel == CHANNEL, InboundMessage.external_id == delivery
-                )
-            )
-        return status is not None and status != "failed"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
@@ -20,6 +21,7 @@ from bot.telegram.channel import MENU, TelegramChannel
 from bot.telegram.webhook import SECRET_HEADER, webhook_app
 from jiesu.config import get_settings
 from jiesu.db import session_scope
+from jiesu.models import InboundMessage, utcnow
 from jiesu.tickets.models import Attachment
 from jiesu.vocabulary import wording
 from tests.telegram.fake_api import FakeBotApi
@@ -290,3 +292,33 @@ def test_webhook_mode_needs_a_secret(api: FakeBotApi) -> None:
     application = ApplicationBuilder().token("1:test").request(api).updater(None).build()
     with pytest.raises(ValueError, match="secret"):
         webhook_app(application, url="https://jiesu.example/telegram", secret="")
+
+
+def _abandon(database_url: str, claimed_ago: timedelta) -> None:
+    """Leave every message as a process that died mid-turn would: taken, never finished."""
+    with session_scope(database_url) as session:
+        session.execute(update(InboundMessage).values(
+            status="received", replies=None, claimed_at=utcnow() - claimed_ago))
+
+
+async def test_a_redelivered_update_whose_turn_died_is_answered(
+    app: Application, api: FakeBotApi, rasa: FakeRasa, database_url: str
+) -> None:
+    """An adapter killed mid-turn left the update taken; Telegram delivers it again."""
+    payload = text_update("你好")
+    await process(app, payload)
+    _abandon(database_url, claimed_ago=timedelta(hours=1))
+    await process(app, payload)
+    assert len(rasa.messages) == 2
+    assert len(api.sent()) == 2
+
+
+async def test_a_redelivered_update_still_being_answered_is_left_alone(
+    app: Application, api: FakeBotApi, rasa: FakeRasa, database_url: str
+) -> None:
+    payload = text_update("你好")
+    await process(app, payload)
+    _abandon(database_url, claimed_ago=timedelta(seconds=1))
+    await process(app, payload)
+    assert len(rasa.messages) == 1
+    assert len(api.sent()) == 1
