@@ -528,7 +528,7 @@ def _erased_text(erased: Erased) -> str:
     return (
         f"工单 {erased.tickets} 件、照片 {erased.photos} 张、消息 {erased.messages} 条、"
         f"待发消息 {erased.outbox} 条、会话备注 {erased.notes} 条、未答问题 {erased.questions} 条、"
-        f"对话记录 {erased.transcripts} 段"
+        f"对话记录 {erased.transcripts} 段、会话编号 {erased.conversations} 个"
     )
 
 

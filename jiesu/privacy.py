@@ -5,8 +5,9 @@ Erasing keeps what statistics and the audit trail need: a ticket keeps its numbe
 type, category, department, grid, status, dates, status events and changes; only the
 resident's words and contact details go (description, address, time, phone, photos).
 Messages keep their row (dedupe, counts) without their text; outbox messages, FAQ
-questions and photos are deleted. On request (forget), the conversation id itself,
-which names the resident's chat, is replaced everywhere by a random one. The
+questions and photos are deleted. The conversation id itself, which names the resident's
+chat, is replaced everywhere by a random one: on request (forget), and once the
+conversation is over (purge). The
 conversation's transcript lives in Rasa's
 tracker store, whose rows are deleted directly: Rasa's HTTP API can only append to
 an SQL tracker store (its "replace events" keeps every stored event).
@@ -19,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, inspect, select, text, update
+from sqlalchemy import ColumnElement, delete, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from jiesu.db import Base, get_engine
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
 from jiesu.handoff.models import Handoff, HandoffNote
+from jiesu.handoff.service import OPEN_STATUSES
 from jiesu.loop.models import Survey, SurveyAnswer
 from jiesu.models import InboundMessage
 from jiesu.outbox import PENDING, OutboxMessage
@@ -35,7 +37,7 @@ from jiesu.tickets.workflow import Status, resident_actor
 FORGOTTEN = "（居民已要求删除个人信息）"
 EXPIRED = "（已超过保存期限，个人信息已删除）"
 _PLACEHOLDERS = (FORGOTTEN, EXPIRED)
-# The channel of the random conversation id that replaces a forgotten resident's.
+# The channel of the random conversation id that replaces a forgotten or expired one.
 PSEUDONYM_CHANNEL = "forgotten"
 _FINISHED = (Status.CLOSED, Status.MERGED)
 
@@ -51,6 +53,7 @@ class Erased:
     notes: int = 0
     questions: int = 0
     transcripts: int = 0
+    conversations: int = 0  # conversation ids replaced by a random one
 
 
 def forget_resident(session: Session, sender_id: str) -> Erased:
@@ -74,13 +77,14 @@ def forget_resident(session: Session, sender_id: str) -> Erased:
         session, FaqUnanswered.sender_id == sender_id, FaqFeedback.sender_id == sender_id
     )
     _pseudonymise(session, sender_id)
+    erased.conversations = 1
     return erased
 
 
 def _pseudonymise(session: Session, sender_id: str) -> None:
     """Replace the conversation id wherever it is stored (every `sender_id` column, audit
-    actors naming the resident, messages' chat ids) with a fresh random one: the rows of
-    one resident stay together for statistics, with no way back to their chat."""
+    actors naming the resident, messages' channel and chat id) with a fresh random one: the
+    rows of one resident stay together for statistics, with no way back to their chat."""
     pseudonym = f"{PSEUDONYM_CHANNEL}:{secrets.token_hex(8)}"
     for table in Base.metadata.sorted_tables:
         # Not a change of the record: columns stamped on update (updated_at) keep their value.
@@ -92,10 +96,11 @@ def _pseudonymise(session: Session, sender_id: str) -> None:
             session.execute(update(table).where(table.c.actor == resident_actor(sender_id))
                             .values(actor=resident_actor(pseudonym), **unchanged))
     channel, _, chat_id = sender_id.partition(":")
+    # The channel too, so that pseudonymised messages are told apart (`_over_conversations`).
     session.execute(
         update(InboundMessage)
         .where(InboundMessage.channel == channel, InboundMessage.chat_id == chat_id)
-        .values(chat_id=pseudonym.partition(":")[2])
+        .values(channel=PSEUDONYM_CHANNEL, chat_id=pseudonym.partition(":")[2])
     )
 
 
@@ -104,8 +109,9 @@ def purge_expired(
     tracker_store_url: str | None = None,
 ) -> Erased:
     """Erase the personal data of finished tickets and of messages, notes and questions
-    older than `retention_days` (tickets count from their last change), and, given Rasa's
-    tracker store, the transcripts silent as long. Idempotent: what was erased is skipped."""
+    older than `retention_days` (tickets count from their last change), pseudonymise the
+    conversations over as long, and, given Rasa's tracker store, erase the transcripts
+    silent as long. Idempotent: what was erased is skipped."""
     before = now - timedelta(days=retention_days)
     tickets = session.scalars(select(Ticket.id).where(
         Ticket.status.in_(_FINISHED), Ticket.updated_at < before,
@@ -123,9 +129,31 @@ def purge_expired(
     erased.questions = _erase_questions(
         session, FaqUnanswered.created_at < before, FaqFeedback.created_at < before
     )
+    over = _over_conversations(session, before)
+    for sender_id in over:
+        _pseudonymise(session, sender_id)
+    erased.conversations = len(over)
     if tracker_store_url is not None:
         erased.transcripts = erase_transcripts(tracker_store_url, before=before)
     return erased
+
+
+def _over_conversations(session: Session, before: datetime) -> list[str]:
+    """The conversations over: the resident silent since `before`, no ticket of theirs
+    unfinished, no handoff open, nothing sent to them since nor waiting to be sent, and
+    not pseudonymised yet."""
+    sender_id = InboundMessage.channel + ":" + InboundMessage.chat_id
+    unfinished = select(Ticket.sender_id).where(Ticket.status.not_in(_FINISHED))
+    handed = select(Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES))
+    told = select(OutboxMessage.channel + ":" + OutboxMessage.chat_id).where(
+        (OutboxMessage.created_at >= before) | (OutboxMessage.status == PENDING))
+    return list(session.scalars(
+        select(sender_id)
+        .where(InboundMessage.channel != PSEUDONYM_CHANNEL, sender_id.not_in(unfinished),
+               sender_id.not_in(handed), sender_id.not_in(told))
+        .group_by(InboundMessage.channel, InboundMessage.chat_id)
+        .having(func.max(InboundMessage.received_at) < before)
+    ))
 
 
 def _count(result: object) -> int:

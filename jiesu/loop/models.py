@@ -161,3 +161,4 @@ class RetentionPurge(Base):
     notes: Mapped[int]
     questions: Mapped[int]
     transcripts: Mapped[int]
+    conversations: Mapped[int]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -16,9 +16,9 @@ from jiesu.config import get_settings
 from jiesu.db import Base, session_scope
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason
-from jiesu.handoff.service import add_note, open_handoff
+from jiesu.handoff.service import add_note, close, open_handoff
 from jiesu.models import InboundMessage, utcnow
-from jiesu.outbox import OutboxMessage, enqueue
+from jiesu.outbox import OutboxMessage, enqueue, notify
 from jiesu.privacy import EXPIRED, FORGOTTEN, erase_transcripts, forget_resident, purge_expired
 from jiesu.tickets import AppealType, create_ticket
 from jiesu.tickets.attachments import attachment_path, store_attachment
@@ -135,7 +135,7 @@ def test_forget_erases_one_resident_and_keeps_the_statistics(database_url: str) 
     with session_scope(database_url) as session:
         erased = forget_resident(session, ALICE)
     assert (erased.tickets, erased.photos, erased.messages, erased.outbox, erased.notes,
-            erased.questions) == (1, 1, 1, 1, 1, 1)
+            erased.questions, erased.conversations) == (1, 1, 1, 1, 1, 1, 1)
 
     with session_scope(database_url) as session:
         pseudonym = session.get_one(Ticket, alice.ticket_id).sender_id
@@ -198,6 +198,101 @@ def test_purge_erases_finished_tickets_and_old_messages_only(database_url: str) 
         assert _personal(session, recent) == recent_before
         still_open = session.get_one(Ticket, open_ticket.id)
         assert (still_open.description, still_open.phone) == ("还在办理的投诉", "13900000000")
+
+
+def _over(session: Session, sender_id: str) -> Resident:
+    """A resident whose conversation is over: silent for 400 days, their ticket closed, the
+    handoff handed back and the queued reply sent long ago."""
+    resident = _resident(session, sender_id, 400)
+    when = utcnow() - timedelta(days=399)
+    change_status(session, session.get_one(Ticket, resident.ticket_id), Status.CLOSED,
+                  actor="staff:x", note="已答复", now=when)
+    close(session.scalars(select(Handoff).where(Handoff.sender_id == sender_id)).one(),
+          "staff1", now=when)
+    chat_id = sender_id.partition(":")[2]
+    session.execute(update(OutboxMessage).where(OutboxMessage.chat_id == chat_id)
+                    .values(status="sent", created_at=when))
+    return resident
+
+
+def _pseudonyms(session: Session, resident: Resident) -> set[str]:
+    """The conversation ids of the resident's ticket and messages, as now stored."""
+    ticket = session.get_one(Ticket, resident.ticket_id)
+    # Messages are told by their external id, which `_resident` makes "<chat id>-<n>".
+    messages = session.execute(select(InboundMessage.channel, InboundMessage.chat_id).where(
+        InboundMessage.external_id.startswith(resident.sender_id.partition(":")[2] + "-")))
+    return {ticket.sender_id, *(f"{channel}:{chat_id}" for channel, chat_id in messages)}
+
+
+def test_purge_pseudonymises_conversations_that_are_over(database_url: str) -> None:
+    with session_scope(database_url) as session:
+        alice = _over(session, ALICE)
+        statistics = _statistics(session, alice.ticket_id)
+
+    with session_scope(database_url) as session:
+        erased = purge_expired(session, utcnow(), retention_days=365)
+    assert erased.conversations == 1
+
+    with session_scope(database_url) as session:
+        assert _traces(session, ALICE) == []
+        (pseudonym,) = _pseudonyms(session, alice)  # its rows stay together
+        assert pseudonym.startswith("forgotten:")
+        assert session.scalars(select(Handoff.sender_id)).all() == [pseudonym]
+        assert _statistics(session, alice.ticket_id) == statistics
+
+
+def _writes_again(session: Session, sender_id: str) -> None:
+    channel, _, chat_id = sender_id.partition(":")
+    session.add(InboundMessage(channel=channel, external_id=f"{chat_id}-3", chat_id=chat_id,
+                               text="还有一件事", status="answered", received_at=utcnow()))
+
+
+def _has_an_unfinished_ticket(session: Session, sender_id: str) -> None:
+    create_ticket(session, channel="telegram", source_message_id="y", sender_id=sender_id,
+                  appeal_type=AppealType.COMPLAIN, description="还在办理的投诉",
+                  actor="system", now=utcnow() - timedelta(days=400))
+
+
+def _has_an_open_handoff(session: Session, sender_id: str) -> None:
+    open_handoff(session, sender_id, HandoffReason.REQUESTED, now=utcnow() - timedelta(days=400))
+
+
+def _was_sent_a_notice(session: Session, sender_id: str) -> None:
+    notify(session, sender_id, "您的工单已办结，请评价。")
+
+
+@pytest.mark.parametrize("still_going", [_writes_again, _has_an_unfinished_ticket,
+                                         _has_an_open_handoff, _was_sent_a_notice])
+def test_purge_keeps_the_id_of_a_conversation_still_going(
+    database_url: str, still_going: Callable[[Session, str], None]
+) -> None:
+    with session_scope(database_url) as session:
+        _over(session, ALICE)  # the one conversation over
+        bob = _over(session, BOB)
+        still_going(session, BOB)
+
+    with session_scope(database_url) as session:
+        erased = purge_expired(session, utcnow(), retention_days=365)
+    assert erased.conversations == 1
+
+    with session_scope(database_url) as session:
+        assert _traces(session, ALICE) == []
+        assert _pseudonyms(session, bob) == {BOB}
+
+
+def test_purging_again_pseudonymises_nothing(database_url: str) -> None:
+    with session_scope(database_url) as session:
+        alice = _over(session, ALICE)
+    with session_scope(database_url) as session:
+        purge_expired(session, utcnow(), retention_days=365)
+    with session_scope(database_url) as session:
+        pseudonyms = _pseudonyms(session, alice)
+
+    with session_scope(database_url) as session:
+        again = purge_expired(session, utcnow(), retention_days=365)
+    assert again.conversations == 0
+    with session_scope(database_url) as session:
+        assert _pseudonyms(session, alice) == pseudonyms
 
 
 def test_transcripts_are_erased_by_conversation_or_by_age(tmp_path: Path) -> None:
