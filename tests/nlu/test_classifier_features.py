@@ -1,0 +1,33 @@
+"""The intent classifier's fast TF-IDF (jiesu_nlu/classifier.py) gives scikit-learn's
+numbers. Runs in the engine environment."""
+
+from __future__ import annotations
+
+import subprocess
+
+from tests.servers import RASA, ROOT
+
+CHECK = """
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from jiesu_nlu.classifier import tfidf
+
+seen = ["小区门口的路灯坏了", "楼上每天晚上装修很吵", "办居住证要带什么材料", "路灯 路灯 又坏了"]
+unseen = ["路灯坏了三天了，没人修", "完全没见过的话😀", "", "吵吵吵吵"]
+vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
+vectorizer.fit(seen)
+fast = tfidf(vectorizer, vectorizer.idf_, unseen)
+assert fast.shape == (len(unseen), len(vectorizer.vocabulary_))
+assert fast.nnz > 0
+assert np.allclose(fast.toarray(), vectorizer.transform(unseen).toarray(), rtol=0, atol=1e-12)
+print("same")
+"""
+
+
+def test_fast_tfidf_gives_scikit_learns_numbers() -> None:
+    completed = subprocess.run(
+        [str(RASA.parent / "python"), "-c", CHECK],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip().splitlines()[-1] == "same"
