@@ -29,7 +29,7 @@ from console import (
 from console.security import make_signer
 from jiesu.config import Settings, get_settings
 from jiesu.handoff.desk import HandoffDesk
-from jiesu.http_limits import BodySizeLimit
+from jiesu.http_limits import AddressRateLimit, BodySizeLimit
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -59,6 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.signer = make_signer(settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(  # added last, so it runs first: a refused message is not even read
+        AddressRateLimit, max_requests=settings.address_rate_limit_messages,
+        window_seconds=settings.address_rate_limit_seconds, routes=[("POST", "/api/chat")],
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(chat.router)
     app.include_router(home.router)

@@ -70,7 +70,7 @@ def web() -> None:
     settings = get_settings()
     uvicorn.run(
         "console.app:create_app", factory=True, host=settings.web_host, port=settings.web_port,
-        log_level="info",
+        forwarded_allow_ips=settings.forwarded_allow_ips, log_level="info",
     )
 
 

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     )
     web_host: str = Field(default="127.0.0.1", description="Interface the web app binds.")
     web_port: int = Field(default=8000, description="Port of the web app.")
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1,::1",
+        description="Reverse proxies (addresses or networks, comma-separated) whose "
+        "X-Forwarded-For names the client: the address the per-address limit counts.",
+    )
     secret_key: str = Field(default="", description="Key that signs cookies.")
     max_message_chars: int = Field(
         default=4000, description="Longest resident message passed to the assistant."
@@ -55,6 +60,16 @@ class Settings(BaseSettings):
     )
     rate_limit_seconds: float = Field(
         default=60.0, gt=0, description="Window of the per-conversation rate limit."
+    )
+    address_rate_limit_messages: int = Field(
+        default=120, gt=0,
+        description="Messages one client address may post to the web chat API per "
+        "`address_rate_limit_seconds`; further ones get a 429 and are not recorded (a client "
+        "choosing its own conversation ids escapes the per-conversation limit). Counted per "
+        "web app process.",
+    )
+    address_rate_limit_seconds: float = Field(
+        default=60.0, gt=0, description="Window of the per-address rate limit."
     )
     retry_max_age_minutes: float = Field(
         default=30.0, gt=0,

@@ -79,6 +79,14 @@
     });
   }
 
+  // 413 (too large) and 429 (too many from this address): the server refused the message
+  // and says why in `detail`; sending it again at once would be refused again.
+  function refusal(response) {
+    return response.json().then(function (data) {
+      return data && typeof data.detail === "string" && data.detail ? data.detail : null;
+    }, function () { return null; });
+  }
+
   function post(payload, messageId) {
     sendButton.disabled = true;
     var pending = bubble("bot pending", "正在输入…");
@@ -87,11 +95,18 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ chat_id: chatId(), message_id: messageId, text: payload })
     }).then(function (response) {
+      if (response.status === 413 || response.status === 429) {
+        return refusal(response).then(function (detail) {
+          if (!detail) { throw new Error("HTTP " + response.status); }
+          pending.remove();
+          bubble("bot", detail);
+        });
+      }
       if (!response.ok) { throw new Error("HTTP " + response.status); }
-      return response.json();
-    }).then(function (data) {
-      pending.remove();
-      data.replies.forEach(renderReply);
+      return response.json().then(function (data) {
+        pending.remove();
+        data.replies.forEach(renderReply);
+      });
     }).catch(function () {
       pending.remove();
       showRetry(payload, messageId);

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
+
+from jiesu.vocabulary import gateway_text
 
 pytestmark = pytest.mark.servers
 
@@ -51,3 +55,25 @@ def test_the_conversation_id_survives_a_reload(page: Page) -> None:
     _send(page, "谢谢")
     expect(page.locator(".msg.bot .bubble").last).to_contain_text("不客气")
     assert page.evaluate("localStorage.getItem('jiesu-chat-id')") == first
+
+
+def test_a_refused_message_shows_the_servers_reason_and_a_failure_offers_a_retry(
+    page: Page,
+) -> None:
+    detail = gateway_text("address_too_fast")
+
+    def refuse(route: Route) -> None:  # what the per-address limit answers
+        route.fulfill(status=429, headers={"Retry-After": "42"},
+                      content_type="application/json", body=json.dumps({"detail": detail}))
+
+    page.route("**/api/chat", refuse)
+    _send(page, "路灯坏了")
+    expect(page.locator(".msg.bot .bubble").last).to_have_text(detail)
+    expect(page.locator(".msg.pending")).to_have_count(0)
+    expect(page.get_by_role("button", name="重新发送")).to_have_count(0)  # it would not help
+
+    page.unroute("**/api/chat")
+    page.route("**/api/chat", lambda route: route.fulfill(status=502, body="Bad Gateway"))
+    _send(page, "路灯坏了")
+    expect(page.locator(".msg.system .bubble").last).to_have_text("网络异常，消息未送达。")
+    expect(page.get_by_role("button", name="重新发送")).to_be_visible()
