@@ -170,6 +170,33 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> None:
     )
 
 
+@dataclass(frozen=True)
+class WebApp:
+    """The web app alone, without Rasa, and its own app database."""
+
+    url: str
+    database_url: str
+
+
+@contextmanager
+def web_app_alone(workdir: Path, env: Mapping[str, str] | None = None) -> Iterator[WebApp]:
+    """`jiesu web` on a fresh migrated SQLite database in `workdir`, with `env` added to
+    its settings; Rasa's address leads nowhere, so every message is kept to be answered
+    later (much faster to start than the Rasa stack)."""
+    database = f"sqlite:///{workdir / 'jiesu.db'}"
+    upgrade(database)
+    port = free_port()
+    settings = {
+        "JIESU_DATABASE_URL": database, "JIESU_WEB_PORT": str(port),
+        "JIESU_RASA_URL": f"http://127.0.0.1:{free_port()}", **(env or {}),
+    }
+    with running([str(APP_PYTHON), "-m", "jiesu.cli", "web"], workdir / "web.log",
+                 settings) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_ok(f"{url}/healthz", 60, process=process)
+        yield WebApp(url=url, database_url=database)
+
+
 @dataclass
 class Service:
     """A server that a test may kill (as a crash would: SIGKILL, no clean-up) and start

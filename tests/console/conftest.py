@@ -6,17 +6,15 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from jiesu.db import session_scope
-from jiesu.migrate import upgrade
 from jiesu.staff.accounts import create_user
 from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType, create_ticket
-from tests.servers import APP_PYTHON, RasaStack, free_port, running, wait_until_ok
+from tests.servers import RasaStack, WebApp, web_app_alone
 
 PASSWORD = "console-pass-1"
 
@@ -55,30 +53,12 @@ def chat_page(browser: Browser, web_url: str) -> Iterator[Page]:
     context.close()
 
 
-@dataclass(frozen=True)
-class WebApp:
-    """The web app alone, without Rasa, and its own app database."""
-
-    url: str
-    database_url: str
-
-
 @pytest.fixture(scope="module")
 def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
-    """`jiesu web` on a fresh migrated database, for console pages that need no conversation
-    (much faster to start than the Rasa stack, and no other test's tickets)."""
-    workdir = tmp_path_factory.mktemp("web-app")
-    database = f"sqlite:///{workdir / 'jiesu.db'}"
-    upgrade(database)
-    port = free_port()
-    env = {
-        "JIESU_DATABASE_URL": database, "JIESU_WEB_PORT": str(port),
-        "JIESU_RASA_URL": f"http://127.0.0.1:{free_port()}",
-    }
-    with running([str(APP_PYTHON), "-m", "jiesu.cli", "web"], workdir / "web.log", env) as process:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_ok(f"{url}/healthz", 60, process=process)
-        yield WebApp(url=url, database_url=database)
+    """`jiesu web` alone, for console pages that need no conversation (no other test's
+    tickets)."""
+    with web_app_alone(tmp_path_factory.mktemp("web-app")) as web:
+        yield web
 
 
 def _name(prefix: str) -> str:

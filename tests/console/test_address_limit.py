@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,10 +19,9 @@ from starlette.testclient import TestClient
 
 from jiesu.db import session_scope
 from jiesu.http_limits import AddressRateLimit
-from jiesu.migrate import upgrade
 from jiesu.models import InboundMessage
 from jiesu.vocabulary import gateway_text
-from tests.servers import APP_PYTHON, free_port, running, wait_until_ok
+from tests.servers import WebApp, web_app_alone
 
 CHAT = ("POST", "/api/chat")
 FLOODER, NEIGHBOUR = "203.0.113.7", "198.51.100.20"
@@ -154,46 +152,32 @@ def test_a_limit_of_nothing_is_refused() -> None:
 # --- the web app (`jiesu web`) as a resident's browser meets it ------------------------------
 
 
-@dataclass(frozen=True)
-class Web:
-    url: str
-    database_url: str
-
-
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
     """`jiesu web` allowing 3 chat messages per address in 10 minutes, without Rasa (each
     admitted message is kept to be answered later), trusting X-Forwarded-For from
     127.0.0.1 only (the default, made explicit)."""
-    workdir: Path = tmp_path_factory.mktemp("address-limit")
-    database = f"sqlite:///{workdir / 'jiesu.db'}"
-    upgrade(database)
-    port = free_port()
-    env = {
-        "JIESU_DATABASE_URL": database, "JIESU_WEB_PORT": str(port),
-        "JIESU_RASA_URL": f"http://127.0.0.1:{free_port()}",
+    limits = {
         "JIESU_ADDRESS_RATE_LIMIT_MESSAGES": "3", "JIESU_ADDRESS_RATE_LIMIT_SECONDS": "600",
         "JIESU_FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
-    with running([str(APP_PYTHON), "-m", "jiesu.cli", "web"], workdir / "web.log", env) as process:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_ok(f"{url}/healthz", 60, process=process)
-        yield Web(url, database)
+    with web_app_alone(tmp_path_factory.mktemp("address-limit"), limits) as web:
+        yield web
 
 
-def _post(web: Web, headers: dict[str, str] | None = None) -> tuple[str, httpx.Response]:
+def _post(web: WebApp, headers: dict[str, str] | None = None) -> tuple[str, httpx.Response]:
     message_id = uuid.uuid4().hex
     body = {"chat_id": uuid.uuid4().hex, "message_id": message_id, "text": "路灯坏了"}
     return message_id, httpx.post(f"{web.url}/api/chat", json=body, headers=headers, timeout=30)
 
 
-def _recorded(web: Web) -> set[str]:
+def _recorded(web: WebApp) -> set[str]:
     with session_scope(web.database_url) as session:
         return set(session.scalars(select(InboundMessage.external_id)))
 
 
 def test_one_address_rotating_chat_ids_is_refused_and_nothing_refused_is_recorded(
-    web: Web,
+    web: WebApp,
 ) -> None:
     admitted: list[tuple[str, httpx.Response]] = []
     refused: list[tuple[str, httpx.Response]] = []
