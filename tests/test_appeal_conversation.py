@@ -9,6 +9,7 @@ import pytest
 
 from jiesu.db import session_scope
 from jiesu.tickets import AppealType, Status, Ticket, list_tickets
+from jiesu.vocabulary import wording
 from tests.resident import Replies, Resident, payloads_of, text_of
 
 pytestmark = pytest.mark.servers
@@ -153,3 +154,13 @@ def test_help_and_suggestions_are_filed_with_their_type(
     [ticket] = _tickets(resident)
     assert ticket.appeal_type is appeal_type
     assert (ticket.address, ticket.phone) == (place, "15800006789")
+
+
+def test_thanks_or_hello_is_not_taken_for_what_happened(resident: Resident) -> None:
+    resident.says("我要投诉")
+    again = text_of(resident.says("谢谢"))
+    assert wording("appeal", "description_small_talk") in again
+    assert "遇到了什么问题" in again and "位置" not in again  # the same question, not the next
+    assert resident.slot("appeal_description") is None
+    assert "位置" in text_of(resident.says("楼下餐馆每天半夜还在营业，噪音很大"))
+    assert resident.slot("appeal_description") == "楼下餐馆每天半夜还在营业，噪音很大"

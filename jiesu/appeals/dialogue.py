@@ -22,6 +22,7 @@ from jiesu.appeals.intake import (
     declines_contact,
     interrupts,
     is_bare_request,
+    is_small_talk,
     parse_phone,
 )
 from jiesu.city import City
@@ -132,6 +133,8 @@ def _opening(turn: Turn, city: City) -> Step:
 
 
 def _description(turn: Turn, city: City) -> Step:
+    if is_small_talk(turn.text, turn.intent, turn.confidence):
+        return Step({DESCRIPTION: None}, notice="description_small_talk")
     if is_bare_request(turn.text):
         return Step({DESCRIPTION: None})
     updates: dict[str, Any] = {DESCRIPTION: turn.text.strip(), **_mentioned(turn, city,
@@ -146,6 +149,8 @@ def _address(turn: Turn, city: City) -> Step:
     gives a time or a phone: then only the place found in it."""
     if turn.text.startswith("/") and not turn.entities.get("address"):  # a button, no place
         return Step({ADDRESS: None})
+    if is_small_talk(turn.text, turn.intent, turn.confidence):
+        return Step({ADDRESS: None}, notice="address_small_talk")
     found = _mentioned(turn, city, with_place=True)
     if found.keys() <= {ADDRESS}:
         words = "".join(ch for ch in normalize(turn.text) if ch.isalnum())

@@ -27,6 +27,14 @@ _BARE_WORDS: Final = re.compile(
     r"投诉|反映|举报|揭发|建议|意见|提|表扬|点赞|求助|求|帮|实名|匿名|"
     r"了|的|吧|啊|呀|哈|呢"
 )
+# Replies that only keep the conversation going ("谢谢", "好的", "你好"): when the model
+# reads one of these intents and nothing but such words is said, it is no description.
+_SMALL_TALK: Final = frozenset({"greet", "thank", "goodbye", "affirm", "deny"})
+_SMALL_TALK_CONFIDENCE: Final = 0.5
+_SMALL_TALK_WORDS: Final = re.compile(
+    r"谢谢|感谢|多谢|辛苦|你好|您好|哈喽|嗨|hello|hi|再见|拜拜|bye|好的|好|嗯|哦|噢|行|可以|"
+    r"是的|是|对|没有|没|不是|不|知道了|收到|ok|啊|呀|了|的|吧|呢|哈|你|您|啦"
+)
 _APPEAL_VERB: Final = re.compile(r"投诉|反映|举报|揭发|建议|表扬|点赞|求助")
 # A message this short that names an appeal ("投诉物业") says whom, not what happened.
 _SHORT: Final = 8
@@ -68,6 +76,15 @@ def is_bare_request(text: str) -> bool:
     if len(compact) < _SHORT and _APPEAL_VERB.search(compact):
         return True
     return len(_BARE_WORDS.sub("", compact)) < 2
+
+
+def is_small_talk(text: str, intent: str | None, confidence: float) -> bool:
+    """Whether `text` only keeps the conversation going ("谢谢", "好的"), saying nothing of
+    what happened: read as small talk, and nothing left once its words are removed."""
+    if intent not in _SMALL_TALK or confidence < _SMALL_TALK_CONFIDENCE:
+        return False
+    compact = _PUNCTUATION.sub("", normalize(text)).lower()
+    return not _SMALL_TALK_WORDS.sub("", compact)
 
 
 def parse_phone(text: str) -> str | None:

@@ -88,6 +88,33 @@ def test_a_bare_description_answer_is_asked_again(city: City) -> None:
     assert not step.rejected
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    ("谢谢", "thank"), ("你好", "greet"), ("好的", "affirm"), ("嗯嗯", "affirm"),
+    ("没有", "deny"), ("再见", "goodbye"),
+])
+def test_small_talk_is_no_description_and_is_asked_again(
+    city: City, text: str, intent: str
+) -> None:
+    step = take({**_empty(), TYPE: "complain"}, DESCRIPTION, Turn(text, intent, 0.9), city)
+    assert step.updates == {DESCRIPTION: None}
+    assert step.notice == "description_small_talk"
+    assert not step.rejected
+
+
+@pytest.mark.parametrize(("text", "intent", "confidence"), [
+    ("好的，楼下路灯坏了三天了", "affirm", 0.9),  # says what happened after all
+    ("没有人管", "deny", 0.9),  # short, but more than a bare no
+    ("谢谢", "thank", 0.4),  # the model is not sure it is small talk
+    ("太吵了", "complain", 0.9),
+])
+def test_a_short_description_is_taken(
+    city: City, text: str, intent: str, confidence: float
+) -> None:
+    step = take({**_empty(), TYPE: "complain"}, DESCRIPTION, Turn(text, intent, confidence), city)
+    assert step.updates[DESCRIPTION] == text
+    assert step.notice is None
+
+
 def test_any_text_answers_the_place_question_unless_it_is_too_short(city: City) -> None:
     slots = _complaint()
     assert take(slots, ADDRESS, Turn("东风路菜市场后面那条巷子", "nlu_fallback", 0.3),
@@ -100,6 +127,9 @@ def test_any_text_answers_the_place_question_unless_it_is_too_short(city: City) 
     short = take(slots, ADDRESS, Turn("。", "out_of_scope", 0.5), city)
     assert short.updates == {ADDRESS: None}
     assert short.notice == "address_too_short"
+    thanks = take(slots, ADDRESS, Turn("谢谢你", "thank", 0.9), city)
+    assert thanks.updates == {ADDRESS: None}
+    assert thanks.notice == "address_small_talk"
 
 
 @pytest.mark.parametrize("intent", ["cancel", "emergency", "request_human"])
