@@ -4,7 +4,7 @@ Rasa's `FallbackClassifier` asks the resident to rephrase when the top intent is
 the threshold or barely ahead of the second. Our four appeal types (complain, report,
 seek_help, suggest) share most of their words, so a long letter that is plainly an
 appeal often splits its confidence between two of them and was asked to rephrase:
-measured on real resident letters (bench/nlu.py, `real_appeals`), about half of them.
+measured on real resident letters (bench/nlu.py, `real_letters`), about half of them.
 Here the confidence of a group is the sum of its intents': a message whose top intent
 belongs to a group that clears the threshold, and leads every intent outside the group
 by the ambiguity threshold, keeps its top intent. Everything else is decided as Rasa

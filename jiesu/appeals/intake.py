@@ -72,7 +72,7 @@ def is_bare_request(text: str) -> bool:
     """
     if text.startswith("/"):
         return True
-    compact = _PUNCTUATION.sub("", normalize(text))
+    compact = _compact(text)
     if len(compact) < _SHORT and _APPEAL_VERB.search(compact):
         return True
     return len(_BARE_WORDS.sub("", compact)) < 2
@@ -83,8 +83,12 @@ def is_small_talk(text: str, intent: str | None, confidence: float) -> bool:
     what happened: read as small talk, and nothing left once its words are removed."""
     if intent not in _SMALL_TALK or confidence < _SMALL_TALK_CONFIDENCE:
         return False
-    compact = _PUNCTUATION.sub("", normalize(text)).lower()
-    return not _SMALL_TALK_WORDS.sub("", compact)
+    return not _SMALL_TALK_WORDS.sub("", _compact(text).lower())
+
+
+def _compact(text: str) -> str:
+    """`text` normalised, without punctuation or spaces."""
+    return _PUNCTUATION.sub("", normalize(text))
 
 
 def parse_phone(text: str) -> str | None:
