@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 class ActionQueryTicket(Action):
-    """By the ticket number in the message, else this resident's latest tickets."""
+    """By the ticket number in the message (with the 查询码 or phone digits it may give, for
+    a ticket of another conversation), else this resident's latest tickets."""
 
     def name(self) -> str:
         return "action_query_ticket"
@@ -26,9 +27,10 @@ class ActionQueryTicket(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         number = next(tracker.get_latest_entity_values("ticket_id"), None)
+        message = tracker.latest_message.get("text") or ""
         try:
             with session_scope() as session:
-                text = status_reply(session, tracker.sender_id, number)
+                text = status_reply(session, tracker.sender_id, number, message)
         except SQLAlchemyError:
             log.exception("ticket status for %s failed", tracker.sender_id)
             text = wording("status", "unavailable")

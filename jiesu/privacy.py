@@ -3,7 +3,8 @@ and everyone's once the retention period is over (`jiesu residents purge`).
 
 Erasing keeps what statistics and the audit trail need: a ticket keeps its number,
 type, category, department, grid, status, dates, status events and changes; only the
-resident's words and contact details go (description, address, time, phone, photos).
+resident's words and contact details go (description, address, time, phone, photos), and
+its 查询码, so that nobody can look it up any more.
 Messages keep their row (dedupe, counts) without their text; outbox messages, FAQ
 questions and photos are deleted. The conversation id itself, which names the resident's
 chat, is replaced everywhere by a random one: on request (forget), and once the
@@ -167,6 +168,7 @@ def _erase_tickets(session: Session, ids: Sequence[int], placeholder: str) -> in
     session.execute(
         update(Ticket).where(Ticket.id.in_(ids)).values(
             description=placeholder, address=None, happened=None, phone=None,
+            query_code=None,  # nobody looks the ticket up any more
             updated_at=Ticket.updated_at,  # erasing is no change of the appeal
         ).execution_options(synchronize_session=False)
     )

@@ -109,7 +109,28 @@ def filed_message(ticket: Ticket) -> str:
         "dispatch_due": format_moment(ticket.dispatch_due_at) if ticket.dispatch_due_at else "",
     }
     key = "filed" if ticket.status is Status.DISPATCHED else "filed_unrouted"
-    return wording("appeal", key, **values)
+    # A report is shown to no other conversation (`jiesu.tickets.lookup`): no code to tell.
+    if ticket.appeal_type is AppealType.REPORT or ticket.query_code is None:
+        lookup = wording("appeal", "lookup_here_only")
+    else:
+        lookup = wording("appeal", "lookup_code", number=ticket.number, code=ticket.query_code)
+    return f"{wording('appeal', key, **values)}{lookup}"
+
+
+def _reply_due_line(ticket: Ticket) -> list[str]:
+    if ticket.reply_due_at and ticket.status not in (Status.CLOSED, Status.REPLIED,
+                                                     Status.MERGED):
+        return [wording("status", "reply_due", reply_due=format_moment(ticket.reply_due_at))]
+    return []
+
+
+def verified_status_message(ticket: Ticket) -> str:
+    """A ticket's status for a conversation that did not file it but proved it knows it:
+    the status and the deadline, nothing about what it is or who handles it."""
+    lines = [wording("status", "verified_line", number=ticket.number,
+                     status=wording("status", "labels", ticket.status.value)),
+             *_reply_due_line(ticket)]
+    return "\n".join(lines)
 
 
 def status_message(ticket: Ticket, latest_note: str | None, merged_into: str | None) -> str:
@@ -125,6 +146,6 @@ def status_message(ticket: Ticket, latest_note: str | None, merged_into: str | N
         lines.append(wording("status", "latest", note=latest_note))
     if merged_into:
         lines.append(wording("status", "merged_into", number=merged_into))
-    elif ticket.reply_due_at and ticket.status not in (Status.CLOSED, Status.REPLIED):
-        lines.append(wording("status", "reply_due", reply_due=format_moment(ticket.reply_due_at)))
+    else:
+        lines.extend(_reply_due_line(ticket))
     return "\n".join(lines)

@@ -55,6 +55,9 @@ class Ticket(Base):
     # When it happened, in the resident's words ("昨天晚上十点").
     happened: Mapped[str | None] = mapped_column(String(128), default=None)
     phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The 查询码 told in the filing message: another conversation that gives it sees the
+    # status (`jiesu.tickets.lookup`). None for tickets filed before codes, and once erased.
+    query_code: Mapped[str | None] = mapped_column(String(8), default=None)
     anonymous: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[str] = mapped_column(String(32))
     # "<channel>:<chat id>", the Rasa conversation id, with inbound_messages' widths.
@@ -97,6 +100,21 @@ class StatusEvent(Base):
     actor: Mapped[str] = mapped_column(String(192))
     note: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class LookupFailure(Base):
+    """A look-up of a ticket number by another conversation that did not prove it knows the
+    ticket; counted per conversation and per ticket to limit guessing (`jiesu.tickets.lookup`)."""
+
+    __tablename__ = "ticket_lookup_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(161), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", name="fk_ticket_lookup_failures_ticket_id_tickets"),
+        index=True, default=None,
+    )
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class TicketCounter(Base):

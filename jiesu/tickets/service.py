@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jiesu.models import utcnow
+from jiesu.tickets.lookup import new_query_code
 from jiesu.tickets.models import AppealType, StatusEvent, Ticket
 from jiesu.tickets.numbering import allocate_number
 from jiesu.tickets.workflow import Status, check_transition
@@ -69,6 +70,7 @@ def create_ticket(
         address=address,
         happened=happened,
         phone=phone,
+        query_code=new_query_code(),
         anonymous=anonymous,
         channel=channel,
         sender_id=sender_id,

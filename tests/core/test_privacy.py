@@ -94,7 +94,8 @@ def _personal(session: Session, resident: Resident) -> dict[str, object]:
     ticket = session.get_one(Ticket, resident.ticket_id)
     session.refresh(ticket)
     return {
-        "ticket": (ticket.description, ticket.address, ticket.happened, ticket.phone),
+        "ticket": (ticket.description, ticket.address, ticket.happened, ticket.phone,
+                   ticket.query_code),
         "photo": (resident.photo.exists(), session.scalars(select(Attachment.id).where(
             Attachment.sender_id == resident.sender_id)).all()),
         "messages": session.execute(select(InboundMessage.text, InboundMessage.replies).where(
@@ -118,7 +119,7 @@ def _notes(session: Session, sender_id: str) -> list[str]:
 
 def _erased(placeholder: str) -> dict[str, object]:
     return {
-        "ticket": (placeholder, None, None, None), "photo": (False, []),
+        "ticket": (placeholder, None, None, None, None), "photo": (False, []),
         "messages": [(placeholder, None)], "outbox": [], "notes": [placeholder],
         "unanswered": [], "feedback": [None], "routing": [placeholder],
     }
