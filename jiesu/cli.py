@@ -532,18 +532,39 @@ def _erased_text(erased: Erased) -> str:
     )
 
 
+def _tracker_store_failed(error: Exception, done: str) -> typer.Exit:
+    typer.echo(f"无法读取 Rasa 的对话记录库（JIESU_TRACKER_STORE_URL）：{error}。{done}"
+               "请把 JIESU_TRACKER_STORE_URL 指向 Rasa 实际使用的 tracker store 后重新运行。",
+               err=True)
+    return typer.Exit(1)
+
+
 @residents_app.command("forget")
 def residents_forget(
     sender_id: Annotated[str, typer.Argument(help="The conversation, e.g. telegram:4242.")],
 ) -> None:
     """Erase one resident's personal data; tickets keep what statistics need."""
     from jiesu.db import session_scope
-    from jiesu.privacy import erase_transcripts, forget_resident
+    from jiesu.privacy import (
+        TrackerStoreError,
+        check_tracker_store,
+        erase_transcripts,
+        forget_resident,
+    )
 
     settings = get_settings()
+    try:
+        check_tracker_store(settings.tracker_store_url)
+    except TrackerStoreError as error:
+        raise _tracker_store_failed(error, "没有删除任何信息。") from error
     with session_scope(settings.database_url) as session:
         erased = forget_resident(session, sender_id)
-    erased.transcripts = erase_transcripts(settings.tracker_store_url, sender_id=sender_id)
+    try:
+        erased.transcripts = erase_transcripts(settings.tracker_store_url, sender_id=sender_id)
+    except TrackerStoreError as error:
+        raise _tracker_store_failed(
+            error, f"应用数据库中的个人信息已删除（{_erased_text(erased)}），对话记录未删除。"
+        ) from error
     typer.echo(f"已删除 {sender_id} 的个人信息：{_erased_text(erased)}。")
 
 
@@ -553,12 +574,15 @@ def residents_purge() -> None:
     `jiesu scheduler` does it once a day."""
     from jiesu.db import session_scope
     from jiesu.models import utcnow
-    from jiesu.privacy import purge_expired
+    from jiesu.privacy import TrackerStoreError, purge_expired
 
     settings = get_settings()
-    with session_scope(settings.database_url) as session:
-        erased = purge_expired(session, utcnow(), settings.retention_days,
-                               tracker_store_url=settings.tracker_store_url)
+    try:
+        with session_scope(settings.database_url) as session:
+            erased = purge_expired(session, utcnow(), settings.retention_days,
+                                   tracker_store_url=settings.tracker_store_url)
+    except TrackerStoreError as error:
+        raise _tracker_store_failed(error, "本次没有完成清理。") from error
     typer.echo(f"已删除超过 {settings.retention_days} 天的个人信息：{_erased_text(erased)}。")
 
 

@@ -20,8 +20,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import ColumnElement, delete, func, inspect, select, text, update
+from sqlalchemy import ColumnElement, delete, func, inspect, make_url, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from jiesu.db import Base, get_engine
@@ -41,6 +43,10 @@ _PLACEHOLDERS = (FORGOTTEN, EXPIRED)
 # The channel of the random conversation id that replaces a forgotten or expired one.
 PSEUDONYM_CHANNEL = "forgotten"
 _FINISHED = (Status.CLOSED, Status.MERGED)
+
+
+class TrackerStoreError(RuntimeError):
+    """Rasa's tracker store cannot be read: erasing would leave every transcript behind."""
 
 
 @dataclass
@@ -112,7 +118,10 @@ def purge_expired(
     """Erase the personal data of finished tickets and of messages, notes and questions
     older than `retention_days` (tickets count from their last change), pseudonymise the
     conversations over as long, and, given Rasa's tracker store, erase the transcripts
-    silent as long. Idempotent: what was erased is skipped."""
+    silent as long. Idempotent: what was erased is skipped. Raises `TrackerStoreError`,
+    before erasing anything, if the tracker store given cannot be read."""
+    if tracker_store_url is not None:
+        check_tracker_store(tracker_store_url)
     before = now - timedelta(days=retention_days)
     tickets = session.scalars(select(Ticket.id).where(
         Ticket.status.in_(_FINISHED), Ticket.updated_at < before,
@@ -210,26 +219,48 @@ def _erase_questions(
     return _count(session.execute(delete(FaqUnanswered).where(unanswered)))
 
 
+def check_tracker_store(tracker_store_url: str) -> None:
+    """Raise `TrackerStoreError` unless the URL reaches a database holding Rasa's events
+    table. Looking never creates a SQLite file: a wrong path is an error, not an empty store."""
+    url = make_url(tracker_store_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise _unreadable(tracker_store_url, "no such SQLite file")
+    try:
+        with get_engine(tracker_store_url).connect() as connection:
+            found = inspect(connection).has_table("events")
+    except SQLAlchemyError as error:
+        raise _unreadable(tracker_store_url, type(error).__name__) from error
+    if not found:
+        raise _unreadable(tracker_store_url, "no events table (not Rasa's tracker store?)")
+
+
+def _unreadable(tracker_store_url: str, reason: str) -> TrackerStoreError:
+    shown = make_url(tracker_store_url).render_as_string(hide_password=True)
+    return TrackerStoreError(f"{shown}: {reason}")
+
+
 def erase_transcripts(
     tracker_store_url: str, *, sender_id: str | None = None, before: datetime | None = None
 ) -> int:
     """Delete from Rasa's SQL tracker store the conversation `sender_id`, or every
-    conversation silent since `before`; returns how many conversations."""
-    engine = get_engine(tracker_store_url)
-    if not inspect(engine).has_table("events"):
-        return 0
-    with engine.begin() as connection:
-        if sender_id is not None:
-            senders = [sender_id]
-        else:
-            assert before is not None, "a sender or a date is needed"
-            senders = list(connection.scalars(text(
-                "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :before"
-            ), {"before": before.timestamp()}))
-        found = 0
-        for sender in senders:
-            found += bool(_count(connection.execute(
-                text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender}
-            )))
+    conversation silent since `before`; returns how many conversations. Raises
+    `TrackerStoreError` if the tracker store cannot be read or written."""
+    check_tracker_store(tracker_store_url)
+    try:
+        with get_engine(tracker_store_url).begin() as connection:
+            if sender_id is not None:
+                senders = [sender_id]
+            else:
+                assert before is not None, "a sender or a date is needed"
+                senders = list(connection.scalars(text(
+                    "SELECT sender_id FROM events GROUP BY sender_id "
+                    "HAVING MAX(timestamp) < :before"
+                ), {"before": before.timestamp()}))
+            found = 0
+            for sender in senders:
+                found += bool(_count(connection.execute(
+                    text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender}
+                )))
+    except SQLAlchemyError as error:
+        raise _unreadable(tracker_store_url, type(error).__name__) from error
     return found
-

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import make_url
 from typer.testing import CliRunner
 
 from bot.telegram.config import TelegramSettings
@@ -28,6 +29,11 @@ def _compose() -> dict[str, Any]:
 def _service(name: str) -> dict[str, Any]:
     service: dict[str, Any] = _compose()["services"][name]
     return service
+
+
+def _substituted(value: str) -> str:
+    """`value` as compose passes it on, each ${NAME…} replaced by a stand-in for NAME."""
+    return re.sub(r"\$\{(\w+)[^}]*\}", lambda match: f"value-of-{match.group(1)}", value)
 
 
 def _endpoint_variables() -> set[str]:
@@ -102,3 +108,19 @@ def test_the_rasa_image_picks_its_endpoints_file_like_the_procfile() -> None:
                    '--auth-token "$JIESU_RASA_TOKEN"', "--enable-api"):
         assert option in procfile
         assert option.replace('"', '\\"') in dockerfile
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_erasing_reaches_the_tracker_store_the_rasa_replicas_write(name: str) -> None:
+    """`jiesu residents forget`, run in any app container, and the scheduler's purge erase
+    transcripts where Rasa keeps them, not in an empty SQLite file of their own."""
+    rasa = {key: _substituted(value) for key, value in _service("rasa")["environment"].items()}
+    environment = _service(name)["environment"]
+    url = make_url(_substituted(environment["JIESU_TRACKER_STORE_URL"]))
+    assert url.get_backend_name() == "postgresql"  # endpoints.scale.yml's dialect
+    assert (url.host, str(url.port), url.database, url.username, url.password) == (
+        rasa["JIESU_TRACKER_DB_HOST"], rasa["JIESU_TRACKER_DB_PORT"],
+        rasa["JIESU_TRACKER_DB_NAME"], rasa["JIESU_TRACKER_DB_USER"],
+        rasa["JIESU_TRACKER_DB_PASSWORD"],
+    )
+    assert make_url(_substituted(environment["JIESU_DATABASE_URL"])).database != url.database

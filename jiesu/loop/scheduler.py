@@ -24,7 +24,7 @@ from jiesu.loop.followup import expire_surveys, start_surveys
 from jiesu.loop.models import RetentionPurge
 from jiesu.loop.rework import record_first_rounds
 from jiesu.models import utcnow
-from jiesu.privacy import Erased, purge_expired
+from jiesu.privacy import Erased, TrackerStoreError, purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ class SweepReport:
     alerts: int
     surveys_sent: int
     surveys_expired: int
-    purged: Erased | None  # None: today's retention purge had already run
+    # None: today's retention purge had already run, or could not (no tracker store)
+    purged: Erased | None
 
 
 def sweep(session: Session, now: datetime, *, tracker_store_url: str | None = None) -> SweepReport:
@@ -64,13 +65,20 @@ def _purge_once_a_day(
     Daily, not at every sweep: the purge is idempotent but scans whole tables (messages,
     the tracker store's events), and retention is counted in days. The day's
     `RetentionPurge` row is the memory: a restarted scheduler finds it, and of two racing
-    ones the second fails on its unique key and is rolled back.
+    ones the second fails on its unique key and is rolled back. Without Rasa's tracker
+    store the purge erases nothing, is logged as an error, and is tried again next sweep;
+    the rest of the sweep goes on.
     """
     day = now.astimezone(local_timezone()).date()
     if session.scalar(select(RetentionPurge.id).where(RetentionPurge.day == day)) is not None:
         return None
     retention_days = get_settings().retention_days
-    erased = purge_expired(session, now, retention_days, tracker_store_url=tracker_store_url)
+    try:
+        erased = purge_expired(session, now, retention_days, tracker_store_url=tracker_store_url)
+    except TrackerStoreError as error:
+        log.error("retention purge not run: Rasa's tracker store (JIESU_TRACKER_STORE_URL) "
+                  "cannot be read: %s", error)
+        return None
     session.add(RetentionPurge(day=day, ran_at=now, retention_days=retention_days,
                                **asdict(erased)))
     session.flush()

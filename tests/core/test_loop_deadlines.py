@@ -275,3 +275,25 @@ def test_the_retention_purge_runs_once_a_day_and_erases_only_what_expired(
         purges = session.scalars(select(RetentionPurge).order_by(RetentionPurge.day)).all()
     assert [(p.day.isoformat(), p.tickets, p.transcripts) for p in purges] == [
         ("2026-12-01", 1, 1), ("2026-12-02", 1, 0)]
+
+
+def test_a_purge_that_cannot_reach_the_tracker_store_waits_and_lets_the_sweep_go_on(
+    database_url: str, tmp_path: Path, retention_days: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    expired_at = clock.now - timedelta(days=retention_days + 5)
+    with session_scope(database_url) as session:
+        old = closed_ticket(session, expired_at)
+    missing = f"sqlite:///{tmp_path / 'no-tracker.db'}"
+    with session_scope(database_url) as session:
+        report = sweep(session, clock.now, tracker_store_url=missing)
+    assert report.purged is None
+    assert "JIESU_TRACKER_STORE_URL" in caplog.text
+    with session_scope(database_url) as session:
+        assert session.get_one(Ticket, old.id).phone == "13812345678"  # nothing half-done
+        assert session.scalars(select(RetentionPurge)).all() == []
+
+    tracker = tracker_store(tmp_path / "tracker.db", {old.sender_id: expired_at})
+    with session_scope(database_url) as session:
+        later = sweep(session, clock.advance(minutes=1), tracker_store_url=tracker)
+    assert later.purged is not None and (later.purged.tickets, later.purged.transcripts) == (1, 1)

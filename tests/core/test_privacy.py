@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String, create_engine, func, select, text, update
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from jiesu.cli import app as cli
 from jiesu.config import get_settings
 from jiesu.db import Base, session_scope
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
@@ -19,7 +21,14 @@ from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason
 from jiesu.handoff.service import add_note, close, open_handoff
 from jiesu.models import InboundMessage, utcnow
 from jiesu.outbox import OutboxMessage, enqueue, notify
-from jiesu.privacy import EXPIRED, FORGOTTEN, erase_transcripts, forget_resident, purge_expired
+from jiesu.privacy import (
+    EXPIRED,
+    FORGOTTEN,
+    TrackerStoreError,
+    erase_transcripts,
+    forget_resident,
+    purge_expired,
+)
 from jiesu.tickets import AppealType, create_ticket
 from jiesu.tickets.attachments import attachment_path, store_attachment
 from jiesu.tickets.models import Attachment, RoutingFeedback, StatusEvent, Ticket
@@ -314,4 +323,53 @@ def test_transcripts_are_erased_by_conversation_or_by_age(tmp_path: Path) -> Non
     with create_engine(url).connect() as connection:
         left = connection.scalars(text("SELECT DISTINCT sender_id FROM events")).all()
     assert left == ["a"]
-    assert erase_transcripts(f"sqlite:///{tmp_path / 'none.db'}", sender_id="a") == 0
+
+
+def _broken_tracker_store(tmp_path: Path, kind: str) -> str:
+    """A tracker store URL that erasing cannot use: what a misconfigured deployment has."""
+    if kind == "no such file":
+        return f"sqlite:///{tmp_path / 'none.db'}"
+    if kind == "no events table":
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+        with create_engine(url).begin() as connection:
+            connection.execute(text("CREATE TABLE other (id INTEGER PRIMARY KEY)"))
+        return url
+    return "postgresql+psycopg://rasa:secret@127.0.0.1:1/rasa"  # nothing listens there
+
+
+BROKEN = ["no such file", "no events table", "unreachable"]
+
+
+@pytest.mark.parametrize("kind", BROKEN)
+def test_erasing_transcripts_fails_loudly_without_the_tracker_store(
+    tmp_path: Path, kind: str
+) -> None:
+    url = _broken_tracker_store(tmp_path, kind)
+    with pytest.raises(TrackerStoreError) as raised:
+        erase_transcripts(url, sender_id="a")
+    assert "secret" not in str(raised.value)
+    with pytest.raises(TrackerStoreError):
+        erase_transcripts(url, before=utcnow())
+    assert not (tmp_path / "none.db").exists()  # looking created no empty SQLite file
+
+
+@pytest.mark.parametrize("kind", BROKEN)
+@pytest.mark.parametrize("command", [["forget", ALICE], ["purge"]])
+def test_residents_commands_erase_nothing_and_fail_without_the_tracker_store(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str,
+    command: list[str],
+) -> None:
+    with session_scope(database_url) as session:
+        alice = _resident(session, ALICE, 400)
+        ticket = session.get_one(Ticket, alice.ticket_id)
+        change_status(session, ticket, Status.CLOSED, actor="staff:x", note="已答复",
+                      now=utcnow() - timedelta(days=399))
+        before = _personal(session, alice)
+    monkeypatch.setenv("JIESU_DATABASE_URL", database_url)
+    monkeypatch.setenv("JIESU_TRACKER_STORE_URL", _broken_tracker_store(tmp_path, kind))
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["residents", *command])
+    assert result.exit_code == 1, result.output
+    assert "JIESU_TRACKER_STORE_URL" in result.output and "secret" not in result.output
+    with session_scope(database_url) as session:
+        assert _personal(session, alice) == before
