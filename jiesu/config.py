@@ -127,6 +127,11 @@ class Settings(BaseSettings):
         default=72.0, gt=0,
         description="Hours a follow-up waits for the resident before it counts as no response.",
     )
+    outbox_expiry_days: float = Field(
+        default=30.0, gt=0,
+        description="Days a message for a resident (a notice, a staff reply) waits to be "
+        "delivered before it is given up, e.g. for a web chat never opened again.",
+    )
 
     @model_validator(mode="after")
     def _lease_outlasts_a_turn(self) -> Settings:

@@ -17,8 +17,12 @@ from jiesu.db import Base, UtcDateTime
 from jiesu.models import utcnow
 
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+EXPIRED = "expired"  # not delivered within `outbox_expiry_days`: given up
 MAX_ATTEMPTS = 6
 LEASE = timedelta(seconds=60)
+# The channel of the random conversation ids that replace forgotten or expired ones
+# (`jiesu.privacy`): nobody is behind them.
+PSEUDONYM_CHANNEL = "forgotten"
 
 
 class OutboxMessage(Base):
@@ -115,12 +119,26 @@ def mark_failed_attempt(session: Session, message_id: int, error: str) -> None:
 def notify(
     session: Session, sender_id: str, text: str,
     buttons: list[dict[str, Any]] | None = None,
-) -> OutboxMessage:
-    """Queue `text` for the resident of the conversation `sender_id` ("<channel>:<chat id>")."""
+) -> OutboxMessage | None:
+    """Queue `text` for the resident of the conversation `sender_id` ("<channel>:<chat id>");
+    nothing (None) for a forgotten or expired conversation, which nobody reads."""
     channel, _, chat_id = sender_id.partition(":")
     if not chat_id:
         raise ValueError(f"not a conversation id: {sender_id!r}")
+    if channel == PSEUDONYM_CHANNEL:
+        return None
     return enqueue(session, channel, chat_id, text, buttons)
+
+
+def expire_undelivered(session: Session, before: datetime) -> int:
+    """Give up the messages queued before `before` and still not delivered (a web chat never
+    opened again): they stop waiting, and the retention purge erases them with the rest."""
+    expired: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(OutboxMessage)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.created_at < before)
+        .values(status=EXPIRED)
+    )
+    return expired.rowcount
 
 
 def fetch_for_chat(
@@ -137,7 +155,7 @@ def fetch_for_chat(
     if after is None:
         query = query.where(OutboxMessage.status == PENDING)
     else:
-        query = query.where(OutboxMessage.id > after)
+        query = query.where(OutboxMessage.id > after, OutboxMessage.status != EXPIRED)
     messages = list(session.scalars(query.order_by(OutboxMessage.id).limit(limit)))
     now = utcnow()
     for message in messages:

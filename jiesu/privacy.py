@@ -32,7 +32,7 @@ from jiesu.handoff.models import Handoff, HandoffNote
 from jiesu.handoff.service import OPEN_STATUSES
 from jiesu.loop.models import Survey, SurveyAnswer
 from jiesu.models import InboundMessage
-from jiesu.outbox import PENDING, OutboxMessage
+from jiesu.outbox import PENDING, PSEUDONYM_CHANNEL, OutboxMessage
 from jiesu.tickets.attachments import attachment_path
 from jiesu.tickets.models import Attachment, RoutingFeedback, Ticket
 from jiesu.tickets.workflow import Status, resident_actor
@@ -40,8 +40,6 @@ from jiesu.tickets.workflow import Status, resident_actor
 FORGOTTEN = "（居民已要求删除个人信息）"
 EXPIRED = "（已超过保存期限，个人信息已删除）"
 _PLACEHOLDERS = (FORGOTTEN, EXPIRED)
-# The channel of the random conversation id that replaces a forgotten or expired one.
-PSEUDONYM_CHANNEL = "forgotten"
 _FINISHED = (Status.CLOSED, Status.MERGED)
 
 
@@ -117,8 +115,8 @@ def purge_expired(
 ) -> Erased:
     """Erase the personal data of finished tickets and of messages, notes and questions
     older than `retention_days` (tickets count from their last change), pseudonymise the
-    conversations over as long, and, given Rasa's tracker store, erase the transcripts
-    silent as long. Idempotent: what was erased is skipped. Raises `TrackerStoreError`,
+    conversations over as long, and, given Rasa's tracker store, erase the transcripts'
+    events as old. Idempotent: what was erased is skipped. Raises `TrackerStoreError`,
     before erasing anything, if the tracker store given cannot be read."""
     if tracker_store_url is not None:
         check_tracker_store(tracker_store_url)
@@ -242,25 +240,22 @@ def _unreadable(tracker_store_url: str, reason: str) -> TrackerStoreError:
 def erase_transcripts(
     tracker_store_url: str, *, sender_id: str | None = None, before: datetime | None = None
 ) -> int:
-    """Delete from Rasa's SQL tracker store the conversation `sender_id`, or every
-    conversation silent since `before`; returns how many conversations. Raises
-    `TrackerStoreError` if the tracker store cannot be read or written."""
+    """Delete from Rasa's SQL tracker store the conversation `sender_id`, or every event
+    older than `before` (each by its own age: a conversation still going loses its old
+    turns); returns how many conversations lost events. Raises `TrackerStoreError` if the
+    tracker store cannot be read or written."""
     check_tracker_store(tracker_store_url)
+    values: dict[str, object]
+    if sender_id is not None:
+        which, values = "sender_id = :sender", {"sender": sender_id}
+    else:
+        assert before is not None, "a sender or a date is needed"
+        which, values = "timestamp < :before", {"before": before.timestamp()}
     try:
         with get_engine(tracker_store_url).begin() as connection:
-            if sender_id is not None:
-                senders = [sender_id]
-            else:
-                assert before is not None, "a sender or a date is needed"
-                senders = list(connection.scalars(text(
-                    "SELECT sender_id FROM events GROUP BY sender_id "
-                    "HAVING MAX(timestamp) < :before"
-                ), {"before": before.timestamp()}))
-            found = 0
-            for sender in senders:
-                found += bool(_count(connection.execute(
-                    text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender}
-                )))
+            found = len(connection.scalars(
+                text(f"SELECT DISTINCT sender_id FROM events WHERE {which}"), values).all())
+            connection.execute(text(f"DELETE FROM events WHERE {which}"), values)
     except SQLAlchemyError as error:
         raise _unreadable(tracker_store_url, type(error).__name__) from error
     return found

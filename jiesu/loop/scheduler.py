@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from jiesu.loop.followup import expire_surveys, start_surveys
 from jiesu.loop.models import RetentionPurge
 from jiesu.loop.rework import record_first_rounds
 from jiesu.models import utcnow
+from jiesu.outbox import expire_undelivered
 from jiesu.privacy import Erased, TrackerStoreError, purge_expired
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class SweepReport:
     alerts: int
     surveys_sent: int
     surveys_expired: int
+    outbox_expired: int  # messages never delivered, given up
     # None: today's retention purge had already run, or could not (no tracker store)
     purged: Erased | None
 
@@ -45,16 +47,19 @@ def sweep(session: Session, now: datetime, *, tracker_store_url: str | None = No
     """Do everything due at `now`, in the caller's transaction.
 
     Expired surveys are settled before new ones are sent, and rounds are
-    recorded before alerts, which read them. The retention purge also erases
+    recorded before alerts, which read them. Messages for residents never delivered
+    within `outbox_expiry_days` are given up. The retention purge also erases
     transcripts from Rasa's tracker store at `tracker_store_url`, if given.
     """
     rounds = record_first_rounds(session)
     expired = expire_surveys(session, now)
     sent = start_surveys(session, now)
-    alerts = raise_alerts(session, now, get_settings().reminder_fraction)
+    settings = get_settings()
+    alerts = raise_alerts(session, now, settings.reminder_fraction)
+    undelivered = expire_undelivered(session, now - timedelta(days=settings.outbox_expiry_days))
     purged = _purge_once_a_day(session, now, tracker_store_url)
     return SweepReport(rounds=rounds, alerts=alerts, surveys_sent=sent, surveys_expired=expired,
-                       purged=purged)
+                       outbox_expired=undelivered, purged=purged)
 
 
 def _purge_once_a_day(

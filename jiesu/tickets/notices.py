@@ -21,7 +21,8 @@ from jiesu.vocabulary import wording
 
 
 def _send(session: Session, ticket: Ticket, key: str, **values: object) -> OutboxMessage | None:
-    """Queue notice `key` for the resident; None if the ticket has no conversation to reach."""
+    """Queue notice `key` for the resident; None if the ticket has no conversation to reach
+    (filed by staff, or its resident forgotten)."""
     if ":" not in ticket.sender_id:
         return None
     return notify(session, ticket.sender_id, wording("notices", key, number=ticket.number,

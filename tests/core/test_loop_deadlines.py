@@ -28,7 +28,8 @@ from jiesu.loop.models import (
 )
 from jiesu.loop.rates import ALL, rates_by
 from jiesu.loop.scheduler import sweep
-from jiesu.outbox import OutboxMessage
+from jiesu.outbox import EXPIRED as EXPIRED_MESSAGE
+from jiesu.outbox import PENDING, OutboxMessage, enqueue, fetch_for_chat
 from jiesu.privacy import EXPIRED
 from jiesu.tickets import (
     SYSTEM_ACTOR,
@@ -297,3 +298,21 @@ def test_a_purge_that_cannot_reach_the_tracker_store_waits_and_lets_the_sweep_go
     with session_scope(database_url) as session:
         later = sweep(session, clock.advance(minutes=1), tracker_store_url=tracker)
     assert later.purged is not None and (later.purged.tickets, later.purged.transcripts) == (1, 1)
+
+
+def test_messages_never_delivered_expire_and_stop_holding_the_conversation(
+    database_url: str,
+) -> None:
+    clock = Clock()
+    with session_scope(database_url) as session:
+        stale = enqueue(session, "web", "never-polled", "工单 20261101-0001 已答复")
+        stale.created_at = clock.now - timedelta(days=get_settings().outbox_expiry_days + 1)
+        fresh = enqueue(session, "web", "never-polled", "工单 20261101-0002 已答复")
+    with session_scope(database_url) as session:
+        report = sweep(session, clock.now)
+    assert report.outbox_expired == 1
+    with session_scope(database_url) as session:
+        assert session.get_one(OutboxMessage, stale.id).status == EXPIRED_MESSAGE
+        assert session.get_one(OutboxMessage, fresh.id).status == PENDING
+        fetched = fetch_for_chat(session, "web", "never-polled", after=0)
+    assert [message.id for message in fetched] == [fresh.id]

@@ -29,7 +29,7 @@ from jiesu.privacy import (
     forget_resident,
     purge_expired,
 )
-from jiesu.tickets import AppealType, create_ticket
+from jiesu.tickets import AppealType, create_ticket, notices
 from jiesu.tickets.attachments import attachment_path, store_attachment
 from jiesu.tickets.models import Attachment, RoutingFeedback, StatusEvent, Ticket
 from jiesu.tickets.service import change_status
@@ -318,11 +318,12 @@ def test_transcripts_are_erased_by_conversation_or_by_age(tmp_path: Path) -> Non
             connection.execute(text("INSERT INTO events (sender_id, timestamp) VALUES (:s, :t)"),
                                {"s": sender, "t": at.timestamp()})
 
-    assert erase_transcripts(url, before=now - timedelta(days=365)) == 1  # b only
+    # by age, each event by its own: a conversation still going loses its old events too
+    assert erase_transcripts(url, before=now - timedelta(days=365)) == 2  # a and b
     assert erase_transcripts(url, sender_id="c") == 1
     with create_engine(url).connect() as connection:
-        left = connection.scalars(text("SELECT DISTINCT sender_id FROM events")).all()
-    assert left == ["a"]
+        left = connection.execute(text("SELECT sender_id, timestamp FROM events")).all()
+    assert left == [("a", (now - timedelta(days=1)).timestamp())]
 
 
 def _broken_tracker_store(tmp_path: Path, kind: str) -> str:
@@ -373,3 +374,15 @@ def test_residents_commands_erase_nothing_and_fail_without_the_tracker_store(
     assert "JIESU_TRACKER_STORE_URL" in result.output and "secret" not in result.output
     with session_scope(database_url) as session:
         assert _personal(session, alice) == before
+
+
+def test_nothing_is_queued_for_a_forgotten_conversation(database_url: str) -> None:
+    with session_scope(database_url) as session:
+        alice = _resident(session, ALICE, 3)
+    with session_scope(database_url) as session:
+        forget_resident(session, ALICE)
+    with session_scope(database_url) as session:
+        ticket = session.get_one(Ticket, alice.ticket_id)
+        assert notices.progress(session, ticket, "已安排维修") is None
+        assert notify(session, ticket.sender_id, "您好") is None
+        assert session.scalars(select(OutboxMessage)).all() == []
