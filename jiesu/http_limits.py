@@ -96,7 +96,7 @@ class AddressRateLimit:
         if not client:
             await self._app(scope, receive, send)
             return
-        wait = self._admit(_address_key(client[0]))
+        wait = self._admit(address_key(client[0]))
         if wait is not None:
             response = JSONResponse(
                 {"detail": gateway_text("address_too_fast")}, status_code=429,
@@ -133,7 +133,7 @@ class AddressRateLimit:
         self._next_sweep = now + self._window
 
 
-def _address_key(host: str) -> str:
+def address_key(host: str) -> str:
     """The address a client counts under: its IPv4 address, or its IPv6 /64 network."""
     try:
         address = ipaddress.ip_address(host)

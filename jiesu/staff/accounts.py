@@ -5,8 +5,10 @@ The CLI (`jiesu users add`) and the console's user pages both use these.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -97,13 +99,25 @@ def find_user(session: Session, username: str) -> StaffUser | None:
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
-    """The active account if `password` is its password; upgrades an outdated hash."""
+    """The active account if `password` is its password; upgrades an outdated hash.
+
+    An unknown or deactivated username costs a password check too (against a hash of
+    nothing), so the time taken does not tell which usernames exist.
+    """
     user = find_user(session, username)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None or not user.active:
+        verify_password(_decoy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password):
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+@cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def admin_exists(session: Session) -> bool:

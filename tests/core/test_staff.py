@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from jiesu.city import current_city
 from jiesu.db import session_scope
+from jiesu.staff import accounts
 from jiesu.staff.accounts import (
     AccountError,
     admin_exists,
@@ -26,7 +27,14 @@ from jiesu.staff.passwords import hash_password, verify_password
 from jiesu.staff.permissions import Action, allowed_actions, can_view, mask_phone
 from jiesu.staff.privacy import phone_for
 from jiesu.staff.queries import TicketFilter, visible_ticket, visible_tickets
-from jiesu.staff.ratelimit import MAX_FAILURES, WINDOW, clear_failures, is_blocked, record_failure
+from jiesu.staff.ratelimit import (
+    ACCOUNT_FAILURES,
+    MAX_FAILURES,
+    WINDOW,
+    clear_failures,
+    is_blocked,
+    record_failure,
+)
 from jiesu.staff.roles import Role
 from jiesu.staff.sessions import end_session, find_login, start_session
 from jiesu.staff.work import ActionError, notes, perform
@@ -95,6 +103,45 @@ def test_login_is_blocked_after_five_failures_for_fifteen_minutes(session: Sessi
     assert not is_blocked(session, "boss", "10.0.0.1", now=T0 + WINDOW)
     clear_failures(session, "boss", "10.0.0.1")
     assert not is_blocked(session, "boss", "10.0.0.1", now=T0)
+
+
+def test_failures_count_per_account_across_addresses(session: Session) -> None:
+    for n in range(ACCOUNT_FAILURES):
+        assert not is_blocked(session, "boss", f"10.0.{n}.1", now=T0)
+        record_failure(session, "boss", f"10.0.{n}.1", now=T0)
+    assert is_blocked(session, "boss", "192.168.1.1", now=T0)
+    assert not is_blocked(session, "other", "192.168.1.1", now=T0)
+    assert not is_blocked(session, "boss", "192.168.1.1", now=T0 + WINDOW)
+
+
+def test_failures_count_per_ipv6_network(session: Session) -> None:
+    for n in range(MAX_FAILURES):
+        record_failure(session, "boss", f"2001:db8:1:2::{n + 1:x}", now=T0)
+    assert is_blocked(session, "boss", "2001:db8:1:2:ffff::9", now=T0)
+    assert not is_blocked(session, "boss", "2001:db8:1:3::1", now=T0)
+    clear_failures(session, "boss", "2001:db8:1:2::abc")
+    assert not is_blocked(session, "boss", "2001:db8:1:2::1", now=T0)
+
+
+def test_unknown_and_inactive_users_cost_one_password_check_too(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same work, so the response time does not tell which usernames exist."""
+    user = _user(session, "boss", Role.ADMIN)
+    _user(session, "gone", Role.SUPERVISOR)
+    set_active(session, session.scalars(select(StaffUser).where(
+        StaffUser.username == "gone")).one(), False, by=user)
+    checked: list[str] = []
+    real = accounts.verify_password
+
+    def counted(password_hash: str, password: str) -> bool:
+        checked.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(accounts, "verify_password", counted)
+    for name in ("boss", "nobody", "gone"):
+        assert authenticate(session, name, f"wrong for {name}") is None
+    assert checked == ["wrong for boss", "wrong for nobody", "wrong for gone"]
 
 
 def test_sessions_expire_and_end_on_logout(session: Session) -> None:
