@@ -124,3 +124,14 @@ def test_erasing_reaches_the_tracker_store_the_rasa_replicas_write(name: str) ->
         rasa["JIESU_TRACKER_DB_PASSWORD"],
     )
     assert make_url(_substituted(environment["JIESU_DATABASE_URL"])).database != url.database
+
+
+def test_published_ports_are_reachable_only_through_the_proxy_on_the_host() -> None:
+    """Port 8000 and 8443 bind the host's loopback interface: the HTTPS proxy in front is the
+    only way in, so nobody reaches the web app directly to name itself in X-Forwarded-For."""
+    published = {name: service.get("ports", []) for name, service in
+                 _compose()["services"].items()}
+    assert published["web"] and published["telegram"]
+    for name, ports in published.items():
+        for port in ports:
+            assert str(port).startswith("127.0.0.1:"), (name, port)

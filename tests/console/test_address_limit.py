@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -203,3 +204,18 @@ def test_one_address_rotating_chat_ids_is_refused_and_nothing_refused_is_recorde
     message_id, response = _post(web, forwarded)
     assert response.status_code == 429
     assert message_id not in _recorded(web)
+
+
+def test_a_forged_forwarded_address_from_outside_the_proxy_is_not_believed(
+    tmp_path: Path,
+) -> None:
+    """A client that is not the trusted proxy names a new address in X-Forwarded-For each
+    time: it still counts as itself, and is refused past the limit."""
+    limits = {
+        "JIESU_ADDRESS_RATE_LIMIT_MESSAGES": "3", "JIESU_ADDRESS_RATE_LIMIT_SECONDS": "600",
+        "JIESU_FORWARDED_ALLOW_IPS": "10.255.255.1",  # the proxy; these requests are not from it
+    }
+    with web_app_alone(tmp_path, limits) as web:
+        codes = [_post(web, {"X-Forwarded-For": f"203.0.113.{n}"})[1].status_code
+                 for n in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
