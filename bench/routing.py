@@ -1,12 +1,20 @@
 """Routing benchmark (app environment): `make bench` runs it.
 
 On the labelled TipDM 2020 C messages in ../shared/data/ (measurement only; the
-project never trains its shipped router on them), writes bench/results/routing.json with
-- the out-of-the-box router's (the city's keywords and the hand-written examples in
-  data/routing/) first-level accuracy and macro-F1, and the share it would send to a
-  dispatcher for confirmation (its best guess still counts as its prediction);
-- a 5-fold stratified cross-validation of the trainable router against a plain
-  TF-IDF (jieba words) + LinearSVC baseline, on the same folds in the same run;
+project never trains its shipped router on them, nor chooses its constants by
+them), writes bench/results/routing.json with, old and new side by side in one run:
+- out of the box: the first release (the city's keywords, the examples frozen in
+  bench/data/routing_v1/, its hand-picked constants) and the current one (keywords,
+  the structured knowledge, examples and letters of data/routing/, constants and
+  threshold chosen by cross-validation on those examples): accuracy, macro-F1, the
+  calibration error (ECE), the coverage/precision curve, coverage and precision at
+  the router's own auto-dispatch threshold, and the best coverage any threshold
+  reaches at 95% precision on these letters (an oracle figure, for reference);
+- a 5-fold stratified cross-validation of the trainable router, old (first-release
+  prior, fixed softmax temperature and threshold) and new (current prior, temperature
+  and threshold fitted by an inner cross-validation of each training fold), beside a
+  plain TF-IDF (jieba words) + LinearSVC baseline, on the same folds;
+- the short-text check: the letters' titles alone, out of the box;
 - routing latency per message, out of the box and with a trained model.
 """
 
@@ -19,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,58 +38,103 @@ from sklearn.svm import LinearSVC
 
 from jiesu.routing import model as trained
 from jiesu.routing import route
+from jiesu.routing.calibration import (
+    TARGET_PRECISION,
+    best_coverage_at_precision,
+    coverage_at,
+    curve_summary,
+    expected_calibration_error,
+)
 from jiesu.routing.data import evaluate, read_labelled
-from jiesu.routing.router import lexicon_router
+from jiesu.routing.examples import load_examples
+from jiesu.routing.prior import KnowledgePrior, PriorSettings
+from jiesu.routing.router import knowledge_prior, lexicon_router
 from jiesu.routing.tokens import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "routing.json"
 DATA = ROOT.parent / "shared" / "data" / "tipdm2020c_messages_dev455.csv"
+# The first release's examples, frozen for comparison (its constants are PriorSettings()).
+FIRST_RELEASE_EXAMPLES = ROOT / "bench" / "data" / "routing_v1" / "examples.yml"
 FOLDS = 5
 SEED = 0
+
+Ranked = list[tuple[str, float]]
+
+
+def first_release_prior() -> KnowledgePrior:
+    """The out-of-the-box router as first released."""
+    return KnowledgePrior(lexicon_router().lexicon, load_examples(FIRST_RELEASE_EXAMPLES),
+                          None, PriorSettings())
 
 
 def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: metrics[k] for k in ("n", "accuracy", "macro_f1")}
 
 
-def out_of_the_box(texts: list[str], labels: list[str]) -> dict[str, Any]:
-    """The knowledge-only router: the city's keywords and the hand-written examples."""
-    routes = [route(text) for text in texts]
-    predicted = [r.category for r in routes]
-    flagged = sum(r.needs_dispatcher for r in routes)
+def scored(
+    labels: list[str], best: list[tuple[str, float]], threshold: float
+) -> dict[str, Any]:
+    """Quality, calibration and dispatch figures of predictions with confidences."""
+    predicted = [category for category, _ in best]
+    confidences = [confidence for _, confidence in best]
+    correct = [p == g for p, g in zip(predicted, labels, strict=True)]
+    coverage, precision = coverage_at(confidences, correct, threshold)
     return {
         **evaluate(labels, predicted),
-        "abstained": predicted.count(None),
-        "needs_dispatcher_share": round(flagged / len(routes), 4),
+        "ece": expected_calibration_error(confidences, correct),
+        "threshold": threshold,
+        "dispatched_share": coverage,
+        "dispatched_precision": precision,
+        "needs_dispatcher_share": round(1 - coverage, 4),
+        "oracle_coverage_at_95_precision": best_coverage_at_precision(
+            confidences, correct, TARGET_PRECISION),
+        "curve": curve_summary(confidences, correct),
     }
 
 
+def out_of_the_box(texts: list[str], labels: list[str], prior: KnowledgePrior) -> dict[str, Any]:
+    """A knowledge-only router on the letters."""
+    return scored(labels, [a.best() for a in prior.assess(texts)], prior.settings.threshold)
+
+
 def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
-    """Ours vs the baseline, trained and tested on the same stratified folds."""
+    """Old and new trainable router and the baseline, on the same stratified folds."""
     lexicon = lexicon_router().lexicon
-    ours: list[str | None] = [None] * len(texts)
+    old_examples = load_examples(FIRST_RELEASE_EXAMPLES)
+    variants: dict[str, Callable[[list[str], list[str]], trained.TrainedRouter]] = {
+        "first_release": lambda x, y: trained.train(
+            x, y, lexicon, old_examples, None, PriorSettings(), calibrate=False),
+        "current": lambda x, y: trained.train(x, y, lexicon),
+    }
+    best: dict[str, list[tuple[str, float]]] = {
+        name: [("", 0.0)] * len(texts) for name in variants}
+    thresholds: dict[str, list[float]] = {name: [] for name in variants}
     baseline: list[str | None] = [None] * len(texts)
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     for train_idx, test_idx in folds.split(texts, labels):
         train_texts = [texts[i] for i in train_idx]
         train_labels = [labels[i] for i in train_idx]
         test_texts = [texts[i] for i in test_idx]
-        router = trained.train(train_texts, train_labels, lexicon)
+        for name, fit in variants.items():
+            router = fit(train_texts, train_labels)
+            thresholds[name].append(router.threshold)
+            for i, guess in zip(test_idx, router.predict(test_texts), strict=True):
+                best[name][i] = guess
         plain = Pipeline([
             ("tfidf", TfidfVectorizer(analyzer=tokenize)),
             ("svm", LinearSVC(random_state=SEED)),
         ]).fit(train_texts, train_labels)
-        for i, (label, _) in zip(test_idx, router.predict(test_texts), strict=True):
-            ours[i] = label
         for i, label in zip(test_idx, plain.predict(test_texts), strict=True):
             baseline[i] = str(label)
-    return {
-        "folds": FOLDS,
-        "seed": SEED,
-        "ours": evaluate(labels, ours),
-        "baseline_tfidf_linearsvc": evaluate(labels, baseline),
-    }
+    results: dict[str, Any] = {"folds": FOLDS, "seed": SEED}
+    for name in variants:
+        # Each fold's own threshold applies to its test letters; the figures use their mean.
+        threshold = round(statistics.mean(thresholds[name]), 4)
+        results[name] = {**scored(labels, best[name], threshold),
+                         "fold_thresholds": thresholds[name]}
+    results["baseline_tfidf_linearsvc"] = evaluate(labels, baseline)
+    return results
 
 
 def latency(texts: list[str], model: Path | None) -> dict[str, Any]:
@@ -104,25 +158,40 @@ def main() -> None:
         print(f"{DATA} not found: skipping the routing benchmark", file=sys.stderr)
         return
     texts, labels = read_labelled(DATA, ("title", "body"), "label")
+    titles, _ = read_labelled(DATA, ("title",), "label")
+    old, new = first_release_prior(), knowledge_prior()
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "data": "TipDM 2020 C labelled messages (455, 7 first-level categories), ../shared/data",
-        "out_of_the_box": out_of_the_box(texts, labels),
+        "target_precision": TARGET_PRECISION,
+        "out_of_the_box": {
+            "first_release": out_of_the_box(texts, labels, old),
+            "current": out_of_the_box(texts, labels, new),
+            "current_settings": new.settings.as_dict(),
+        },
+        "titles_only": {
+            "first_release": _summary(out_of_the_box(titles, labels, old)),
+            "current": _summary(out_of_the_box(titles, labels, new)),
+        },
         "cross_validation": cross_validate(texts, labels),
     }
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "routing.joblib"
         trained.save(trained.train(texts, labels, lexicon_router().lexicon), path)
+        os.environ["JIESU_ROUTING_MODEL"] = str(Path(folder) / "none.joblib")
         results["latency"] = {
             "out_of_the_box": latency(texts, None),
             "trained_model": latency(texts, path),
         }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    cv = results["cross_validation"]
+    box, cv = results["out_of_the_box"], results["cross_validation"]
     print(json.dumps({
-        "out_of_the_box": _summary(results["out_of_the_box"]),
-        "cv_ours": _summary(cv["ours"]),
+        "out_of_the_box": {name: _summary(box[name]) | {
+            "dispatched": box[name]["dispatched_share"],
+            "precision": box[name]["dispatched_precision"], "ece": box[name]["ece"]}
+            for name in ("first_release", "current")},
+        "cv": {name: _summary(cv[name]) for name in ("first_release", "current")},
         "cv_baseline": _summary(cv["baseline_tfidf_linearsvc"]),
         "latency_ms": {k: v["p95_ms"] for k, v in results["latency"].items()},
     }, ensure_ascii=False))

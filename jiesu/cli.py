@@ -172,23 +172,82 @@ def route_command(
     where = "/".join(part for part in (result.category, result.subcategory) if part) or "未能分类"
     note = "（置信度低，转派单员）" if result.needs_dispatcher else ""
     typer.echo(f"{where} → {result.department}  置信度 {result.confidence:.2f}{note}")
+    if result.needs_dispatcher and result.guesses:
+        typer.echo("候选：" + "；".join(
+            f"{'/'.join(p for p in (g.category, g.subcategory) if p)} {g.confidence:.2f}"
+            for g in result.guesses))
 
 
 @train_app.command("routing")
 def train_routing(
-    data: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Labelled ticket CSV.")],
-    out: Annotated[Path, typer.Option(help="Where to write the model (joblib).")],
+    data: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="Labelled ticket CSV.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the model (joblib); --from-db: the deployed model."),
+    ] = None,
+    from_db: bool = typer.Option(
+        False, "--from-db",
+        help="Train on the city's closed tickets and routing feedback; replace the deployed "
+             "model only if the new one is not worse on the newest tickets."),
     text_columns: str = _TEXT_COLUMNS,
     label_column: str = _LABEL_COLUMN,
 ) -> None:
     """Train the routing model on past tickets labelled with first-level categories."""
     from jiesu.routing import model as trained
-    from jiesu.routing.data import read_labelled
     from jiesu.routing.router import lexicon_router
+
+    if from_db:
+        _train_routing_from_db(out)
+        return
+    if data is None or out is None:
+        raise typer.BadParameter("需要 --data 和 --out（或使用 --from-db）。")
+    from jiesu.routing.data import read_labelled
 
     texts, labels = read_labelled(data, _columns(text_columns), label_column)
     trained.save(trained.train(texts, labels, lexicon_router().lexicon), out)
     typer.echo(f"已用 {len(texts)} 条工单训练分拨模型：{out}")
+
+
+def _train_routing_from_db(out: Path | None) -> None:
+    from jiesu.db import session_scope
+    from jiesu.routing import route
+    from jiesu.routing.retrain import labelled_tickets, retrain
+    from jiesu.routing.router import deployed_model, deployed_model_path, lexicon_router
+
+    with session_scope() as session:
+        tickets = labelled_tickets(session)
+    current = deployed_model()
+    try:
+        outcome = retrain(
+            tickets, lexicon_router().lexicon,
+            lambda texts: [route(text, model=current).category for text in texts],
+            out or deployed_model_path(),
+        )
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(outcome.report(), ensure_ascii=False, indent=2))
+    if not outcome.replaced:
+        raise typer.Exit(1)
+
+
+@app.command("calibrate")
+def calibrate(
+    what: Annotated[str, typer.Argument(help="Only `routing` for now.")],
+) -> None:
+    """Choose the out-of-the-box router's constants by cross-validation on the
+    hand-written examples; writes data/routing/prior.yml."""
+    if what != "routing":
+        raise typer.BadParameter("只能校准 routing。")
+    from jiesu.routing.examples import load_all_examples, load_knowledge
+    from jiesu.routing.router import lexicon_router
+    from jiesu.routing.tuning import tune, write_settings
+
+    tuned = tune(lexicon_router().lexicon, load_all_examples(), load_knowledge())
+    write_settings(tuned)
+    typer.echo(json.dumps({**tuned.settings.as_dict(), "cv": tuned.report}, ensure_ascii=False))
 
 
 @eval_app.command("routing")
@@ -197,7 +256,8 @@ def eval_routing(
     text_columns: str = _TEXT_COLUMNS,
     label_column: str = _LABEL_COLUMN,
     model: Annotated[
-        Path | None, typer.Option(help="A trained model; default: out of the box.")
+        Path | None, typer.Option(help="A trained model; default: the deployed one, else out of "
+                                       "the box.")
     ] = None,
 ) -> None:
     """First-level accuracy, macro-F1 and per-class scores of routing on a labelled CSV."""
@@ -262,15 +322,28 @@ def faq_ask(
 
 @eval_app.command("faq")
 def eval_faq(
-    data: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="CSV: question,tag.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            exists=True, dir_okay=False, help="CSV: question,tag or id,split,question,entry_id."
+        ),
+    ],
+    split: Annotated[str | None, typer.Option(help="Only rows of this split (dev, test).")] = None,
 ) -> None:
     """top1, top3 and false_answer_rate of the knowledge base on a labelled CSV."""
     from jiesu.faq import search
     from jiesu.faq.evaluate import evaluate, read_questions
+    from jiesu.faq.retrieval import current_index
     from jiesu.migrate import upgrade
 
     upgrade()
-    typer.echo(json.dumps(evaluate(read_questions(data), search), ensure_ascii=False, indent=2))
+    topics = {item.id: item.tags[0] for item in current_index().items if item.tags}
+    try:
+        rows = read_questions(data, topics, split)
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
+    typer.echo(json.dumps(evaluate(rows, search), ensure_ascii=False, indent=2))
 
 
 # The columns of `jiesu tickets list` without --json: heading and ticket field.

@@ -1,24 +1,64 @@
 """The project's own routing knowledge as probabilities: keyword evidence from the
-city's lexicon blended with the classifier of hand-written examples.
+city's lexicon (extended by the naming terms of `data/routing/knowledge.yml`) blended
+with the classifier of hand-written examples and knowledge, then temperature-scaled.
 
-This is the out-of-the-box router, and the prior a trained router builds on.
+This is the out-of-the-box router, and the prior a trained router builds on. Its
+constants (`PriorSettings`) are chosen by cross-validation on the hand-written
+examples (`jiesu calibrate routing`, see `tuning.py`) and kept in
+`data/routing/prior.yml`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Final
 
 import numpy as np
+import yaml
 
-from jiesu.routing.examples import ExampleClassifier, Examples
+from jiesu.routing.examples import (
+    ROUTING_DATA,
+    ExampleClassifier,
+    Examples,
+    Knowledge,
+    naming_terms,
+)
 from jiesu.routing.lexicon import Lexicon, LexiconRouter, LexiconScores
 
-# Weight of the lexicon in the blend; the example classifier gets the rest.
-LEXICON_WEIGHT: Final = 0.5
-# Evidence every category gets before counting keywords (additive smoothing): a
-# message with little keyword evidence keeps a flat, hence unconfident, distribution.
-LEXICON_SMOOTHING: Final = 0.2
+SETTINGS_FILE: Final = ROUTING_DATA / "prior.yml"
+
+
+@dataclass(frozen=True)
+class PriorSettings:
+    """The out-of-the-box router's constants. The defaults are the first release's
+    (chosen while looking at benchmark scores); the shipped ones are in prior.yml."""
+
+    # The example classifier: "logistic" or "svm", and its inverse regularisation.
+    model: str = "logistic"
+    c: float = 3.0
+    # Softmax temperature of the example classifier's scores.
+    examples_temperature: float = 1.0
+    # Weight of the lexicon in the blend; the example classifier gets the rest.
+    lexicon_weight: float = 0.5
+    # Evidence every category gets before counting keywords (additive smoothing): a
+    # message with little keyword evidence keeps a flat, hence unconfident, distribution.
+    smoothing: float = 0.2
+    # Temperature of the blended category distribution.
+    temperature: float = 1.0
+    # Routes at or above this confidence are dispatched without a person.
+    threshold: float = 0.4
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as plain data."""
+        return asdict(self)
+
+
+def load_settings(path: Path = SETTINGS_FILE) -> PriorSettings:
+    """The settings kept in `path` (keys other than PriorSettings' fields are reports)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    names = {f.name for f in fields(PriorSettings)}
+    return PriorSettings(**{k: v for k, v in raw.items() if k in names})
 
 
 @dataclass(frozen=True)
@@ -32,8 +72,12 @@ class Assessment:
 
     def best(self) -> tuple[str, float]:
         """The most probable first-level category and its probability."""
-        category = max(self.categories, key=lambda name: self.categories[name])
-        return category, self.categories[category]
+        return self.ranked(1)[0]
+
+    def ranked(self, n: int) -> list[tuple[str, float]]:
+        """The `n` most probable first-level categories with their probabilities."""
+        order = sorted(self.categories, key=lambda name: -self.categories[name])
+        return [(name, self.categories[name]) for name in order[:n]]
 
     def best_subcategory(self, category: str) -> str | None:
         """Within `category`: the best subcategory by keywords, else by the examples."""
@@ -49,31 +93,66 @@ def log_evidence(scores: LexiconScores, categories: tuple[str, ...]) -> np.ndarr
     return np.log1p([scores.categories.get(name, 0.0) for name in categories])
 
 
-def keyword_probabilities(scores: LexiconScores, categories: tuple[str, ...]) -> np.ndarray:
+def keyword_probabilities(
+    scores: LexiconScores, categories: tuple[str, ...], smoothing: float
+) -> np.ndarray:
     """Each category's share of the smoothed keyword evidence, in `categories` order."""
     smoothed = np.array([scores.categories.get(name, 0.0) for name in categories])
-    smoothed += LEXICON_SMOOTHING
+    smoothed += smoothing
     return smoothed / smoothed.sum()
 
 
-class KnowledgePrior:
-    """Category probabilities from the lexicon and the hand-written examples."""
+def blend(
+    by_keywords: np.ndarray, by_examples: np.ndarray, settings: PriorSettings
+) -> np.ndarray:
+    """Rows of category probabilities: the weighted mix, sharpened or flattened by the
+    temperature."""
+    mixed = settings.lexicon_weight * by_keywords + (1 - settings.lexicon_weight) * by_examples
+    if settings.temperature == 1.0:
+        return np.asarray(mixed)
+    logits = np.log(np.clip(mixed, 1e-12, None)) / settings.temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    sharpened = np.exp(logits)
+    return np.asarray(sharpened / sharpened.sum(axis=1, keepdims=True))
 
-    def __init__(self, lexicon: Lexicon, examples: Examples) -> None:
-        self.lexicon = LexiconRouter(lexicon)
+
+def extended_lexicon(lexicon: Lexicon, knowledge: Knowledge | None) -> Lexicon:
+    """The city's keywords with the knowledge's naming terms of each subcategory added."""
+    extra = naming_terms(knowledge or {})
+    return {
+        key: tuple(dict.fromkeys([*words, *extra.get(key, ())]))
+        for key, words in lexicon.items()
+    }
+
+
+class KnowledgePrior:
+    """Category probabilities from the lexicon, the hand-written examples and the
+    structured knowledge, with the given settings."""
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        examples: Examples,
+        knowledge: Knowledge | None = None,
+        settings: PriorSettings | None = None,
+    ) -> None:
+        self.settings = settings or PriorSettings()
+        self.lexicon = LexiconRouter(extended_lexicon(lexicon, knowledge))
         self.categories = self.lexicon.categories
-        self.examples = ExampleClassifier(examples, lexicon)
-        self._columns = np.array([
-            [cat == category for cat, _ in self.examples.subcategories]
-            for category in self.categories
-        ], dtype=np.float64).T
+        self.examples = ExampleClassifier(
+            examples, lexicon, knowledge, c=self.settings.c, model=self.settings.model,
+            temperature=self.settings.examples_temperature,
+        )
+        self.columns = category_columns(self.examples.subcategories, self.categories)
 
     def assess(self, texts: list[str]) -> list[Assessment]:
         """The knowledge's view of each text."""
         scores = [self.lexicon.score(text) for text in texts]
-        by_keywords = np.array([keyword_probabilities(s, self.categories) for s in scores])
+        by_keywords = np.array([
+            keyword_probabilities(s, self.categories, self.settings.smoothing) for s in scores
+        ])
         sub_probs, known = self.examples.probabilities(texts)
-        blended = LEXICON_WEIGHT * by_keywords + (1 - LEXICON_WEIGHT) * sub_probs @ self._columns
+        blended = blend(by_keywords, sub_probs @ self.columns, self.settings)
         return [
             Assessment(
                 scores=s,
@@ -93,3 +172,12 @@ class KnowledgePrior:
             ])
             for a in assessments
         ])
+
+
+def category_columns(
+    subcategories: list[tuple[str, str]], categories: tuple[str, ...]
+) -> np.ndarray:
+    """The 0/1 matrix summing subcategory probabilities (rows) into categories (columns)."""
+    return np.array([
+        [cat == category for cat, _ in subcategories] for category in categories
+    ], dtype=np.float64).T

@@ -1,41 +1,77 @@
-"""`route`: text → category, subcategory, lead department and confidence."""
+"""`route`: text → category, subcategory, lead department, confidence, and the runners-up."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import os
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from jiesu.city import current_city
+from jiesu.config import PROJECT_ROOT
 from jiesu.routing import model as trained
-from jiesu.routing.examples import load_examples
+from jiesu.routing.examples import load_all_examples, load_knowledge
 from jiesu.routing.lexicon import LexiconRouter
-from jiesu.routing.prior import KnowledgePrior
+from jiesu.routing.prior import Assessment, KnowledgePrior, load_settings
 
-# Below this confidence a ticket goes to the dispatcher queue instead of a department.
-CONFIDENCE_THRESHOLD: Final = 0.4
+# How many guesses an unsure route shows the dispatcher.
+GUESSES: Final = 3
+# The city's own model (`jiesu train routing --from-db`); JIESU_ROUTING_MODEL moves it.
+DEPLOYED_MODEL: Final = PROJECT_ROOT / "var" / "routing.joblib"
+
+
+def deployed_model_path() -> Path:
+    """Where the city's own model is kept (whether or not one was trained yet)."""
+    return Path(os.environ.get("JIESU_ROUTING_MODEL") or DEPLOYED_MODEL)
+
+
+def deployed_model() -> Path | None:
+    """The city's own model, if one was trained; else None (out of the box)."""
+    path = deployed_model_path()
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Guess:
+    """One candidate category for a message, with the subcategory within it and its
+    probability."""
+
+    category: str
+    subcategory: str | None
+    confidence: float
 
 
 @dataclass(frozen=True)
 class Route:
     """Where a message goes. Without any evidence, category and subcategory are None
-    and the department is the dispatch centre. With weak evidence the category is
-    the best guess and `needs_dispatcher` asks a person to confirm it."""
+    and the department is the dispatch centre. Below `threshold` (the auto-dispatch
+    threshold of the router that chose it) the category is the best guess and
+    `needs_dispatcher` asks a person to confirm it; `guesses` are the top three."""
 
     category: str | None
     subcategory: str | None
     department: str
     confidence: float
+    threshold: float
+    guesses: tuple[Guess, ...] = field(default=())
 
     @property
     def needs_dispatcher(self) -> bool:
-        """Whether a human dispatcher should check the route (low confidence)."""
-        return self.category is None or self.confidence < CONFIDENCE_THRESHOLD
+        """Whether a human dispatcher should check the route (confidence below threshold)."""
+        return self.category is None or self.confidence < self.threshold
 
-    def as_dict(self) -> dict[str, str | float | None]:
+    def as_dict(self) -> dict[str, Any]:
         """The route as JSON-ready data."""
-        return asdict(self)
+        data = asdict(self)
+        data["guesses"] = [asdict(guess) for guess in self.guesses]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Route:
+        """The route `as_dict` gave."""
+        guesses = tuple(Guess(**guess) for guess in data.get("guesses") or ())
+        return cls(**{**data, "guesses": guesses})
 
 
 @lru_cache(maxsize=1)
@@ -46,33 +82,54 @@ def lexicon_router() -> LexiconRouter:
 
 @lru_cache(maxsize=1)
 def knowledge_prior() -> KnowledgePrior:
-    """The out-of-the-box router: the city's lexicon and the hand-written examples."""
-    return KnowledgePrior(lexicon_router().lexicon, load_examples())
+    """The out-of-the-box router: the city's lexicon, the hand-written examples and
+    knowledge, with the settings cross-validation chose (data/routing/prior.yml)."""
+    return KnowledgePrior(
+        lexicon_router().lexicon, load_all_examples(), load_knowledge(), load_settings())
 
 
 @lru_cache(maxsize=4)
-def _trained(path: Path) -> trained.TrainedRouter:
+def _trained(path: Path, modified: float) -> trained.TrainedRouter:
+    """The model at `path` as of its modification time (a replaced file is read again)."""
     return trained.load(path)
 
 
+def guesses_of(
+    ranked: list[tuple[str, float]], assessment: Assessment
+) -> tuple[Guess, ...]:
+    """The ranked categories as guesses, each with its best subcategory."""
+    return tuple(
+        Guess(category, assessment.best_subcategory(category), round(confidence, 4))
+        for category, confidence in ranked
+    )
+
+
 def route(text: str, *, model: Path | None = None) -> Route:
-    """Route `text`: with `model`, the trained model picks the first-level category,
-    otherwise the knowledge prior does; the subcategory within it comes from the
-    keywords, else from the examples (of the prior the model was trained with).
+    """Route `text`: with `model` (default: the deployed model, if any) the trained
+    model picks the first-level category, otherwise the knowledge prior does; the
+    subcategory within it comes from the keywords, else from the examples (of the
+    prior the model was trained with).
 
     Only load model files you trust: joblib files can run code when loaded.
     """
     city = current_city()
-    router = None if model is None else _trained(model.resolve())
-    assessment = (knowledge_prior() if router is None else router.prior).assess([text])[0]
+    model = model or deployed_model()
+    router = None if model is None else _trained(model.resolve(), model.stat().st_mtime)
+    prior = knowledge_prior() if router is None else router.prior
+    assessment = prior.assess([text])[0]
     if not assessment.has_evidence:
-        return Route(None, None, city.dispatch_center.name, 0.0)
+        return Route(None, None, city.dispatch_center.name, 0.0, prior.settings.threshold)
     if router is not None:
-        category, confidence = router.predict([text], [assessment])[0]
-        if category not in {c.name for c in city.categories}:
-            raise ValueError(f"model {model} predicts {category!r}, unknown to the city")
+        ranked = router.ranked([text], [assessment], GUESSES)[0]
+        threshold = router.threshold
+        unknown = [c for c, _ in ranked if c not in {c.name for c in city.categories}]
+        if unknown:
+            raise ValueError(f"model {model} predicts {unknown[0]!r}, unknown to the city")
     else:
-        category, confidence = assessment.best()
-    subcategory = assessment.best_subcategory(category)
-    department = city.department_for(category, subcategory)
-    return Route(category, subcategory, department.name, round(confidence, 4))
+        ranked = assessment.ranked(GUESSES)
+        threshold = prior.settings.threshold
+    guesses = guesses_of(ranked, assessment)
+    best = guesses[0]
+    department = city.department_for(best.category, best.subcategory)
+    return Route(best.category, best.subcategory, department.name, best.confidence,
+                 threshold, guesses)

@@ -32,7 +32,7 @@ def _assessment(draft: Draft, route: Route) -> Assessment:
 
 def _sure(category: str, subcategory: str) -> Route:
     department = current_city().department_for(category, subcategory).name
-    return Route(category, subcategory, department, 0.9)
+    return Route(category, subcategory, department, 0.9, 0.5)
 
 
 def test_a_confident_route_is_dispatched_with_grid_and_deadlines(database_url: str) -> None:
@@ -69,7 +69,7 @@ def test_utilities_get_the_short_deadlines(database_url: str) -> None:
 
 def test_an_unsure_route_waits_for_a_dispatcher(database_url: str) -> None:
     city = current_city()
-    unsure = Route("城乡建设", None, city.department_for("城乡建设").name, 0.1)
+    unsure = Route("城乡建设", None, city.department_for("城乡建设").name, 0.1, 0.5)
     with session_scope(database_url) as session:
         ticket, _ = file_appeal(session, STREETLIGHT, _assessment(STREETLIGHT, unsure),
                                 sender_id=SENDER, source_message_id="m3", now=T0)

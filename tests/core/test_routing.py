@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from jiesu.city import load_city
 from jiesu.cli import app
 from jiesu.config import PROJECT_ROOT
-from jiesu.routing import CONFIDENCE_THRESHOLD, route
+from jiesu.routing import Route, route
 from jiesu.routing.examples import ExampleClassifier, load_examples
 from jiesu.routing.lexicon import LexiconRouter
 from jiesu.routing.router import lexicon_router
@@ -54,7 +54,7 @@ def test_traditional_characters_route_like_simplified() -> None:
 def test_gibberish_goes_to_the_dispatcher() -> None:
     result = route("asdf qwer 123 ？？")
     assert result.category is None
-    assert result.confidence < CONFIDENCE_THRESHOLD
+    assert result.confidence < result.threshold
     assert result.needs_dispatcher
     assert result.department == CITY.dispatch_center.name
 
@@ -99,11 +99,19 @@ def test_project_examples_cover_every_subcategory() -> None:
     assert all(texts for texts in examples.values())
 
 
-def test_message_without_keywords_gets_a_flagged_best_guess() -> None:
+def test_knowledge_routes_a_message_without_the_citys_keywords() -> None:
     assert not lexicon_router().score("老板三个月没发钱了").categories
     result = route("老板三个月没发钱了")
     assert (result.category, result.subcategory) == ("劳动和社会保障", "劳动关系")
+
+
+def test_a_vague_message_waits_with_three_guesses() -> None:
+    result = route("这个事情一直没人处理，希望尽快解决")
     assert result.needs_dispatcher
+    assert len(result.guesses) == 3
+    assert result.guesses[0].category == result.category
+    assert [g.confidence for g in result.guesses] == sorted(
+        (g.confidence for g in result.guesses), reverse=True)
 
 
 def test_letter_with_title_and_body() -> None:
@@ -176,7 +184,9 @@ def test_cli_route_json() -> None:
     result = CliRunner().invoke(app, ["route", "小区电梯坏了", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"category", "subcategory", "department", "confidence"}
+    assert set(data) == {"category", "subcategory", "department", "confidence", "threshold",
+                         "guesses"}
     assert data["category"] == "城乡建设"
     assert data["department"] == CITY.department_for("城乡建设", "物业管理").name
     assert "城乡建设" in result.output  # ensure_ascii=False
+    assert Route.from_dict(data) == route("小区电梯坏了")
