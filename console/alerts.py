@@ -38,7 +38,7 @@ def export_tables(request: Request, login: Login) -> list[Table]:
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-async def alerts_page(request: Request, login: CurrentLogin) -> HTMLResponse:
+def alerts_page(request: Request, login: CurrentLogin) -> HTMLResponse:
     """The alerts the user should see, newest first, and who has overdue tickets."""
     return templates.TemplateResponse(
         request=request,

@@ -12,7 +12,7 @@ from console.security import (
     SESSION_COOKIE,
     CurrentLogin,
     current_login,
-    require_csrf,
+    posted_form,
     require_login_csrf,
     session_token,
     set_login_csrf_cookie,
@@ -94,23 +94,23 @@ async def login(request: Request) -> Response:
     blocked, token = await run_in_threadpool(
         _check_login, settings, username, password, client_ip)
     if blocked:
-        return _login_page(
-            request, error="登录失败次数过多，请 15 分钟后再试。", status_code=429,
+        return await run_in_threadpool(
+            _login_page, request, error="登录失败次数过多，请 15 分钟后再试。", status_code=429,
             username=username,
         )
     if token is None:
-        return _login_page(
-            request, error="用户名或密码错误。", status_code=401, username=username
+        return await run_in_threadpool(
+            _login_page, request, error="用户名或密码错误。", status_code=401,
+            username=username,
         )
     response = RedirectResponse(_next_page(str(form.get("next", ""))), status_code=303)
     set_session_cookie(request, response, token)
     return response
 
 
-@router.post("/logout")
-async def logout(request: Request, login: CurrentLogin) -> Response:
+@router.post("/logout", dependencies=[Depends(posted_form)])
+def logout(request: Request, login: CurrentLogin) -> Response:
     """End the session on the server and in the browser."""
-    await require_csrf(request, login.csrf_token)
     token = session_token(request)
     if token is not None:
         settings: Settings = request.app.state.settings

@@ -7,6 +7,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from console.security import current_login, page_user
@@ -29,7 +30,7 @@ async def _error_page(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     if error.status_code not in _TITLES or request.url.path.startswith(_JSON_PATHS):
         return await http_exception_handler(request, error)
-    login = current_login(request)
+    login = await run_in_threadpool(current_login, request)
     return templates.TemplateResponse(
         request=request,
         name="error.html",

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from bot.rasa_client import RasaClient, RasaUnavailableError
 from console.security import CurrentLogin, page_user, require_csrf
@@ -128,6 +129,12 @@ def _handoff_or_404(session: Session, handoff_id: int) -> Handoff:
         raise HTTPException(status_code=404, detail="该会话不存在。") from None
 
 
+def _sender_of(request: Request, handoff_id: int) -> str:
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        return _handoff_or_404(session, handoff_id).sender_id
+
+
 def _page_context(request: Request, login: Login, handoff_id: int) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
     with session_scope(settings.database_url) as session:
@@ -160,7 +167,7 @@ async def handoff_page(request: Request, handoff_id: int, login: CurrentLogin) -
 async def _render_page(
     request: Request, login: Login, handoff_id: int, error: str | None = None
 ) -> Response:
-    context = _page_context(request, login, handoff_id)
+    context = await run_in_threadpool(_page_context, request, login, handoff_id)
     context["lines"], context["transcript_error"] = await _lines(request, context["sender_id"])
     context["error"] = error
     return templates.TemplateResponse(
@@ -174,14 +181,26 @@ async def handoff_transcript(request: Request, handoff_id: int, login: CurrentLo
     """The transcript alone; the page reloads it by itself every few seconds, so this
     reads only the conversation id, not the rest of the page."""
     _viewer(login)
-    settings: Settings = request.app.state.settings
-    with session_scope(settings.database_url) as session:
-        sender_id = _handoff_or_404(session, handoff_id).sender_id
+    sender_id = await run_in_threadpool(_sender_of, request, handoff_id)
     lines, error = await _lines(request, sender_id)
     return templates.TemplateResponse(
         request=request, name="handoff_transcript.html",
         context={"lines": lines, "transcript_error": error},
     )
+
+
+def _change(request: Request, handoff_id: int, action: str, staff: str, text: str) -> None:
+    """A note, a claim or a release: the database only."""
+    settings: Settings = request.app.state.settings
+    now = utcnow()
+    with session_scope(settings.database_url) as session:
+        handoff = service.get(session, handoff_id)
+        if action == "note":
+            service.add_note(session, handoff, staff, text, now=now)
+        elif action == "claim":
+            service.claim(handoff, staff, now=now)
+        else:
+            service.release(handoff, staff)
 
 
 @router.post("/handoffs/{handoff_id}/{action}")
@@ -192,22 +211,13 @@ async def handoff_action(
     _answerer(login)
     text = await _form_text(request, login, "text")
     staff = login.user.username
-    settings: Settings = request.app.state.settings
-    now = utcnow()
     try:
         if action == "reply":
             await _desk(request).reply(handoff_id, staff, text)
         elif action == "hand-back":
             await _desk(request).hand_back(handoff_id, staff)
         elif action in ("note", "claim", "release"):
-            with session_scope(settings.database_url) as session:
-                handoff = service.get(session, handoff_id)
-                if action == "note":
-                    service.add_note(session, handoff, staff, text, now=now)
-                elif action == "claim":
-                    service.claim(handoff, staff, now=now)
-                else:
-                    service.release(handoff, staff)
+            await run_in_threadpool(_change, request, handoff_id, action, staff, text)
         else:
             raise HTTPException(status_code=404, detail="没有这个操作。")
     except service.HandoffError as refused:

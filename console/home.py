@@ -6,6 +6,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from console.templating import templates
 from jiesu.config import Settings
@@ -48,17 +49,18 @@ async def console_home(request: Request) -> HTMLResponse:
     services = [
         ("对话引擎（Rasa）", await _reachable(settings.rasa_url)),
         ("动作服务", await _reachable(f"{settings.action_server_url}/health")),
-        ("业务数据库", _database_ok(settings)),
+        ("业务数据库", await run_in_threadpool(_database_ok, settings)),
     ]
+    no_admin = await run_in_threadpool(_admin_missing, settings)
     return templates.TemplateResponse(
         request=request,
         name="home.html",
-        context={"services": services, "no_admin": _admin_missing(settings)},
+        context={"services": services, "no_admin": no_admin},
     )
 
 
 @router.get("/healthz")
-async def healthz(request: Request) -> JSONResponse:
+def healthz(request: Request) -> JSONResponse:
     """Liveness of the web app and its database (used by `make run` and tests)."""
     ok = _database_ok(request.app.state.settings)
     return JSONResponse({"status": "ok" if ok else "database unavailable"},

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from console.params import day_window
-from console.security import CurrentLogin, page_user, require_csrf
+from console.security import CurrentLogin, PostedForm, page_user
 from console.templating import templates
 from jiesu.config import Settings, local_timezone
 from jiesu.db import session_scope
@@ -75,10 +75,8 @@ def hot_issues(request: Request, login: CurrentLogin) -> Response:
 
 
 @router.post("/hot/merge", response_class=HTMLResponse)
-async def merge(request: Request, login: CurrentLogin) -> Response:
+def merge(request: Request, login: CurrentLogin, form: PostedForm) -> Response:
     """Merge the posted tickets of a cluster into the chosen lead ticket."""
-    await require_csrf(request, login.csrf_token)
-    form = await request.form()
     days = _days(str(form.get("days") or ""))
     numbers = [str(n) for n in form.getlist("ticket")]
     settings: Settings = request.app.state.settings

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import FormData
 
 from jiesu.config import Settings
 from jiesu.db import session_scope
@@ -98,6 +99,19 @@ async def require_csrf(request: Request, expected: str) -> None:
     given = form.get("csrf_token")
     if not isinstance(given, str) or not secrets.compare_digest(given, expected):
         raise HTTPException(status_code=403, detail="表单已失效，请刷新页面后重试。")
+
+
+async def posted_form(request: Request, login: CurrentLogin) -> FormData:
+    """The form a logged-in user posted, once its CSRF token matched (403 otherwise).
+
+    Read on the event loop as a dependency, so that the route itself can be a plain `def`
+    that FastAPI runs in its thread pool: database work never holds the event loop.
+    """
+    await require_csrf(request, login.csrf_token)
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def set_login_csrf_cookie(request: Request, response: Response, token: str) -> None:

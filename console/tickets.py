@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from console.security import CurrentLogin, page_user, require_csrf
+from console.security import CurrentLogin, PostedForm, page_user
 from console.templating import templates
 from jiesu.appeals.wording import department_name
 from jiesu.city import current_city, grid_label
@@ -183,15 +183,13 @@ def ticket_photo(request: Request, number: str, photo_id: int, login: CurrentLog
 
 
 @router.post("/tickets/{number}/{action}")
-async def ticket_action(
-    request: Request, number: str, action: str, login: CurrentLogin
+def ticket_action(
+    request: Request, number: str, action: str, login: CurrentLogin, form: PostedForm
 ) -> Response:
     """Do one action from the ticket page, then show the page again."""
-    await require_csrf(request, login.csrf_token)
     chosen = _enum_or_none(Action, action)
     if chosen is None:
         raise HTTPException(status_code=404, detail=NOT_FOUND)
-    form = await request.form()
     fields = {key: str(form.get(key) or "") or None
               for key in ("note", "department", "into", "category")}
     tell_resident = form.get("tell_resident") == "1"

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from console.security import CurrentLogin, page_user, require_csrf
+from console.security import CurrentLogin, PostedForm, page_user
 from console.templating import templates
 from jiesu.city import current_city
 from jiesu.config import Settings
@@ -93,11 +93,9 @@ def _text(form: FormData, key: str) -> str:
 
 
 @router.post("/users")
-async def add_user(request: Request, login: CurrentLogin) -> Response:
+def add_user(request: Request, login: CurrentLogin, form: PostedForm) -> Response:
     """Create an account; the form comes back with the reason if it cannot be made."""
     _require_admin(login)
-    await require_csrf(request, login.csrf_token)
-    form = await request.form()
     username, chosen = _text(form, "username").strip(), _text(form, "role")
     department = _text(form, "department") or None
     grids = [g for g in form.getlist("grids") if isinstance(g, str) and g]
@@ -129,11 +127,12 @@ def _user_or_404(session: Session, user_id: int) -> StaffUser:
 
 
 @router.post("/users/{user_id}/active")
-async def change_active(request: Request, user_id: int, login: CurrentLogin) -> Response:
+def change_active(
+    request: Request, user_id: int, login: CurrentLogin, form: PostedForm
+) -> Response:
     """Deactivate (停用) or reactivate (启用) an account."""
     _require_admin(login)
-    await require_csrf(request, login.csrf_token)
-    active = _text(await request.form(), "active") == "1"
+    active = _text(form, "active") == "1"
     settings: Settings = request.app.state.settings
     try:
         with session_scope(settings.database_url) as session:
@@ -145,11 +144,11 @@ async def change_active(request: Request, user_id: int, login: CurrentLogin) -> 
 
 
 @router.post("/users/{user_id}/password")
-async def change_password(request: Request, user_id: int, login: CurrentLogin) -> Response:
+def change_password(
+    request: Request, user_id: int, login: CurrentLogin, form: PostedForm
+) -> Response:
     """Reset an account's password (重置密码), typed twice."""
     _require_admin(login)
-    await require_csrf(request, login.csrf_token)
-    form = await request.form()
     password = _text(form, "password")
     settings: Settings = request.app.state.settings
     try:

@@ -7,22 +7,27 @@ and reach the resident through the outbox, a resident's messages are read by the
 NLU and appended as user events, so the assistant never acts on them (a message
 sent to a paused Rasa could still restart it), and handing back resumes it.
 The tracker is written before the database: if Rasa cannot take the event, nothing is
-sent and nothing is recorded (and no database write waits on Rasa).
+sent and nothing is recorded (and no database connection waits on Rasa).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.orm import Session
 
 from jiesu.db import session_scope
 from jiesu.handoff import service
-from jiesu.handoff.models import Handoff, HandoffReason
+from jiesu.handoff.models import HandoffReason
 from jiesu.handoff.transcript import STAFF_KEY
 from jiesu.models import utcnow
 from jiesu.outbox import notify
 from jiesu.vocabulary import wording, wording_list
+
+T = TypeVar("T")
 
 
 class TrackerApi(Protocol):
@@ -56,7 +61,13 @@ def _bot_event(text: str, at: datetime, staff: str | None = None) -> dict[str, A
 
 
 class HandoffDesk:
-    """Staff and resident sides of handed-over conversations."""
+    """Staff and resident sides of handed-over conversations.
+
+    Database work runs in worker threads, in short transactions, never while Rasa is
+    awaited: a change is first checked in a transaction rolled back (so a refused one
+    reaches neither Rasa nor the resident), then Rasa takes the event, then the change is
+    made for real.
+    """
 
     def __init__(
         self, tracker: TrackerApi, database_url: str | None,
@@ -66,6 +77,19 @@ class HandoffDesk:
         self._database_url = database_url
         self._clock = clock
 
+    async def _in_thread(self, work: Callable[[Session], T], *, keep: bool = True) -> T:
+        """`work` in a transaction of its own, in a worker thread; committed if `keep`,
+        else rolled back (a check)."""
+
+        def run() -> T:
+            with session_scope(self._database_url) as session:
+                result = work(session)
+                if not keep:
+                    session.rollback()
+                return result
+
+        return await asyncio.to_thread(run)
+
     async def resident_wrote(
         self, sender_id: str, text: str, message_id: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]] | None:
@@ -73,31 +97,32 @@ class HandoffDesk:
         message for them and return the replies (maybe none); else None: the assistant's turn.
         """
         now = self._clock()
-        with session_scope(self._database_url) as session:
-            handoff = service.current(session, sender_id)
-            if handoff is None:
-                return None
-            channel = sender_id.partition(":")[0]
-            await self._tracker.append_events(sender_id, [{
-                "event": "user", "text": text, "timestamp": now.timestamp(),
-                "parse_data": await self._tracker.parse(text),
-                "input_channel": channel, "message_id": message_id, "metadata": metadata,
-            }])
-            acknowledge = service.record_resident_message(handoff, now=now)
+        handoff_id = await self._in_thread(lambda session: _current_id(session, sender_id))
+        if handoff_id is None:
+            return None
+        channel = sender_id.partition(":")[0]
+        await self._tracker.append_events(sender_id, [{
+            "event": "user", "text": text, "timestamp": now.timestamp(),
+            "parse_data": await self._tracker.parse(text),
+            "input_channel": channel, "message_id": message_id, "metadata": metadata,
+        }])
+        acknowledge = await self._in_thread(lambda session: service.record_resident_message(
+            service.get(session, handoff_id), now=now))
         return [{"text": handoff_text("waiting")}] if acknowledge else []
 
     async def take_over(self, sender_id: str, staff: str) -> int:
         """`staff` takes a live conversation from the assistant; returns the handoff id."""
         now = self._clock()
         text = handoff_text("taken_over")
-        with session_scope(self._database_url) as session:
-            existing = service.current(session, sender_id)
-            if existing is not None:
-                return existing.id
-            await self._tracker.append_events(
-                sender_id, [{"event": "pause", "timestamp": now.timestamp()},
-                            _bot_event(text, now, staff)]
-            )
+        existing = await self._in_thread(lambda session: _current_id(session, sender_id))
+        if existing is not None:
+            return existing
+        await self._tracker.append_events(
+            sender_id, [{"event": "pause", "timestamp": now.timestamp()},
+                        _bot_event(text, now, staff)]
+        )
+
+        def record(session: Session) -> int:
             handoff, _ = service.open_handoff(
                 session, sender_id, HandoffReason.TAKEN_OVER, now=now, staff=staff
             )
@@ -105,19 +130,24 @@ class HandoffDesk:
             notify(session, sender_id, text)
             return handoff.id
 
+        return await self._in_thread(record)
+
     async def reply(self, handoff_id: int, staff: str, text: str) -> None:
         """Send `staff`'s message to the resident and keep it in the transcript."""
         cleaned = text.strip()
         if not cleaned:
             raise service.HandoffError("请填写回复内容。")
         now = self._clock()
-        with session_scope(self._database_url) as session:
+
+        def record(session: Session) -> str:
             handoff = service.get(session, handoff_id)
             service.record_staff_reply(handoff, staff, now=now)
-            await self._tracker.append_events(
-                handoff.sender_id, [_bot_event(cleaned, now, staff)]
-            )
             notify(session, handoff.sender_id, cleaned)
+            return handoff.sender_id
+
+        sender_id = await self._in_thread(record, keep=False)
+        await self._tracker.append_events(sender_id, [_bot_event(cleaned, now, staff)])
+        await self._in_thread(record)
 
     async def hand_back(self, handoff_id: int, staff: str) -> None:
         """Give the conversation back to the assistant, telling the resident so.
@@ -128,13 +158,23 @@ class HandoffDesk:
         """
         now = self._clock()
         text = handoff_text("handed_back")
-        with session_scope(self._database_url) as session:
-            handoff: Handoff = service.get(session, handoff_id)
+
+        def record(session: Session) -> str:
+            handoff = service.get(session, handoff_id)
             service.close(handoff, staff, now=now)
-            await self._tracker.append_events(handoff.sender_id, [
-                {"event": "active_loop", "name": None, "timestamp": now.timestamp()},
-                {"event": "resume", "timestamp": now.timestamp()},
-                _bot_event(text, now, staff),
-                {"event": "action", "name": "action_listen", "timestamp": now.timestamp()},
-            ])
             notify(session, handoff.sender_id, text)
+            return handoff.sender_id
+
+        sender_id = await self._in_thread(record, keep=False)
+        await self._tracker.append_events(sender_id, [
+            {"event": "active_loop", "name": None, "timestamp": now.timestamp()},
+            {"event": "resume", "timestamp": now.timestamp()},
+            _bot_event(text, now, staff),
+            {"event": "action", "name": "action_listen", "timestamp": now.timestamp()},
+        ])
+        await self._in_thread(record)
+
+
+def _current_id(session: Session, sender_id: str) -> int | None:
+    handoff = service.current(session, sender_id)
+    return handoff.id if handoff is not None else None
