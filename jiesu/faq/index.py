@@ -1,16 +1,25 @@
 """The in-memory search index over the knowledge base.
 
 Each phrasing of an entry (its question and every alternative, with the entry's tags
-appended) is one BM25 document; an entry scores as its best phrasing. BM25 picks the
-candidates; they are re-ranked and given a confidence in [0, 1] from two bounded
-measures of how well the question is covered:
+appended) is one BM25 document; an entry scores as its best phrasing. A question's
+terms carry weights (`jiesu.faq.tokens.weighted_terms`: the ask counts fully, the
+situation told before it less). BM25 picks the candidates; each is described by a
+few bounded measures of how well it covers the question:
 
-- term coverage: the IDF-weighted share of the question's terms found in the entry
-  (a word the base never uses counts against the match, so out-of-scope questions
-  that share one common word with an entry stay low);
-- character overlap: the Dice coefficient of character bigrams between the question
-  and the entry's closest phrasing, which rescues typos and words jieba cuts
-  differently.
+- blend: 0.7 × term coverage (the weighted, IDF-weighted share of the question's
+  terms found in the entry; a word the base never uses counts against the match)
+  + 0.3 × character overlap (Dice of character bigrams with the entry's closest
+  phrasing, which rescues typos and words jieba cuts differently), scaled down while
+  the matched topic words (`tokens.generic` excluded) weigh less than
+  `MIN_EVIDENCE`: the confidence of the first version, kept as one measure;
+- coverage and overlap on their own;
+- the most specific word of the ask the entry does not contain (IDF relative to a
+  word the base never uses): "公积金贷款" is not "公积金还贷";
+- how many topic words the entry matches (at most 4).
+
+The confidence is a logistic model over these measures (`WEIGHTS`, `BIAS`), fitted
+on the development half of `bench/data/faq_situations.csv` (`bench/faq.py --fit`
+prints a new fit), and the candidates are re-ranked by it.
 """
 
 from __future__ import annotations
@@ -20,21 +29,37 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Final
 
-import bm25s
 import numpy as np
+from scipy.sparse import csc_matrix
 
 from jiesu.faq.entries import FaqItem
-from jiesu.faq.tokens import clean, terms
+from jiesu.faq.tokens import (
+    DEFAULT_READING,
+    Reading,
+    clean,
+    generic,
+    synonyms,
+    terms,
+    weighted_terms,
+)
 
 # How many BM25 candidates the re-ranking looks at.
 CANDIDATES: Final = 10
-# Weight of term coverage against character overlap in the confidence.
+# Weight of term coverage against character overlap in the blend.
 COVERAGE_WEIGHT: Final = 0.7
-# IDF mass of matched words (two characters or more) below which confidence is scaled
-# down: one shared single character or a stray common word is no evidence of a topic.
+# IDF mass of matched topic words (two characters or more) below which the blend is
+# scaled down: one shared single character or a stray word is no evidence of a topic.
 MIN_EVIDENCE: Final = 3.5
 # Weight of a query word the base never uses, as a multiple of the highest IDF.
 UNKNOWN_WEIGHT: Final = 1.0
+# At most this many matched topic words count.
+MAX_TOPIC_WORDS: Final = 4
+# BM25 constants (Lucene's variant, as bm25s computes it by default).
+K1: Final = 1.5
+B: Final = 0.75
+# The logistic model over (blend, coverage, unmatched ask word, topic words, overlap).
+WEIGHTS: Final = (2.419, 0.029, -0.743, 1.266, 0.62)
+BIAS: Final = -2.831
 
 
 @dataclass(frozen=True)
@@ -43,6 +68,15 @@ class Scored:
 
     item: FaqItem
     score: float
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A question as the index reads it."""
+
+    terms: list[tuple[str, float]]
+    asked: frozenset[str]  # topic words of the ask
+    bigrams: frozenset[str]
 
 
 def _bigrams(text: str) -> frozenset[str]:
@@ -54,14 +88,16 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 class FaqIndex:
-    """BM25 over every phrasing of `items`, with coverage re-ranking."""
+    """BM25 over every phrasing of `items`, re-ranked by confidence."""
 
-    def __init__(self, items: list[FaqItem], rerank: bool = True) -> None:
-        """`rerank=False` keeps BM25's order (the benchmark's ablation); scores are
-        the same confidence either way."""
+    def __init__(self, items: list[FaqItem], reading: Reading = DEFAULT_READING) -> None:
+        """`reading` says how questions are read (the benchmark turns ideas off)."""
         self.items = items
-        self.rerank = rerank
-        self._doc_entry: list[int] = []
+        self.reading = reading
+        self._generic = generic() if reading.generic else frozenset()
+        # Canonical synonyms are topic words even with one character (狗).
+        self._named = frozenset(synonyms().values()) if reading.generic else frozenset()
+        doc_entry: list[int] = []
         documents: list[list[str]] = []
         self._entry_terms: list[frozenset[str]] = []
         self._entry_bigrams: list[list[frozenset[str]]] = []
@@ -69,50 +105,96 @@ class FaqIndex:
             tag_terms = terms(" ".join(item.tags))
             phrasing_terms = [terms(p) + tag_terms for p in item.phrasings]
             documents += phrasing_terms
-            self._doc_entry += [number] * len(phrasing_terms)
+            doc_entry += [number] * len(phrasing_terms)
             self._entry_terms.append(frozenset(t for doc in phrasing_terms for t in doc))
             self._entry_bigrams.append([_bigrams(clean(p)) for p in item.phrasings])
-        self._doc_entry_array = np.array(self._doc_entry)
+        self._doc_entry = np.array(doc_entry, dtype=np.int64)
         frequency = Counter(t for doc in documents for t in set(doc))
         total = len(documents)
         self._idf = {
             t: math.log(1 + (total - df + 0.5) / (df + 0.5)) for t, df in frequency.items()
         }
         self._unknown_idf = UNKNOWN_WEIGHT * math.log(1 + (total + 0.5) / 0.5)
-        self._bm25 = bm25s.BM25()
-        if documents:
-            self._bm25.index(documents, show_progress=False)
+        self._column = {t: n for n, t in enumerate(frequency)}
+        self._matrix = self._bm25_matrix(documents)
 
-    def _entry_scores(self, known: list[str]) -> np.ndarray:
-        """The best BM25 score of each entry's phrasings."""
-        doc_scores = self._bm25.get_scores(known)
-        best = np.zeros(len(self.items))
-        np.maximum.at(best, self._doc_entry_array, doc_scores)
-        return best
+    def _bm25_matrix(self, documents: list[list[str]]) -> csc_matrix:
+        """Documents × terms, each cell the term's BM25 weight in the document."""
+        lengths = np.array([len(doc) for doc in documents], dtype=np.float64)
+        average = float(lengths.mean()) if documents else 1.0
+        rows, columns, values = [], [], []
+        for number, doc in enumerate(documents):
+            norm = K1 * (1 - B + B * lengths[number] / average)
+            for term, count in Counter(doc).items():
+                rows.append(number)
+                columns.append(self._column[term])
+                values.append(self._idf[term] * count / (count + norm))
+        shape = (len(documents), len(self._column))
+        return csc_matrix((values, (rows, columns)), shape=shape, dtype=np.float64)
 
-    def _confidence(self, number: int, query: list[str], query_bigrams: frozenset[str]) -> float:
-        weights = [self._idf.get(t, self._unknown_idf) for t in query]
+    def _is_topic(self, term: str) -> bool:
+        """Whether `term` may tell a topic: two characters or a named synonym, not generic."""
+        return (len(term) > 1 or term in self._named) and term not in self._generic
+
+    def _read(self, question: str) -> _Query:
+        query = weighted_terms(question, self.reading)
+        asked = frozenset(t for t, w in query if w == 1.0 and self._is_topic(t))
+        return _Query(query, asked, _bigrams(clean(question)))
+
+    def _candidates(self, query: _Query) -> list[int]:
+        """The entries whose best phrasing scores highest in BM25, best first."""
+        known: dict[str, float] = {}
+        for term, weight in query.terms:
+            if term in self._idf:
+                known[term] = known.get(term, 0.0) + weight
+        if not known:
+            return []
+        columns = [self._column[t] for t in known]
+        doc_scores = self._matrix[:, columns] @ np.array(list(known.values()))
+        docs = np.flatnonzero(doc_scores)
+        best: dict[int, float] = {}
+        for entry, score in zip(
+            self._doc_entry[docs].tolist(), doc_scores[docs].tolist(), strict=True
+        ):
+            if score > best.get(entry, 0.0):
+                best[entry] = score
+        return sorted(best, key=lambda n: -best[n])[:CANDIDATES]
+
+    def _measures(self, number: int, query: _Query) -> tuple[float, ...]:
+        """(blend, coverage, unmatched ask word, topic words, overlap) of one candidate."""
         entry_terms = self._entry_terms[number]
-        matched = [(t, w) for t, w in zip(query, weights, strict=True) if t in entry_terms]
-        coverage = sum(w for _, w in matched) / sum(weights)
-        evidence = sum(w for t, w in matched if len(t) > 1)
-        overlap = max(_dice(query_bigrams, b) for b in self._entry_bigrams[number])
-        blended = COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * overlap
-        return blended * min(1.0, evidence / MIN_EVIDENCE)
+        weights = [(t, w * self._idf.get(t, self._unknown_idf)) for t, w in query.terms]
+        coverage = sum(w for t, w in weights if t in entry_terms) / sum(w for _, w in weights)
+        topic = [t for t in {t for t, _ in query.terms} & entry_terms if self._is_topic(t)]
+        evidence = sum(self._idf[t] for t in topic)
+        overlap = max(_dice(query.bigrams, b) for b in self._entry_bigrams[number])
+        blend = (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * overlap) * min(
+            1.0, evidence / MIN_EVIDENCE
+        )
+        unmatched = max(
+            (self._idf.get(t, self._unknown_idf) for t in query.asked - entry_terms), default=0.0
+        )
+        return (
+            blend, coverage, unmatched / self._unknown_idf,
+            float(min(len(topic), MAX_TOPIC_WORDS)), overlap,
+        )  # fmt: skip
+
+    def _confidence(self, measures: tuple[float, ...]) -> float:
+        if not self.reading.learned:
+            return measures[0]
+        logit = BIAS + sum(w * m for w, m in zip(WEIGHTS, measures, strict=True))
+        return 1 / (1 + math.exp(-logit))
+
+    def measured(self, question: str) -> list[tuple[FaqItem, tuple[float, ...]]]:
+        """The candidates for `question` with their measures (for fitting the model)."""
+        query = self._read(question)
+        return [(self.items[n], self._measures(n, query)) for n in self._candidates(query)]
 
     def search(self, question: str, limit: int) -> list[Scored]:
         """The `limit` best entries for `question`, best first, with their confidence."""
-        query = terms(question)
-        known = [t for t in query if t in self._idf]
-        if not known:
-            return []
-        entry_scores = self._entry_scores(known)
-        candidates = [int(n) for n in np.argsort(-entry_scores)[:CANDIDATES] if entry_scores[n] > 0]
-        query_bigrams = _bigrams(clean(question))
         scored = [
-            Scored(self.items[n], round(self._confidence(n, query, query_bigrams), 4))
-            for n in candidates
+            Scored(item, round(self._confidence(measures), 4))
+            for item, measures in self.measured(question)
         ]
-        if self.rerank:
-            scored.sort(key=lambda s: -s.score)
+        scored.sort(key=lambda s: -s.score)
         return scored[:limit]

@@ -16,8 +16,9 @@ from jiesu.db import session_scope
 from jiesu.faq.index import FaqIndex, Scored
 from jiesu.faq.store import BaseVersion, base_version, enabled_items, ensure_seeded
 
-# Confidence (0–1) below which the assistant does not answer, only suggests.
-THRESHOLD: Final = 0.25
+# Confidence (0–1) below which the assistant does not answer, only suggests: the
+# confidence is a probability of being right (`jiesu.faq.index`), so an even chance.
+THRESHOLD: Final = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,9 @@ class SearchResult:
         }
 
 
-def result_from(scored: list[Scored]) -> SearchResult:
-    """A SearchResult from an index's ranked entries."""
-    answered = bool(scored) and scored[0].score >= THRESHOLD
+def result_from(scored: list[Scored], threshold: float = THRESHOLD) -> SearchResult:
+    """A SearchResult from an index's ranked entries: answered from `threshold` on."""
+    answered = bool(scored) and scored[0].score >= threshold
     return SearchResult(answered=answered, matches=[Match.of(s) for s in scored])
 
 

@@ -1,9 +1,11 @@
 """Text → search terms for the FAQ: normalisation, jieba with the project dictionary,
-the maintained synonym and stop-word lists of `data/faq/`."""
+the maintained synonym, alias and stop-word lists of `data/faq/`, and the split of a
+resident's message into its ask and the situation told before it."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
@@ -15,8 +17,40 @@ from jiesu.text import normalize
 from jiesu.wordcut import project_tokenizer
 
 SYNONYMS_FILE: Final = FAQ_DIR / "synonyms.txt"
+ALIASES_FILE: Final = FAQ_DIR / "aliases.txt"
 STOPWORDS_FILE: Final = FAQ_DIR / "stopwords.txt"
+GENERIC_FILE: Final = FAQ_DIR / "generic.txt"
 _NOT_TEXT: Final = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+# What ends a clause: residents tell a situation clause by clause, then ask.
+_CLAUSE_END: Final = re.compile(r"[,.;!?:，。；！？：…~\n]+")
+# Words that make a clause a question (the ask) rather than context.
+_ASKING: Final = re.compile(
+    r"吗|么|呢|怎|咋|啥|什么|哪|谁|多少|多久|多长|几[个天年月岁次]|能不能|可不可以|是不是|"
+    r"有没有|要不要|会不会|算不算|行不行|好不好|管不管|给不给|是否|如何|\?|？"
+)
+_ALIAS_ARROW: Final = "=>"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a question is read; the switches exist to measure each idea on its own.
+
+    `aliases`: colloquial names (房本, 电瓶车, 退伍兵) add the official terms of
+    `data/faq/aliases.txt`; `clauses`: words of the situation told before the ask
+    weigh `CONTEXT_WEIGHT`, so a long story neither drowns the ask nor counts
+    against a match; `generic`: words of `data/faq/generic.txt` (材料, 申请) are no
+    evidence of a topic; `learned`: the confidence is the fitted model of
+    `jiesu.faq.index` rather than the first version's blend."""
+
+    aliases: bool = True
+    clauses: bool = True
+    generic: bool = True
+    learned: bool = True
+
+
+DEFAULT_READING: Final = Reading()
+# Weight of a word from a clause that tells the situation rather than asks.
+CONTEXT_WEIGHT: Final = 0.5
 
 
 def _lines(path: Path) -> list[list[str]]:
@@ -36,9 +70,36 @@ def synonyms() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def aliases() -> dict[str, tuple[str, ...]]:
+    """Each colloquial phrase (normalised) → the search terms of its official names."""
+    table: dict[str, tuple[str, ...]] = {}
+    for number, words in enumerate(_lines(ALIASES_FILE), 1):
+        if _ALIAS_ARROW not in words or words.index(_ALIAS_ARROW) in (0, len(words) - 1):
+            raise ValueError(f"{ALIASES_FILE.name}:{number}: expected '说法 … => 规范词 …'")
+        arrow = words.index(_ALIAS_ARROW)
+        targets = tuple(dict.fromkeys(t for word in words[arrow + 1 :] for t in _cut(word)))
+        for phrase in words[:arrow]:
+            table[clean(phrase)] = targets
+    return table
+
+
+@lru_cache(maxsize=1)
+def _alias_pattern() -> re.Pattern[str] | None:
+    phrases = sorted(aliases(), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, phrases))) if phrases else None
+
+
+@lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """Words dropped from questions before searching."""
     return frozenset(normalize(word) for line in _lines(STOPWORDS_FILE) for word in line)
+
+
+@lru_cache(maxsize=1)
+def generic() -> frozenset[str]:
+    """Search terms any policy question may use whatever its topic (材料, 申请, 补贴):
+    no evidence of a topic on their own."""
+    return frozenset(t for line in _lines(GENERIC_FILE) for word in line for t in _cut(word))
 
 
 @lru_cache(maxsize=1)
@@ -53,10 +114,9 @@ def clean(text: str, separator: str = "") -> str:
     return _NOT_TEXT.sub(separator, normalize(text).lower()).strip()
 
 
-def terms(text: str) -> list[str]:
-    """Search terms of `text`: words and their sub-words, synonyms made canonical,
-    stop-words dropped."""
-    table, stop = synonyms(), stopwords()
+def _cut(text: str) -> list[str]:
+    """Words of `text` and their sub-words, synonyms made canonical (stop-words kept)."""
+    table = synonyms()
     found: list[str] = []
     # Without HMM, jieba leaves words it does not know as single characters instead of
     # guessing new words across clause boundaries (费在, 哪交) that match nothing.
@@ -68,7 +128,47 @@ def terms(text: str) -> list[str]:
             continue
         found.append(word)
         found += _embedded_synonyms(word)
-    return [w for w in found if w not in stop]
+    return found
+
+
+def terms(text: str) -> list[str]:
+    """Search terms of `text`: words and their sub-words, synonyms made canonical,
+    stop-words dropped."""
+    stop = stopwords()
+    return [w for w in _cut(text) if w not in stop]
+
+
+def _alias_terms(text: str) -> list[str]:
+    pattern = _alias_pattern()
+    if pattern is None:
+        return []
+    table = aliases()
+    return [t for match in pattern.finditer(clean(text)) for t in table[match.group()]]
+
+
+def clauses(text: str) -> list[tuple[str, bool]]:
+    """The clauses of `text`, each with whether it asks. A message that asks nowhere
+    asks in its last clause."""
+    parts = [p for p in _CLAUSE_END.split(normalize(text)) if p.strip()]
+    asking = [bool(_ASKING.search(p)) for p in parts]
+    if parts and not any(asking):
+        asking[-1] = True
+    return list(zip(parts, asking, strict=True))
+
+
+def weighted_terms(text: str, reading: Reading | None = None) -> list[tuple[str, float]]:
+    """Search terms of `text`, each with its weight: 1 in the ask, `CONTEXT_WEIGHT` in
+    the situation told before it (1 everywhere without `reading.clauses`); the official
+    terms of colloquial names follow the words they stand for."""
+    reading = reading or DEFAULT_READING
+    stop = stopwords()
+    parts = clauses(text) if reading.clauses else [(text, True)]
+    found: list[tuple[str, float]] = []
+    for part, asking in parts:
+        weight = 1.0 if asking else CONTEXT_WEIGHT
+        words = _cut(part) + (_alias_terms(part) if reading.aliases else [])
+        found += [(w, weight) for w in words if w not in stop]
+    return found
 
 
 @lru_cache(maxsize=8192)
@@ -77,4 +177,3 @@ def _embedded_synonyms(word: str) -> tuple[str, ...]:
     compound the dictionary lacks still meets the entries' wording."""
     table = synonyms()
     return tuple(dict.fromkeys(table[v] for v in table if v in word and v != word))
-

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from jiesu.db import session_scope
 from jiesu.faq import record_feedback, record_unanswered, search
 from jiesu.faq.models import FaqEntry, FaqFeedback, FaqUnanswered
-from jiesu.faq.tokens import terms
+from jiesu.faq.tokens import CONTEXT_WEIGHT, terms, weighted_terms
 
 
 @pytest.mark.parametrize(
@@ -30,6 +30,38 @@ def test_paraphrases_find_the_right_entry(
     assert topic in result.matches[0].tags
     assert entry in [match.id for match in result.matches]
     assert result.matches[0].department and result.matches[0].source
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("我家楼下没充电桩，晚上想把电瓶车推进屋里充电，可以吗", "电动车充电"),
+        ("我是退伍兵，刚回地方，安置政策有哪些", "退役军人"),
+        ("老婆下个月生孩子，产假的钱找谁领", "生育津贴"),
+        ("房本丢了要补", "不动产登记"),
+        ("刚生了宝宝户口咋上", "新生儿落户"),
+    ],
+)
+def test_situations_and_colloquial_names_are_answered(
+    database_url: str, question: str, topic: str
+) -> None:
+    result = search(question, url=database_url)
+    assert result.answered
+    assert topic in result.matches[0].tags
+
+
+def test_the_situation_weighs_less_than_the_ask() -> None:
+    weights = dict(weighted_terms("我在外地打工，社保怎么转"))
+    assert weights["外地"] == CONTEXT_WEIGHT < weights["社保"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("said", "official"), [("产假的钱找谁领", "生育津贴"), ("退伍兵有啥优待", "退役军人")]
+)
+def test_colloquial_names_add_the_official_words(said: str, official: str) -> None:
+    words = {term for term, _ in weighted_terms(said)}
+    assert set(terms(official)) <= words
+    assert not set(terms(official)) <= set(terms(said))
 
 
 @pytest.mark.parametrize("question", ["今天天气怎么样", "给我讲个笑话", "帮我订一张去北京的机票"])
