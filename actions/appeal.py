@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.base import DomainDict, Events
 from jiesu.appeals import assess
 from jiesu.appeals.dialogue import EDITING, SLOTS, Turn, draft_of, next_slot, take
-from jiesu.appeals.filing import file_appeal_retrying
+from jiesu.appeals.filing import ASSESSMENT_SLOT, confirmed_assessment, file_appeal_retrying
 from jiesu.appeals.wording import ask_description, ask_phone, edit_buttons, filed_message, summary
 from jiesu.city import current_city
 from jiesu.vocabulary import wording
@@ -138,9 +138,11 @@ class ActionAskAppealConfirmed(Action):
             dispatcher.utter_message(text=wording("appeal", "which_field"),
                                      buttons=edit_buttons(draft.appeal_type))
             return [SlotSet(EDITING, None)]
-        text, buttons = summary(draft, assess(draft))
+        assessment = assess(draft)
+        text, buttons = summary(draft, assessment)
         dispatcher.utter_message(text=text, buttons=buttons)
-        return []
+        # Kept so that exactly what the resident confirms is filed.
+        return [SlotSet(ASSESSMENT_SLOT, assessment.as_dict())]
 
 
 def _cleared() -> Events:
@@ -157,19 +159,20 @@ class ActionSubmitAppeal(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         draft = draft_of(appeal_slots(tracker))
+        assessment = confirmed_assessment(draft, tracker.get_slot(ASSESSMENT_SLOT))
         try:
             # In a thread: the retries' pauses must not stall the action server's other turns.
             ticket, created = await asyncio.to_thread(
-                file_appeal_retrying, draft, assess(draft), sender_id=tracker.sender_id,
+                file_appeal_retrying, draft, assessment, sender_id=tracker.sender_id,
                 source_message_id=source_message_id(tracker),
             )
         except SQLAlchemyError:
             log.exception("could not file the appeal of %s", tracker.sender_id)
             dispatcher.utter_message(text=wording("appeal", "filed_failed"))
-            return _cleared()
+            return [*_cleared(), SlotSet(ASSESSMENT_SLOT, None)]
         log.info("appeal of %s filed as %s (new: %s)", tracker.sender_id, ticket.number, created)
         dispatcher.utter_message(text=filed_message(ticket))
-        return _cleared()
+        return [*_cleared(), SlotSet(ASSESSMENT_SLOT, None)]
 
 
 class ActionCancelAppeal(Action):

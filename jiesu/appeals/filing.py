@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
@@ -15,8 +16,11 @@ from jiesu.models import utcnow
 from jiesu.routing import Route, route
 from jiesu.tickets.attachments import attach_pending
 from jiesu.tickets.models import AppealType, Ticket
-from jiesu.tickets.service import change_status, create_ticket
+from jiesu.tickets.service import change_status, create_ticket, history
 from jiesu.tickets.workflow import SYSTEM_ACTOR, Status, resident_actor
+
+# The conversation slot keeping the assessment shown in the summary (domain.yml).
+ASSESSMENT_SLOT: Final = "appeal_assessment"
 
 
 @dataclass(frozen=True)
@@ -37,35 +41,76 @@ class Draft:
 
 @dataclass(frozen=True)
 class Assessment:
-    """Where a draft goes: its category and department, and the grid of its address."""
+    """Where a draft goes: its route (category, department, confidence, guesses) and the
+    grid of its address, for the draft it was made for (`description`, `address`).
+
+    Made once, when the summary is shown, and kept in the conversation (`as_dict`,
+    `from_dict`), so the ticket filed is the one the resident confirmed.
+    """
 
     route: Route
-    location: Location | None
+    grid_id: str | None
+    place: str | None
+    description: str
+    address: str | None = None
 
-    @property
-    def grid_id(self) -> str | None:
-        """The grid the address lies in, if the city files locate it that far."""
-        if self.location is None or self.location.grid is None:
-            return None
-        return self.location.grid.grid.id
+    @classmethod
+    def of(cls, draft: Draft, route: Route, location: Location | None) -> Assessment:
+        """The assessment of `draft` from its route and the location of its address."""
+        grid_id = place = None
+        if location is not None and location.grid is not None:
+            located = location.grid
+            grid_id = located.grid.id
+            place = f"{located.street.name}{located.community.name}·{located.grid.name}"
+        elif location is not None and location.street is not None:
+            place = location.street.name
+        return cls(route, grid_id, place, draft.description, draft.address)
 
-    @property
-    def place(self) -> str | None:
-        """The community and grid (or just the street) the address lies in, for people."""
-        if self.location is None:
-            return None
-        if self.location.grid is not None:
-            located = self.location.grid
-            return f"{located.street.name}{located.community.name}·{located.grid.name}"
-        return self.location.street.name if self.location.street is not None else None
+    def is_for(self, draft: Draft) -> bool:
+        """Whether this assessment was made for `draft`'s description and address."""
+        return (self.description, self.address) == (draft.description, draft.address)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready data, to keep in a slot."""
+        return {"route": self.route.as_dict(), "grid_id": self.grid_id, "place": self.place,
+                "description": self.description, "address": self.address}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Assessment:
+        """The assessment `as_dict` gave; ValueError for anything else."""
+        try:
+            return cls(Route.from_dict(data["route"]), data["grid_id"], data["place"],
+                       data["description"], data["address"])
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"not a stored assessment: {error}") from None
 
 
 def assess(draft: Draft, city: City | None = None) -> Assessment:
     """Route the description and locate the address (or the description, if no address)."""
     city = city or current_city()
     where = draft.address or draft.description
-    location = city.locate(where)
-    return Assessment(route=route(draft.description), location=location)
+    return Assessment.of(draft, route(draft.description), city.locate(where))
+
+
+def confirmed_assessment(draft: Draft, stored: object) -> Assessment:
+    """The assessment shown in the summary the resident confirmed (`stored`, as
+    `Assessment.as_dict` gave it) if it is for this draft; otherwise a new one."""
+    if isinstance(stored, dict):
+        try:
+            shown = Assessment.from_dict(stored)
+        except ValueError:
+            return assess(draft)
+        if shown.is_for(draft):
+            return shown
+    return assess(draft)
+
+
+def guesses_note(chosen: Route) -> str:
+    """For the dispatcher of an unsure route: the router's top guesses (Chinese)."""
+    guesses = "；".join(
+        f"{'/'.join(p for p in (g.category, g.subcategory) if p)} {g.confidence:.0%}"
+        for g in chosen.guesses)
+    return f"智能分拨待人工确认（置信度 {chosen.confidence:.2f}）：{guesses or '无候选'}"
 
 
 def file_appeal(
@@ -82,7 +127,8 @@ def file_appeal(
     Returns the ticket and whether this call filed it. Photos the resident sent
     before confirming are attached to it. A confidently routed
     ticket is dispatched to its department at once; otherwise it stays received
-    in the dispatchers' queue. Deadlines follow the city's rules either way.
+    in the dispatchers' queue, its filing event noting the router's top three guesses.
+    Deadlines follow the city's rules either way.
     """
     city = current_city()
     when = now or utcnow()
@@ -122,6 +168,9 @@ def file_appeal(
     )
     if created:
         attach_pending(session, ticket, now=when)
+    if created and chosen.needs_dispatcher:
+        # The dispatcher sees the router's guesses on the filing event of the ticket.
+        history(session, ticket)[0].note = guesses_note(chosen)
     if created and not chosen.needs_dispatcher:
         change_status(
             session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR,

@@ -27,7 +27,7 @@ STREETLIGHT = Draft(AppealType.COMPLAIN, "路灯坏了好几天了，晚上很�
 
 
 def _assessment(draft: Draft, route: Route) -> Assessment:
-    return Assessment(route=route, location=current_city().locate(draft.address or ""))
+    return Assessment.of(draft, route, current_city().locate(draft.address or ""))
 
 
 def _sure(category: str, subcategory: str) -> Route:
