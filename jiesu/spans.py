@@ -48,11 +48,12 @@ _CN_DIGITS = "零〇一二两三四五六七八九十百"
 _NUMBER = rf"(?:\d+|[{_CN_DIGITS}]+)"
 # Details after a place: house numbers and buildings, in any order, repeated.
 _DETAIL = re.compile(
-    rf"(?:{_NUMBER}(?:-\d+)*(?:号楼(?![下前后道])|号院|号门(?!口)|号|栋|幢|座|单元|室|层|期|组|排|户|楼(?![下前后道])|区)"
+    rf"(?:{_NUMBER}(?:-\d+)*(?:号楼(?![下道])|号院(?!子)|号门(?!口)|号|栋|幢|座|单元|室|层|期|组|排|户|楼(?![下道])|区)"
     r"|[A-Za-z]\d*(?:座|栋|区|口|出口|入口)|[东西南北]区|\d{3,4}(?![\d号栋期])"
     r"|[东西南北]?[一二三四五六七八九十\d]+号?(?:出口|口))"
 )
-_ORDINAL = re.compile(r"第[一二三四五六七八九十\d]{1,3}$")
+_ORDINAL = re.compile(r"(?:[省市区县]?第[一二三四五六七八九十\d]{1,3}|[省市区县])$")
+_SPACES = re.compile(r"[ \t]{1,2}")
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -76,9 +77,11 @@ class _Rules:
     stop_chars: frozenset[str]
     position_pattern: re.Pattern[str]
     position_not_before: dict[str, str]
+    suffix_not_before: dict[str, str]
     junction_ends: re.Pattern[str]
     time_pattern: re.Pattern[str]
     tail_pattern: re.Pattern[str]
+    time_not_before: dict[str, str]
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -100,8 +103,8 @@ _STRONG_PATTERNS = (
     r"\d{1,2}(?:点钟|点|时)(?:半|多|一刻|三刻|\d{1,2}分?)?|\d{1,2}:\d{2}",
     rf"{_CN}{{1,3}}点(?:钟|半|多|一刻|三刻|{_CN}{{1,3}}分)|十{_CN}?点",
     # durations: 三天, 一个星期, 两个多月, 半年多, 好几个月, 最近一周
-    rf"(?:好|近|这|过去|整整|足足)?(?:\d+|{_CN}+|几|半|好几)多?个?多?"
-    r"(?:天|日|周|星期|礼拜|月|年(?!级)|小时|钟头|晚上|晚|夜|宿)多?",
+    rf"(?:好|近|这|过去|整整|足足)?(?:\d+|{_CN}+|几|大半|半|好几)[多来]?个?多?"
+    r"(?:天|日|周|星期|礼拜|月|年(?!级)|小时|钟头|晚上|晚|夜|宿)(?:多(?!少))?",
 )
 _WEAK_PATTERNS = (
     rf"{_CN}{{1,3}}点",
@@ -126,9 +129,11 @@ def _compile_rules(data: Mapping[str, Any]) -> _Rules:
         stop_chars=frozenset(str(places["stop_chars"])),
         position_pattern=re.compile(_alternation(str(w) for w in places["positions"])),
         position_not_before={str(k): str(v) for k, v in places["position_not_before"].items()},
+        suffix_not_before={str(k): str(v) for k, v in places["suffix_not_before"].items()},
         junction_ends=re.compile(_alternation(str(w) for w in places["junction_ends"])),
         time_pattern=time_pattern,
         tail_pattern=re.compile(_alternation(str(w) for w in times["tails"])),
+        time_not_before={str(k): str(v) for k, v in times["not_before"].items()},
     )
 
 
@@ -219,6 +224,9 @@ def _cores(text: str, gazetteer: Gazetteer, blocked: list[tuple[int, int]],
         if any(s <= a and b <= e for s, e in known):
             continue
         suffix = found[0]
+        after = rules.suffix_not_before.get(suffix)
+        if after and b < len(text) and text[b] in after:
+            continue
         # A time just before a name ends it (今天早上春华路), unless it is the name (五一路).
         before = [e for _, e in cores if e <= a] + [
             e for s, e in blocked if e < a or (e == a and text[s:e] not in rules.time_names)
@@ -226,13 +234,20 @@ def _cores(text: str, gazetteer: Gazetteer, blocked: list[tuple[int, int]],
         floor = max(before, default=0)
         start = _name_start(text, a, floor, rules)
         minimum = rules.suffixes[suffix]
-        if a - start < minimum and start > floor and text[start - 1] in JOINERS:
-            start = _name_start(text, start - 1, floor, rules)  # 和平街: 和 starts the name
-        name_ok = a - start >= max(minimum, 1) or (minimum == 0 and a - start == 0)
+        if a - start < minimum and start > floor and text[start - 1] == "和":
+            rescan = _name_start(text, start - 1, floor, rules)  # 和平街: 和 starts the name
+            if a - rescan >= 2:
+                start = rescan
+        name = text[start:a]
+        # a name has a Chinese character (58路 is a bus line); some suffixes need none
+        # and a road's name does not end in a digit (公交28路 is a bus line)
+        name_ok = (not name and minimum == 0) or (
+            len(name) >= max(minimum, 1) and not name.isascii()
+            and not (suffix in ROAD_SUFFIXES and name[-1].isdigit()))
         if name_ok and text[start:b] not in rules.generic:
             cores.append((start, b))
-        elif start == a and a == floor and any(e == a for _, e in cores) \
-                and suffix not in ROAD_SUFFIXES:
+        elif (not name and a == floor and suffix not in ROAD_SUFFIXES
+              and any(e == a for _, e in cores)):
             cores.append((a, b))  # continues the place before it: 阳光花园小区
     return sorted(cores)
 
@@ -240,11 +255,11 @@ def _cores(text: str, gazetteer: Gazetteer, blocked: list[tuple[int, int]],
 def _extend(text: str, end: int, rules: _Rules) -> int:
     """The end of a place ending at `end` with its details and positions."""
     while True:
-        detail = _DETAIL.match(text, end)
-        if detail and detail.end() > end:
-            end = detail.end()
-            continue
-        break
+        gap = _SPACES.match(text, end)  # "幸福路 18号"
+        detail = _DETAIL.match(text, gap.end() if gap else end)
+        if not detail or detail.end() == detail.start():
+            break
+        end = detail.end()
     for _ in range(2):
         position = rules.position_pattern.match(text, end)
         if not position:
@@ -263,11 +278,15 @@ def find_places(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> list[Span]
     norm = normalize(text)
     times = [(s.start, s.end) for s in _time_spans(norm, rules)]
     places: list[tuple[int, int]] = []
+    core_end = 0
     for start, end in _cores(norm, gazetteer, times, rules):
         if places and start <= places[-1][1]:  # next to the place before: one place
             prev_start, prev_end = places.pop()
-            start, end = prev_start, max(prev_end, end)
-        places.append((start, _extend(norm, end, rules)))
+            core_end = max(core_end, end)
+            places.append((prev_start, max(prev_end, _extend(norm, core_end, rules))))
+        else:
+            core_end = end
+            places.append((start, _extend(norm, end, rules)))
     # Junctions: two roads joined by 和/与 and closed by 路口 are one place.
     merged: list[tuple[int, int]] = []
     for start, end in places:
@@ -296,7 +315,8 @@ def _time_spans(norm: str, rules: _Rules) -> list[Span]:
             runs.append([start, end, strong])
     spans = []
     for start, end, strong in runs:
-        if not strong:
+        after = rules.time_not_before.get(norm[start:end])
+        if not strong or (after and norm.startswith(after, end)):
             continue
         tail = rules.tail_pattern.match(norm, end)
         if tail:
