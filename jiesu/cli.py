@@ -295,6 +295,97 @@ def faq_load(
     )
 
 
+@faq_app.command("import")
+def faq_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv")],
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would change."),
+) -> None:
+    """Replace the knowledge base with a city's spreadsheet (GB/T 44191-2024 columns).
+
+    Entries are added or changed by 编号; entries missing from the file are disabled
+    (except those staff added in the console). If any row is refused, nothing changes.
+    """
+    from jiesu.db import session_scope
+    from jiesu.faq.store import plan_sync, sync_entries
+    from jiesu.faq.transfer import TableError, read_table
+    from jiesu.migrate import upgrade
+
+    try:
+        items, refusals = read_table(file)
+    except TableError as error:
+        typer.echo(f"无法导入：{error}", err=True)
+        raise typer.Exit(1) from error
+    settings = get_settings()
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        plan = plan_sync(session, items)
+        typer.echo(f"读取 {len(items)} 条问答，拒绝 {len(refusals)} 行。")
+        typer.echo(f"新增 {len(plan.added)}：{'、'.join(plan.added) or '无'}")
+        changed = [f"{entry_id}（{'、'.join(fields)}）" for entry_id, fields in plan.changed]
+        typer.echo(f"修改 {len(plan.changed)}：{'；'.join(changed) or '无'}")
+        typer.echo(f"停用 {len(plan.removed)}：{'、'.join(plan.removed) or '无'}")
+        typer.echo(f"未变 {plan.unchanged}")
+        for refusal in refusals:
+            typer.echo(f"第 {refusal.row} 行（编号 {refusal.id or '空'}）被拒绝：{refusal.reason}")
+        if refusals:
+            typer.echo("有被拒绝的行，未做任何更改。请修改文件后重新导入。", err=True)
+            raise typer.Exit(1)
+        if dry_run:
+            typer.echo("试运行：未做任何更改。")
+            return
+        sync_entries(session, items)
+    typer.echo("已导入。")
+
+
+@faq_app.command("export")
+def faq_export(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help=".xlsx or .csv")],
+) -> None:
+    """Write the enabled entries in the format `jiesu faq import` reads."""
+    from jiesu.db import session_scope
+    from jiesu.faq.store import enabled_items, ensure_seeded
+    from jiesu.faq.transfer import TableError, write_table
+    from jiesu.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        ensure_seeded(session)
+        items = enabled_items(session)
+    try:
+        write_table(items, file)
+    except TableError as error:
+        typer.echo(f"无法导出：{error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"已导出 {len(items)} 条问答到 {file}。")
+
+
+@faq_app.command("review")
+def faq_review(
+    days: Annotated[int, typer.Option(min=1, help="Review entries older than this.")] = 365,
+    as_json: bool = typer.Option(False, "--json", help="Print the list as JSON."),
+) -> None:
+    """Entries due for review: out of force, lapsing soon, or not reviewed for DAYS."""
+    from jiesu.db import session_scope
+    from jiesu.faq.review import due_for_review
+    from jiesu.faq.store import enabled_items, ensure_seeded, local_today
+    from jiesu.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        ensure_seeded(session)
+        due = due_for_review(enabled_items(session), local_today(), days)
+    if as_json:
+        rows = [{"id": d.id, "question": d.question, "reason": d.reason} for d in due]
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not due:
+        typer.echo("没有需要审核的问答。")
+    for item in due:
+        typer.echo(f"{item.id}  {item.question}  —  {item.reason}")
+
+
 @faq_app.command("ask")
 def faq_ask(
     question: str,

@@ -1,5 +1,10 @@
 """Knowledge-base entries as plain values, and reading them from the shipped YAML seed.
 
+An entry carries what GB/T 44191-2024 (the 12345 hotline knowledge base) expects of a
+knowledge item: title (`question`), applicable conditions, answer, handling
+department, policy basis (`source`), valid from/until and last reviewed, plus the
+alternative phrasings and topics retrieval uses.
+
 The YAML files under `data/faq/` hold a top-level `entries:` list (not `nlu:` or
 `responses:`, which would make Rasa read them as training data). Every problem is
 reported with the file and the entry id, so a city editing its base sees what to fix.
@@ -37,11 +42,19 @@ class FaqItem:
     tags: tuple[str, ...]
     source: str
     reviewed: date | None = None
+    conditions: str = ""
+    valid_from: date | None = None
+    valid_until: date | None = None
 
     @property
     def phrasings(self) -> tuple[str, ...]:
         """The canonical question followed by its alternative phrasings."""
         return (self.question, *self.alternatives)
+
+    def in_force(self, day: date) -> bool:
+        """Whether the entry may be answered on `day` (within valid from/until)."""
+        started = self.valid_from is None or self.valid_from <= day
+        return started and (self.valid_until is None or day <= self.valid_until)
 
 
 def _strings(value: Any, where: str, field: str) -> tuple[str, ...]:
@@ -61,9 +74,15 @@ def parse_entry(raw: Any, where: str) -> FaqItem:
     tags = _strings(raw.get("tags"), where, "tags")
     if not tags:
         raise FaqDataError(f"{where}: 'tags' must name at least one topic")
-    reviewed = raw.get("reviewed")
-    if reviewed is not None and not isinstance(reviewed, date):
-        raise FaqDataError(f"{where}: 'reviewed' must be a date such as 2026-11-01")
+    dates = {key: raw.get(key) for key in ("reviewed", "valid_from", "valid_until")}
+    for key, value in dates.items():
+        if value is not None and not isinstance(value, date):
+            raise FaqDataError(f"{where}: '{key}' must be a date such as 2026-11-01")
+    if dates["valid_from"] and dates["valid_until"] and dates["valid_until"] < dates["valid_from"]:
+        raise FaqDataError(f"{where}: 'valid_until' is before 'valid_from'")
+    conditions = raw.get("conditions", "")
+    if not isinstance(conditions, str):
+        raise FaqDataError(f"{where}: 'conditions' must be text")
     return FaqItem(
         id=raw["id"].strip(),
         question=raw["question"].strip(),
@@ -72,7 +91,10 @@ def parse_entry(raw: Any, where: str) -> FaqItem:
         department=raw["department"].strip(),
         tags=tags,
         source=raw["source"].strip(),
-        reviewed=reviewed,
+        reviewed=dates["reviewed"],
+        conditions=conditions.strip(),
+        valid_from=dates["valid_from"],
+        valid_until=dates["valid_until"],
     )
 
 

@@ -13,8 +13,9 @@ from jiesu.models import utcnow
 
 
 class FaqEntry(Base):
-    """One policy question with its answer. `updated_at` changes on every edit, which is
-    how a running process notices that its search index is stale."""
+    """One policy question with its answer (the fields of `jiesu.faq.entries.FaqItem`).
+    `updated_at` changes on every edit, which is how a running process notices that its
+    search index is stale."""
 
     __tablename__ = "faq_entries"
 
@@ -26,6 +27,9 @@ class FaqEntry(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(255))
     reviewed: Mapped[date | None] = mapped_column(Date, default=None)
+    conditions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    valid_from: Mapped[date | None] = mapped_column(Date, default=None)
+    valid_until: Mapped[date | None] = mapped_column(Date, default=None)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

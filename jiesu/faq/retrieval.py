@@ -1,8 +1,10 @@
 """The public search over the knowledge base in the app database.
 
 The index is built once per process and database, and rebuilt when the base's
-version changes (an entry added, edited or disabled), so staff edits take effect on
-the next question without restarting or retraining anything.
+version changes (an entry added, edited or disabled, or a new day, on which entries
+come into or go out of force), so staff edits take effect on the next question
+without restarting or retraining anything. An entry out of force (past its valid
+until date, or before its valid from date) is neither answered nor suggested.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def current_index(url: str | None = None) -> FaqIndex:
         cached = _indexes.get(target)
         if cached is not None and cached[0] == version:
             return cached[1]
-        items = enabled_items(session)
+        items = enabled_items(session, day=version[2])
     with _lock:
         cached = _indexes.get(target)
         if cached is None or cached[0] != version:
