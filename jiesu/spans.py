@@ -40,7 +40,7 @@ RULES_FILE = Path(__file__).with_name("spans.yml")
 # The most characters of name a place suffix takes before it (枫丹白露 + 小区).
 MAX_NAME = 4
 # Suffixes of roads: a road never continues the place before it ("幸福路路面").
-ROAD_SUFFIXES = frozenset({"路", "街", "巷", "大道", "大街", "胡同", "弄"})
+ROAD_SUFFIXES = frozenset({"路", "街", "巷", "大道", "大街", "胡同"})
 # Characters that join two roads of a junction; they may also start a name (和平街).
 JOINERS = frozenset("和与跟同及、/")
 
@@ -48,8 +48,8 @@ _CN_DIGITS = "零〇一二两三四五六七八九十百"
 _NUMBER = rf"(?:\d+|[{_CN_DIGITS}]+)"
 # Details after a place: house numbers and buildings, in any order, repeated.
 _DETAIL = re.compile(
-    rf"(?:{_NUMBER}(?:-\d+)*(?:号楼(?![下道])|号院(?!子)|号门(?!口)|号|栋|幢|座|单元|室|层|期|组|排|户|楼(?![下道])|区)"
-    r"|[A-Za-z]\d*(?:座|栋|区|口|出口|入口)|[东西南北]区|\d{3,4}(?![\d号栋期])"
+    rf"(?:{_NUMBER}(?:-\d+)*(?:号楼(?![下道])|号院(?!子)|号门(?!口)|号|栋|幢|座|单元|室|层|期|组|楼(?![下道])|区)"
+    r"|[A-Za-z]\d*(?:座|栋|区|口|出口|入口)|[东西南北]区|\d{3,4}(?![\d号栋期年月日点])"
     r"|[东西南北]?[一二三四五六七八九十\d]+号?(?:出口|口))"
 )
 _ORDINAL = re.compile(r"(?:[省市区县]?第[一二三四五六七八九十\d]{1,3}|[省市区县])$")
@@ -96,7 +96,7 @@ _STRONG_PATTERNS = (
     rf"(?:\d{{4}}|{_CN}{{4}})年(?:(?:\d{{1,2}}|{_CN}{{1,3}})月(?:(?:\d{{1,2}}|{_CN}{{1,3}})[日号])?)?",
     rf"(?:\d{{1,2}}|{_CN}{{1,3}})月(?:\d{{1,2}}|{_CN}{{1,3}})[日号]",
     r"\d{1,2}月份?",
-    r"(?:上上|上|这|本|下)?个?(?:周|星期|礼拜)[一二三四五六日天1-7]",
+    r"(?:(?:上上|上|这|本|下)个?)?(?:周|星期|礼拜)[一二三四五六日天1-7末]",
     r"(?:上上|上|这|本|下)个?(?:周|星期|礼拜)",
     r"每个?(?:周|星期|礼拜)[一二三四五六日天1-7末]?",
     r"(?:上|这|本|下)个?月(?:初|底|中|末|份)",
@@ -272,11 +272,9 @@ def _extend(text: str, end: int, rules: _Rules) -> int:
     return end
 
 
-def find_places(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> list[Span]:
-    """The places `text` names, in order (see the module docstring)."""
-    rules = _rules()
-    norm = normalize(text)
-    times = [(s.start, s.end) for s in _time_spans(norm, rules)]
+def _places(norm: str, gazetteer: Gazetteer, times: list[tuple[int, int]],
+            rules: _Rules) -> list[tuple[int, int]]:
+    """(start, end) of each place in normalised text."""
     places: list[tuple[int, int]] = []
     core_end = 0
     for start, end in _cores(norm, gazetteer, times, rules):
@@ -295,53 +293,49 @@ def find_places(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> list[Span]
             merged[-1] = (merged[-1][0], end)
             continue
         merged.append((start, end))
-    return [
-        Span(start, end, text[start:end], ADDRESS)
-        for start, end in merged
-        if norm[start:end] not in rules.generic
-    ]
+    return [(start, end) for start, end in merged if norm[start:end] not in rules.generic]
 
 
-def _time_spans(norm: str, rules: _Rules) -> list[Span]:
-    """Times in normalised text, with the normalised text as value."""
-    tokens = [(m.start(), m.end(), m.lastgroup == "strong")
-              for m in rules.time_pattern.finditer(norm)]
+def _times(norm: str, rules: _Rules) -> list[tuple[int, int]]:
+    """(start, end) of each time in normalised text: runs of time words with a tail."""
     runs: list[list[Any]] = []
-    for start, end, strong in tokens:
-        if runs and runs[-1][1] == start:
-            runs[-1][1] = end
+    for found in rules.time_pattern.finditer(norm):
+        strong = found.lastgroup == "strong"
+        if runs and runs[-1][1] == found.start():
+            runs[-1][1] = found.end()
             runs[-1][2] = runs[-1][2] or strong
         else:
-            runs.append([start, end, strong])
-    spans = []
+            runs.append([found.start(), found.end(), strong])
+    times = []
     for start, end, strong in runs:
         after = rules.time_not_before.get(norm[start:end])
         if not strong or (after and norm.startswith(after, end)):
             continue
         tail = rules.tail_pattern.match(norm, end)
-        if tail:
-            end = tail.end()
-        spans.append(Span(start, end, norm[start:end], TIME))
-    return spans
+        times.append((start, tail.end() if tail else end))
+    return times
+
+
+def find_spans(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> list[Span]:
+    """Places and times of `text` in order of where they start; values are substrings of
+    `text` itself. A time inside a place (五一 of 五一路) is no time."""
+    rules = _rules()
+    norm = normalize(text)
+    times = _times(norm, rules)
+    places = _places(norm, gazetteer, times, rules)
+    spans = [Span(start, end, text[start:end], ADDRESS) for start, end in places] + [
+        Span(start, end, text[start:end], TIME)
+        for start, end in times
+        if not any(p_start < end and start < p_end for p_start, p_end in places)
+    ]
+    return sorted(spans, key=lambda span: (span.start, span.end))
+
+
+def find_places(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> list[Span]:
+    """The places `text` names, in order (see the module docstring)."""
+    return [span for span in find_spans(text, gazetteer) if span.entity == ADDRESS]
 
 
 def find_times(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> list[Span]:
     """The times `text` mentions, in order, as written; none inside a place."""
-    norm = normalize(text)
-    places = find_places(text, gazetteer)
-    return [
-        Span(s.start, s.end, text[s.start:s.end], TIME)
-        for s in _time_spans(norm, _rules())
-        if not any(p.start < s.end and s.start < p.end for p in places)
-    ]
-
-
-def find_spans(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> list[Span]:
-    """Places and times of `text`, in order of where they start."""
-    places = find_places(text, gazetteer)
-    times = [
-        Span(s.start, s.end, text[s.start:s.end], TIME)
-        for s in _time_spans(normalize(text), _rules())
-        if not any(p.start < s.end and s.start < p.end for p in places)
-    ]
-    return sorted([*places, *times], key=lambda s: (s.start, s.end))
+    return [span for span in find_spans(text, gazetteer) if span.entity == TIME]
