@@ -26,6 +26,8 @@ TITLE_BONUS: Final = 2.0
 OTHER_SUBCATEGORIES_SHARE: Final = 0.5
 
 Lexicon = dict[tuple[str, str], tuple[str, ...]]
+# Evidence weight of a keyword of a subcategory: (keyword, (category, subcategory)) → weight.
+KeywordWeights = dict[tuple[str, tuple[str, str]], float]
 
 
 def split_subject(text: str) -> tuple[str, str]:
@@ -63,11 +65,14 @@ def _category_scores(subcategories: dict[tuple[str, str], float]) -> dict[str, f
 class LexiconRouter:
     """Scores text against the keyword lexicon of a city's categories."""
 
-    def __init__(self, keywords: Lexicon) -> None:
+    def __init__(self, keywords: Lexicon, weights: KeywordWeights | None = None) -> None:
+        """`weights` scale the evidence of some keywords (default 1 each)."""
         self.lexicon = keywords
         self.categories = tuple(dict.fromkeys(category for category, _ in keywords))
+        weights = weights or {}
         self._keywords = [
-            (normalize(word).lower(), key) for key, words in keywords.items() for word in words
+            (normalize(word).lower(), key, weights.get((word, key), 1.0))
+            for key, words in keywords.items() for word in words
         ]
 
     @classmethod
@@ -83,10 +88,10 @@ class LexiconRouter:
         """Keyword evidence for `text`; categories without any match are left out."""
         subject, body = split_subject(normalize(text).lower())
         subcategories: dict[tuple[str, str], float] = defaultdict(float)
-        for word, key in self._keywords:
+        for word, key, weight in self._keywords:
             in_body = body.count(word)
             in_subject = word in subject
             if in_body or in_subject:
                 saturated = 1 + math.log(in_body) if in_body else 0.0
-                subcategories[key] += saturated + TITLE_BONUS * in_subject
+                subcategories[key] += weight * (saturated + TITLE_BONUS * in_subject)
         return LexiconScores(_category_scores(subcategories), dict(subcategories))

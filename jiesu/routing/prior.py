@@ -24,7 +24,8 @@ from jiesu.routing.examples import (
     Knowledge,
     naming_terms,
 )
-from jiesu.routing.lexicon import Lexicon, LexiconRouter, LexiconScores
+from jiesu.routing.lexicon import KeywordWeights, Lexicon, LexiconRouter, LexiconScores
+from jiesu.text import normalize
 
 SETTINGS_FILE: Final = ROUTING_DATA / "prior.yml"
 
@@ -44,6 +45,9 @@ class PriorSettings:
     # Evidence every category gets before counting keywords (additive smoothing): a
     # message with little keyword evidence keeps a flat, hence unconfident, distribution.
     smoothing: float = 0.2
+    # How much a keyword's evidence is scaled by its specificity (0: not at all), see
+    # `keyword_specificity`.
+    specificity_power: float = 0.0
     # Temperature of the blended category distribution.
     temperature: float = 1.0
     # Routes at or above this confidence are dispatched without a person.
@@ -116,6 +120,26 @@ def blend(
     return np.asarray(sharpened / sharpened.sum(axis=1, keepdims=True))
 
 
+def keyword_specificity(
+    lexicon: Lexicon, examples: Examples, power: float
+) -> KeywordWeights:
+    """Per keyword: the smoothed share of the examples containing it that belong to its
+    own category, to the `power`. A word our own examples use across categories (小区,
+    公司) is weaker evidence than one they use for its category only (欠薪)."""
+    if power == 0.0:
+        return {}
+    texts = [(category, normalize(text).lower())
+             for (category, _), group in examples.items() for text in group]
+    weights: KeywordWeights = {}
+    for key, words in lexicon.items():
+        for word in words:
+            found = normalize(word).lower()
+            containing = [category for category, text in texts if found in text]
+            own = sum(category == key[0] for category in containing)
+            weights[(word, key)] = ((own + 1) / (len(containing) + 1)) ** power
+    return weights
+
+
 def extended_lexicon(lexicon: Lexicon, knowledge: Knowledge | None) -> Lexicon:
     """The city's keywords with the knowledge's naming terms of each subcategory added."""
     extra = naming_terms(knowledge or {})
@@ -137,7 +161,9 @@ class KnowledgePrior:
         settings: PriorSettings | None = None,
     ) -> None:
         self.settings = settings or PriorSettings()
-        self.lexicon = LexiconRouter(extended_lexicon(lexicon, knowledge))
+        extended = extended_lexicon(lexicon, knowledge)
+        self.lexicon = LexiconRouter(
+            extended, keyword_specificity(extended, examples, self.settings.specificity_power))
         self.categories = self.lexicon.categories
         self.examples = ExampleClassifier(
             examples, lexicon, knowledge, c=self.settings.c, model=self.settings.model,

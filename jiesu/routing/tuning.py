@@ -2,12 +2,13 @@
 training data: the hand-written examples (`jiesu calibrate routing`).
 
 Each fold's examples are held out while the example classifier learns from the
-other folds, the keywords and the knowledge; the lexicon scores every example as
-it is (it learns nothing from them). On these out-of-fold predictions:
-the classifier's inverse regularisation, the blend weight and the keyword
-smoothing are chosen by log-loss, the temperatures are fitted by likelihood, and
-the auto-dispatch threshold is the lowest confidence at which the routes above it
-are right at least TARGET_PRECISION of the time. No ticket data is involved.
+other folds, the keywords and the knowledge, and the keyword specificities
+(`prior.keyword_specificity`) are counted on the other folds too. On these
+out-of-fold predictions: the classifier's inverse regularisation, the specificity
+power, the blend weight and the keyword smoothing are chosen by log-loss, the
+temperatures are fitted by likelihood, and the auto-dispatch threshold is the
+lowest confidence at which the routes above it are right at least
+TARGET_PRECISION of the time. No ticket data is involved.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from jiesu.routing.calibration import (
     threshold_for_precision,
 )
 from jiesu.routing.examples import ExampleClassifier, Examples, Knowledge
-from jiesu.routing.lexicon import Lexicon, LexiconRouter
+from jiesu.routing.lexicon import Lexicon, LexiconRouter, LexiconScores
 from jiesu.routing.prior import (
     SETTINGS_FILE,
     PriorSettings,
@@ -39,6 +40,7 @@ from jiesu.routing.prior import (
     category_columns,
     extended_lexicon,
     keyword_probabilities,
+    keyword_specificity,
 )
 
 FOLDS: Final = 5
@@ -46,6 +48,7 @@ SEED: Final = 0
 C_GRID: Final = (0.3, 1.0, 3.0)
 LEXICON_WEIGHT_GRID: Final = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SMOOTHING_GRID: Final = (0.05, 0.1, 0.2, 0.5, 1.0)
+SPECIFICITY_GRID: Final = (0.0, 1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -68,23 +71,35 @@ def tune(
     """Settings for `KnowledgePrior(lexicon, examples, knowledge, settings)` by CV."""
     items = [(key, text) for key, texts in examples.items() for text in texts]
     texts = [text for _, text in items]
-    scorer = LexiconRouter(extended_lexicon(lexicon, knowledge))
-    categories = scorer.categories
+    extended = extended_lexicon(lexicon, knowledge)
+    categories = LexiconRouter(extended).categories
     gold = np.array([categories.index(key[0]) for key, _ in items])
-    scores = [scorer.score(text) for text in texts]
     splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
                   .split(texts, gold))
+
+    def held_in(train_idx: np.ndarray) -> Examples:
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for i in train_idx:
+            grouped.setdefault(items[i][0], []).append(texts[i])
+        return {key: tuple(group) for key, group in grouped.items()}
+
+    # Keyword evidence of each example, with specificities learnt from the other folds.
+    scores_by_power: dict[float, list[LexiconScores]] = {}
+    for power in SPECIFICITY_GRID:
+        found: dict[int, LexiconScores] = {}
+        for train_idx, test_idx in splits:
+            scorer = LexiconRouter(
+                extended, keyword_specificity(extended, held_in(train_idx), power))
+            found.update({int(i): scorer.score(texts[i]) for i in test_idx})
+        scores_by_power[power] = [found[i] for i in range(len(items))]
 
     best: tuple[float, PriorSettings, np.ndarray] | None = None
     for c in C_GRID:
         decisions: np.ndarray | None = None
         subcategories: list[tuple[str, str]] = []
         for train_idx, test_idx in splits:
-            held_in: dict[tuple[str, str], list[str]] = {}
-            for i in train_idx:
-                held_in.setdefault(items[i][0], []).append(texts[i])
-            classifier = ExampleClassifier(
-                {k: tuple(v) for k, v in held_in.items()}, lexicon, knowledge, c=c, model="svm")
+            classifier = ExampleClassifier(held_in(train_idx), lexicon, knowledge, c=c,
+                                           model="svm")
             fold_decisions, _ = classifier.decisions([texts[i] for i in test_idx])
             if decisions is None:
                 subcategories = classifier.subcategories
@@ -97,12 +112,13 @@ def tune(
         examples_temperature = fit_temperature(decisions, sub_gold)
         by_examples = softmax(decisions, examples_temperature) @ category_columns(
             subcategories, categories)
-        for weight, smoothing in itertools.product(LEXICON_WEIGHT_GRID, SMOOTHING_GRID):
+        for power, weight, smoothing in itertools.product(
+                SPECIFICITY_GRID, LEXICON_WEIGHT_GRID, SMOOTHING_GRID):
             by_keywords = np.array([keyword_probabilities(s, categories, smoothing)
-                                    for s in scores])
+                                    for s in scores_by_power[power]])
             settings = PriorSettings(
                 model="svm", c=c, examples_temperature=examples_temperature,
-                lexicon_weight=weight, smoothing=smoothing)
+                lexicon_weight=weight, smoothing=smoothing, specificity_power=power)
             mixed = blend(by_keywords, by_examples, settings)
             temperature = fit_temperature(np.log(np.clip(mixed, 1e-12, None)), gold)
             settings = PriorSettings(**{**settings.as_dict(), "temperature": temperature})

@@ -16,7 +16,7 @@ from jiesu.appeals.wording import filed_message
 from jiesu.city import current_city
 from jiesu.config import get_settings
 from jiesu.db import session_scope
-from jiesu.routing import Route
+from jiesu.routing import Guess, Route
 from jiesu.tickets import AppealType, Status, Ticket, change_status, history, staff_actor
 from jiesu.tickets.attachments import attachment_path, attachments_of, store_attachment
 
@@ -69,7 +69,9 @@ def test_utilities_get_the_short_deadlines(database_url: str) -> None:
 
 def test_an_unsure_route_waits_for_a_dispatcher(database_url: str) -> None:
     city = current_city()
-    unsure = Route("城乡建设", None, city.department_for("城乡建设").name, 0.1, 0.5)
+    guesses = (Guess("城乡建设", None, 0.1), Guess("交通运输", "交通秩序", 0.09),
+               Guess("环境保护", "市容环卫", 0.05))
+    unsure = Route("城乡建设", None, city.department_for("城乡建设").name, 0.1, 0.5, guesses)
     with session_scope(database_url) as session:
         ticket, _ = file_appeal(session, STREETLIGHT, _assessment(STREETLIGHT, unsure),
                                 sender_id=SENDER, source_message_id="m3", now=T0)
@@ -78,6 +80,8 @@ def test_an_unsure_route_waits_for_a_dispatcher(database_url: str) -> None:
         assert ticket.category == "城乡建设"  # the guess, for the dispatcher
         assert ticket.dispatch_due_at == T0 + timedelta(hours=24)
         assert "分派承办单位" in filed_message(ticket)
+        note = history(session, ticket)[0].note or ""
+        assert "城乡建设 10%；交通运输/交通秩序 9%；环境保护/市容环卫 5%" in note
 
 
 def test_filing_the_same_message_twice_makes_one_ticket(database_url: str) -> None:

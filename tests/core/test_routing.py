@@ -16,6 +16,7 @@ from jiesu.config import PROJECT_ROOT
 from jiesu.routing import Route, route
 from jiesu.routing.examples import ExampleClassifier, load_examples
 from jiesu.routing.lexicon import LexiconRouter
+from jiesu.routing.prior import keyword_specificity
 from jiesu.routing.router import lexicon_router
 from jiesu.routing.tokens import BODY_CHARS, model_text
 
@@ -190,3 +191,14 @@ def test_cli_route_json() -> None:
     assert data["department"] == CITY.department_for("城乡建设", "物业管理").name
     assert "城乡建设" in result.output  # ensure_ascii=False
     assert Route.from_dict(data) == route("小区电梯坏了")
+
+
+def test_keywords_our_examples_use_across_categories_weigh_less() -> None:
+    lexicon = {("甲", "一"): ("小区", "停水"), ("乙", "二"): ("噪音",)}
+    examples = {("甲", "一"): ("小区停水了",), ("乙", "二"): ("小区噪音太大", "小区里噪音")}
+    weights = keyword_specificity(lexicon, examples, 1.0)
+    assert weights[("停水", ("甲", "一"))] == 1.0
+    assert weights[("小区", ("甲", "一"))] == pytest.approx(2 / 4)
+    assert keyword_specificity(lexicon, examples, 0.0) == {}
+    scores = LexiconRouter(lexicon, weights).score("小区停水")
+    assert scores.subcategories[("甲", "一")] == pytest.approx(1.5)
