@@ -71,6 +71,10 @@ def test_the_whole_place_without_the_problem_and_each_time_separately(
         ("幸福里小区3号楼2单元楼道灯坏了", "幸福里小区3号楼2单元"),
         ("柳荫小区5号楼楼上漏水到我家", "柳荫小区5号楼"),
         ("文化路上的树枝快压到电线了", "文化路"),
+        ("淮海路123弄5号楼道里堆满杂物", "淮海路123弄5号楼道"),
+        ("万达广场B1层的厕所没水", "万达广场B1层"),
+        ("丰收路桥下面有人睡觉", "丰收路桥下面"),
+        ("和平街与新华街路口东北角的井盖", "和平街与新华街路口东北角"),
     ],
 )
 def test_places(text: str, expected: str, gazetteer: Gazetteer) -> None:
@@ -108,6 +112,10 @@ def test_traditional_and_full_width_text_gives_the_original_substring(
         "十字路口红绿灯坏了",
         "这两天小区门口一直有人摆摊",
         "楼上装修吵了半个月了",
+        "58路公交车司机态度差",
+        "小区广场舞太吵了",
+        "居住证到期了续签在哪里弄",
+        "厨余垃圾和其他垃圾怎么区分",
     ],
 )
 def test_no_place(text: str, gazetteer: Gazetteer) -> None:
@@ -141,6 +149,10 @@ def test_no_place(text: str, gazetteer: Gazetteer) -> None:
         ("昨天下午三点左右在学府路", "昨天下午三点左右"),
         ("昨晚停电到现在", "昨晚"),
         ("今天早上7點半在金色家園", "今天早上7點半"),
+        ("十一月初开始就没暖气", "十一月初"),
+        ("晚8点以后还在施工", "晚8点以后"),
+        ("上周末幸福小区停水", "上周末"),
+        ("夜里两三点还有人唱歌", "夜里两三点"),
     ],
 )
 def test_times_as_said(text: str, expected: str, gazetteer: Gazetteer) -> None:
@@ -150,7 +162,7 @@ def test_times_as_said(text: str, expected: str, gazetteer: Gazetteer) -> None:
 @pytest.mark.parametrize(
     "text",
     ["13800000004", "停水了", "快一点处理", "有两点建议", "建设路18号的井盖丢了", "五一路上堵车",
-     "幸福里小区3号楼漏水"],
+     "幸福里小区3号楼漏水", "早上好", "导航去最近的加油站"],
 )
 def test_no_time(text: str, gazetteer: Gazetteer) -> None:
     assert times(text, gazetteer) == []
