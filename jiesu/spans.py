@@ -14,7 +14,8 @@ house numbers and building details (18号, 3号楼2单元, 二期, B座) and a p
 Time words next to each other are one time; "每天晚上吵到凌晨两点" gives two
 ("每天晚上", then "凌晨两点"): the words between them are the problem.
 
-Both run on `jiesu.text.normalize(text)` (simplified, half-width, same length)
+`find_spans` returns both in one pass, in text order (a time inside a place,
+五一 of 五一路, is no time). All run on `jiesu.text.normalize(text)` (simplified, half-width, same length)
 and return substrings of the original text, so "幸福路18號樓下" is found as
 written. This module imports in both Python environments (the Rasa engine runs
 it from `jiesu_nlu/entities.py`): the standard library, PyYAML and jiesu.text.
@@ -79,7 +80,9 @@ class _Rules:
     position_not_before: dict[str, str]
     suffix_not_before: dict[str, str]
     junction_ends: re.Pattern[str]
-    time_pattern: re.Pattern[str]
+    # (pattern, strong) of each kind of time; the longest match at a position wins
+    time_patterns: tuple[tuple[re.Pattern[str], bool], ...]
+    time_start: re.Pattern[str]
     tail_pattern: re.Pattern[str]
     time_not_before: dict[str, str]
 
@@ -118,10 +121,10 @@ def _compile_rules(data: Mapping[str, Any]) -> _Rules:
     places, times = data["places"], data["times"]
     suffixes = {str(k): int(v) for k, v in places["suffixes"].items()}
     words = [str(w) for w in times["words"]]
-    strong = "|".join((*_STRONG_PATTERNS, _alternation(words)))
-    time_pattern = re.compile(
-        rf"(?P<strong>{strong})|(?P<weak>{'|'.join(_WEAK_PATTERNS)})"
-    )
+    kinds = [(p, True) for p in (*_STRONG_PATTERNS, _alternation(words))]
+    kinds += [(p, False) for p in _WEAK_PATTERNS]
+    time_patterns = tuple((re.compile(p), strong) for p, strong in kinds)
+    time_start = re.compile("|".join(f"(?:{p})" for p, _ in kinds))
     return _Rules(
         suffixes=suffixes,
         suffix_pattern=re.compile(_alternation(suffixes)),
@@ -133,7 +136,8 @@ def _compile_rules(data: Mapping[str, Any]) -> _Rules:
         position_not_before={str(k): str(v) for k, v in places["position_not_before"].items()},
         suffix_not_before={str(k): str(v) for k, v in places["suffix_not_before"].items()},
         junction_ends=re.compile(_alternation(str(w) for w in places["junction_ends"])),
-        time_pattern=time_pattern,
+        time_patterns=time_patterns,
+        time_start=time_start,
         tail_pattern=re.compile(_alternation(str(w) for w in times["tails"])),
         time_not_before={str(k): str(v) for k, v in times["not_before"].items()},
     )
@@ -217,6 +221,7 @@ def _cores(text: str, gazetteer: Gazetteer, blocked: list[tuple[int, int]],
            rules: _Rules) -> list[tuple[int, int]]:
     """Place names: gazetteer names and names followed by a place suffix."""
     known = gazetteer.find(text)
+    suffixes = tuple(rules.suffixes)
     cores = []
     for start, end in known:  # an ordinal before a known name belongs to it (第一人民医院)
         ordinal = _ORDINAL.search(text, max(0, start - 4), start)
@@ -248,9 +253,13 @@ def _cores(text: str, gazetteer: Gazetteer, blocked: list[tuple[int, int]],
             and not (suffix in ROAD_SUFFIXES and name[-1].isdigit()))
         if name_ok and text[start:b] not in rules.generic:
             cores.append((start, b))
-        elif (not name and a == floor and suffix not in ROAD_SUFFIXES
-              and any(e == a for _, e in cores)):
-            cores.append((a, b))  # continues the place before it: 阳光花园小区
+        elif not name and a == floor and any(
+            e == a and (suffix not in ROAD_SUFFIXES or not text[s:e].endswith(suffixes))
+            for s, e in cores
+        ):
+            # continues the place before it: 阳光花园小区, 春华(小区) + 大道; but a road
+            # never continues a place with a suffix (幸福路路面)
+            cores.append((a, b))
     return sorted(cores)
 
 
@@ -301,13 +310,23 @@ def _places(norm: str, gazetteer: Gazetteer, times: list[tuple[int, int]],
 def _times(norm: str, rules: _Rules) -> list[tuple[int, int]]:
     """(start, end) of each time in normalised text: runs of time words with a tail."""
     runs: list[list[Any]] = []
-    for found in rules.time_pattern.finditer(norm):
-        strong = found.lastgroup == "strong"
-        if runs and runs[-1][1] == found.start():
-            runs[-1][1] = found.end()
+    position = 0
+    while (first := rules.time_start.search(norm, position)) is not None:
+        start = first.start()
+        end, strong = max(
+            ((m.end(), kind_strong) for pattern, kind_strong in rules.time_patterns
+             if (m := pattern.match(norm, start)) is not None),
+            key=lambda found: found[0],
+        )
+        if end == start:
+            position = start + 1
+            continue
+        if runs and runs[-1][1] == start:
+            runs[-1][1] = end
             runs[-1][2] = runs[-1][2] or strong
         else:
-            runs.append([found.start(), found.end(), strong])
+            runs.append([start, end, strong])
+        position = end
     times = []
     for start, end, strong in runs:
         after = rules.time_not_before.get(norm[start:end])
