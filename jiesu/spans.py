@@ -15,11 +15,11 @@ Time words next to each other are one time; "每天晚上吵到凌晨两点" giv
 ("每天晚上", then "凌晨两点"): the words between them are the problem.
 
 `find_spans` returns both in one pass, in text order (a time inside a place,
-五一 of 五一路, is no time). All run on `jiesu.text.normalize(text)` (simplified, half-width, same length)
-and return substrings of the original text, so "幸福路18號樓下" is found as
-written. This module imports in both Python environments (the Rasa engine runs
-it from `jiesu_nlu/entities.py`): the standard library, PyYAML and jiesu.text.
-The word lists live in `spans.yml` beside it.
+五一 of 五一路, is no time). All run on `jiesu.text.normalize(text)`
+(simplified, half-width, same length) and return substrings of the original
+text, so "幸福路18號樓下" is found as written. This module imports in both
+Python environments (the Rasa engine runs it from `jiesu_nlu/entities.py`): the
+standard library, PyYAML and jiesu.text. The word lists live in `spans.yml`.
 """
 
 from __future__ import annotations
