@@ -144,7 +144,7 @@ def entries_at(commit: str) -> list[FaqItem]:
             ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True
         ).stdout
 
-    listed = git("ls-tree", "--name-only", commit, "data/faq/").split()
+    listed = git("ls-tree", "-z", "--name-only", commit, "data/faq/").split("\0")
     names = [name for name in listed if name.endswith(".yml")]
     items = []
     for name in names:

@@ -108,7 +108,8 @@ class FaqIndex:
             doc_entry += [number] * len(phrasing_terms)
             self._entry_terms.append(frozenset(t for doc in phrasing_terms for t in doc))
             self._entry_bigrams.append([_bigrams(clean(p)) for p in item.phrasings])
-        self._doc_entry = np.array(doc_entry, dtype=np.int64)
+        # Each entry's phrasings are consecutive documents, starting here.
+        self._entry_starts = np.searchsorted(doc_entry, np.arange(len(items)))
         frequency = Counter(t for doc in documents for t in set(doc))
         total = len(documents)
         self._idf = {
@@ -151,14 +152,12 @@ class FaqIndex:
             return []
         columns = [self._column[t] for t in known]
         doc_scores = self._matrix[:, columns] @ np.array(list(known.values()))
-        docs = np.flatnonzero(doc_scores)
-        best: dict[int, float] = {}
-        for entry, score in zip(
-            self._doc_entry[docs].tolist(), doc_scores[docs].tolist(), strict=True
-        ):
-            if score > best.get(entry, 0.0):
-                best[entry] = score
-        return sorted(best, key=lambda n: -best[n])[:CANDIDATES]
+        best = np.maximum.reduceat(doc_scores, self._entry_starts)
+        count = min(CANDIDATES, int(np.count_nonzero(best)))
+        if count == 0:
+            return []
+        top = np.argpartition(-best, count - 1)[:count]
+        return sorted(top.tolist(), key=lambda n: (-best[n], n))
 
     def _measures(self, number: int, query: _Query) -> tuple[float, ...]:
         """(blend, coverage, unmatched ask word, topic words, overlap) of one candidate."""

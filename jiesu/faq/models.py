@@ -31,7 +31,9 @@ class FaqEntry(Base):
     valid_from: Mapped[date | None] = mapped_column(Date, default=None)
     valid_until: Mapped[date | None] = mapped_column(Date, default=None)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
 
 class FaqFeedback(Base):
