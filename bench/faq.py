@@ -177,18 +177,23 @@ def synthetic_base(items: list[FaqItem], size: int) -> list[FaqItem]:
 
 
 def latency(ask: Ask, questions: list[str]) -> dict[str, Any]:
+    """Wall-clock time per question, and the process's CPU time per question: on a
+    shared machine the wall clock includes waiting for a core, which CPU time does not."""
     for question in questions[:10]:
         ask(question)
-    timings = []
+    wall, cpu = [], []
     for question in questions:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         ask(question)
-        timings.append((time.perf_counter() - start) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
     return {
-        "queries": len(timings),
-        "median_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(float(np.percentile(timings, 95)), 2),
-        "max_ms": round(max(timings), 2),
+        "queries": len(wall),
+        "median_ms": round(statistics.median(wall), 2),
+        "p95_ms": round(float(np.percentile(wall, 95)), 2),
+        "max_ms": round(max(wall), 2),
+        "cpu_median_ms": round(statistics.median(cpu), 2),
+        "cpu_p95_ms": round(float(np.percentile(cpu, 95)), 2),
     }
 
 
@@ -249,7 +254,11 @@ def main() -> None:
     sets = {"situations_test": situations["test"], "situations_dev": situations["dev"],
             "paraphrases": paraphrases}  # fmt: skip
     results: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "entries": {"before": len(before_items), "now": len(items)},
         "threshold": {
             "before": BEFORE_THRESHOLD,
@@ -288,6 +297,8 @@ def main() -> None:
         "smp_answered_share": "smp2017_dev770" not in results
         or results["smp2017_dev770"]["now_answered_share"] <= BARS["smp_answered_share"],
         "p95_ms_10000": results["latency"]["10000"]["search"]["p95_ms"] <= BARS["p95_ms_10000"],
+        "cpu_p95_ms_10000": results["latency"]["10000"]["search"]["cpu_p95_ms"]
+        <= BARS["p95_ms_10000"],
     }
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False, indent=2))
