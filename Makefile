@@ -10,7 +10,8 @@ JIESU := $(VENV)/bin/jiesu
 MODEL := models/jiesu.tar.gz
 EMULATOR := tests/telegram
 MODEL_INPUTS := config.yml domain.yml data/rules.yml data/stories.yml \
-	$(wildcard data/nlu/*.yml) $(wildcard data/dict/*) $(wildcard jiesu_nlu/*.py) jiesu/text.py
+	$(wildcard data/nlu/*.yml) $(wildcard data/dict/*) $(wildcard jiesu_nlu/*.py) jiesu/text.py \
+	data/lexicon/cues.yml data/city/categories.yml data/city/areas.yml jiesu/spans.py jiesu/spans.yml
 
 # The first interpreter of each version that really runs (pyenv shims of an
 # inactive version exist but fail, so they are tried, not trusted).

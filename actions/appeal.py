@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -32,9 +33,7 @@ def share_keyboard(kind: str) -> dict[str, Any]:
     return {"telegram": {"share": kind}}
 
 
-def turn_of(tracker: Tracker) -> Turn:
-    """The latest resident message as `jiesu.appeals.dialogue` reads it."""
-    message = tracker.latest_message
+def _turn(message: dict[str, Any]) -> Turn:
     intent = message.get("intent") or {}
     entities: dict[str, str] = {}
     for entity in message.get("entities") or []:
@@ -45,6 +44,34 @@ def turn_of(tracker: Tracker) -> Turn:
         confidence=float(intent.get("confidence") or 0.0),
         entities=entities,
     )
+
+
+def clarified_message(tracker: Tracker) -> dict[str, Any] | None:
+    """The message a "您是想：…" choice answers: when the latest message is a button's
+    payload, and the resident's message before it (past the payload's own copies) was
+    not understood, that message, which says what the choice is about."""
+    payload = tracker.latest_message.get("text") or ""
+    if not payload.startswith("/"):
+        return None
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    for event in reversed(users):
+        if event.get("text") == payload:
+            continue
+        parsed = event.get("parse_data") or {}
+        if (parsed.get("intent") or {}).get("name") != "nlu_fallback":
+            return None
+        return {**parsed, "text": event.get("text") or ""}
+    return None
+
+
+def turn_of(tracker: Tracker) -> Turn:
+    """The latest resident message as `jiesu.appeals.dialogue` reads it; a choice made
+    from "您是想：…" reads as the message that raised the question, with the intent chosen."""
+    latest = _turn(tracker.latest_message)
+    asked = clarified_message(tracker)
+    if asked is None:
+        return latest
+    return replace(_turn(asked), intent=latest.intent, confidence=latest.confidence)
 
 
 def appeal_slots(tracker: Tracker) -> dict[str, Any]:

@@ -1,8 +1,10 @@
-"""The two-stage fallback's custom steps: likely intents, a rephrase, then a person."""
+"""Not understanding: the two-stage fallback's custom steps (likely intents, a rephrase,
+then a person), and the answer to a message that asks for nothing, which never says the
+same line twice in a row."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
@@ -68,3 +70,36 @@ class ActionDefaultFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         return [UserUtteranceReverted(), *hand_over(dispatcher, tracker, HandoffReason.FALLBACK)]
+
+
+# "您是想" choices offered when a message asks for nothing the second time in a row.
+_MENU: Final = ("complain", "consult", "query_ticket", "request_human")
+
+
+def last_bot_text(tracker: Tracker) -> str | None:
+    """What the assistant said last in this conversation."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return event.get("text")
+    return None
+
+
+class ActionHowCanHelp(Action):
+    """A yes, a no or a detail with nothing under way: ask what the resident needs; asked
+    already, offer the choices as buttons; asked that too, hand over to a person."""
+
+    def name(self) -> str:
+        return "action_how_can_help"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        said = last_bot_text(tracker)
+        if said == reply("how_can_help_menu"):
+            return hand_over(dispatcher, tracker, HandoffReason.FALLBACK)
+        if said == reply("how_can_help"):
+            buttons = [{"title": intent_label(name), "payload": f"/{name}"} for name in _MENU]
+            dispatcher.utter_message(text=reply("how_can_help_menu"), buttons=buttons)
+            return []
+        dispatcher.utter_message(text=reply("how_can_help"))
+        return []

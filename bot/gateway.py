@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.choices import offered_buttons, typed_choice
 from bot.rasa_client import RasaClient, RasaUnavailableError
 from jiesu.config import Settings, get_settings
 from jiesu.db import session_scope
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 # Separators and format characters (zero-width spaces and joiners, direction marks):
 # a message of nothing else looks empty to the resident, and is answered as empty.
 _INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
-RECEIVED, FAILED, GIVEN_UP = "received", "failed", "given_up"
+RECEIVED, FAILED, GIVEN_UP, ANSWERED = "received", "failed", "given_up", "answered"
 
 
 @dataclass(frozen=True)
@@ -234,10 +235,10 @@ class Gateway:
     async def _answer(self, incoming: Incoming) -> tuple[list[dict[str, Any]], str]:
         text = incoming.text.strip()
         if not any(unicodedata.category(c) not in _INVISIBLE for c in text):
-            return _text_reply(gateway_text("empty")), "answered"
+            return _text_reply(gateway_text("empty")), ANSWERED
         if len(text) > self._max_chars:
             message = gateway_text("too_long", length=len(text), limit=self._max_chars)
-            return _text_reply(message), "answered"
+            return _text_reply(message), ANSWERED
         metadata = {**incoming.metadata, "channel": incoming.channel,
                     "message_id": incoming.message_id}
         try:
@@ -245,8 +246,9 @@ class Gateway:
                 incoming.sender_id, text, incoming.message_id, metadata
             )
             if handed is not None:
-                return handed, "answered"
-            replies = await self._rasa.send(incoming.sender_id, text, metadata)
+                return handed, ANSWERED
+            pressed = await asyncio.to_thread(self._typed_choice, incoming, text)
+            replies = await self._rasa.send(incoming.sender_id, pressed or text, metadata)
             if not replies:
                 # Rasa's REST channel answers an empty list when an action failed (the
                 # action server is down): its events are lost and the turn is to be retried.
@@ -255,7 +257,21 @@ class Gateway:
             log.warning("Rasa unavailable for %s: %s", incoming.sender_id, error)
             return _text_reply(gateway_text("busy")), FAILED
         log.info("%s answered with %d replies", incoming.sender_id, len(replies))
-        return _for_channel(replies, incoming.channel), "answered"
+        return _for_channel(replies, incoming.channel), ANSWERED
+
+    def _typed_choice(self, incoming: Incoming, text: str) -> str | None:
+        """The payload of a button the conversation's last answer offered, if `text`
+        says its label (see bot/choices.py)."""
+        with session_scope(self._database_url) as session:
+            last = session.scalar(
+                select(InboundMessage.replies)
+                .where(InboundMessage.channel == incoming.channel,
+                       InboundMessage.chat_id == incoming.chat_id,
+                       InboundMessage.status == ANSWERED)
+                .order_by(InboundMessage.id.desc())
+                .limit(1)
+            )
+        return typed_choice(text, offered_buttons(last or []))
 
     def _claim(self, incoming: Incoming) -> _Claim:
         try:

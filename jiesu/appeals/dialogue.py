@@ -23,6 +23,7 @@ from jiesu.appeals.intake import (
     interrupts,
     is_bare_request,
     is_small_talk,
+    only_details,
     parse_phone,
 )
 from jiesu.city import City
@@ -137,8 +138,10 @@ def _description(turn: Turn, city: City) -> Step:
         return Step({DESCRIPTION: None}, notice="description_small_talk")
     if is_bare_request(turn.text):
         return Step({DESCRIPTION: None})
-    updates: dict[str, Any] = {DESCRIPTION: turn.text.strip(), **_mentioned(turn, city,
-                                                                          with_place=True)}
+    found = _mentioned(turn, city, with_place=True)
+    if found and only_details(turn.text, found.values()):
+        return Step({DESCRIPTION: None, **found}, notice="description_details_only")
+    updates: dict[str, Any] = {DESCRIPTION: turn.text.strip(), **found}
     if turn.intent in APPEAL_INTENTS:
         updates[TYPE] = turn.intent
     return Step(updates)

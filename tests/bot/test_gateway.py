@@ -112,3 +112,12 @@ async def test_hints_for_another_channel_are_dropped(gateway: Gateway) -> None:
     replies = await gateway.handle(_incoming("楼下饭店油烟太大，熏得没法开窗"))
     assert any("位置" in reply.get("text", "") for reply in replies)
     assert all("custom" not in reply and reply for reply in replies)
+
+
+async def test_a_buttons_label_typed_does_what_the_button_does(gateway: Gateway) -> None:
+    """"有帮助" typed after a policy answer is feedback, not a request for help."""
+    chat_id = uuid.uuid4().hex
+    answer = await gateway.handle(_incoming("居住证怎么办理", chat_id))
+    assert any(b["title"] == "有帮助" for r in answer for b in r.get("buttons", []))
+    replies = await gateway.handle(_incoming("有帮助", chat_id))
+    assert [r["text"] for r in replies] == ["感谢您的反馈！还有其他问题吗？"]

@@ -181,3 +181,22 @@ def test_a_consultation_ticket_started_by_an_action_keeps_its_question(city: Cit
     assert slots[DESCRIPTION] == "灵活就业的养老保险断缴了能补吗"
     assert draft_of(slots).appeal_type is AppealType.CONSULT
     assert next_slot(slots) == PHONE
+
+
+@pytest.mark.parametrize("text", ["幸福里小区3号楼", "我住建设路18号", "电话13800000004"])
+def test_a_detail_alone_when_asked_what_happened_is_kept_and_the_question_asked_again(
+    city: City, text: str
+) -> None:
+    turn = Turn(text, "inform", 0.8, {"address": text} if "号" in text else {})
+    step = take({**_empty(), TYPE: "complain"}, DESCRIPTION, turn, city)
+    assert step.updates[DESCRIPTION] is None
+    assert step.notice == "description_details_only"
+    assert set(step.updates) - {DESCRIPTION} <= {ADDRESS, PHONE}
+    assert len(step.updates) == 2
+
+
+def test_a_description_that_names_a_place_is_still_the_description(city: City) -> None:
+    turn = Turn("幸福里小区3号楼的电梯坏了", "complain", 0.9)
+    step = take({**_empty(), TYPE: "complain"}, DESCRIPTION, turn, city)
+    assert step.updates[DESCRIPTION] == "幸福里小区3号楼的电梯坏了"
+    assert step.notice is None

@@ -1,0 +1,61 @@
+"""Not understood, then chosen or asked again: the appeal keeps the resident's own words,
+and the assistant never says the same generic line twice in a row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.appeal import turn_of
+from actions.fallback import ActionHowCanHelp
+from jiesu.vocabulary import reply
+
+
+def _user(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    parsed = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+              "entities": entities or []}
+    return {"event": "user", "text": text, "parse_data": parsed}
+
+
+def _tracker(events: list[dict[str, Any]]) -> Tracker:
+    latest = next(e for e in reversed(events) if e["event"] == "user")["parse_data"]
+    return Tracker.from_dict({
+        "sender_id": "web:test", "slots": {}, "latest_message": latest, "events": events,
+        "paused": False, "followup_action": None, "active_loop": {},
+        "latest_action_name": "action_listen",
+    })
+
+
+def test_a_choice_from_did_you_mean_reads_as_the_message_that_raised_it() -> None:
+    events = [
+        _user("楼道灯坏了", "nlu_fallback", [{"entity": "time", "value": "昨晚"}]),
+        {"event": "bot", "text": "抱歉，我不太确定您的意思。您是想："},
+        _user("/complain", "complain"),
+        {"event": "rewind"},
+        _user("/complain", "complain"),
+    ]
+    turn = turn_of(_tracker(events))
+    assert (turn.text, turn.intent, turn.entities) == ("楼道灯坏了", "complain", {"time": "昨晚"})
+
+
+def test_a_button_after_an_understood_message_is_only_the_button() -> None:
+    events = [_user("你能做什么", "out_of_scope"), _user("/complain", "complain")]
+    assert turn_of(_tracker(events)).text == "/complain"
+
+
+async def test_asking_for_nothing_never_gets_the_same_line_twice_in_a_row() -> None:
+    events: list[dict[str, Any]] = []
+    said = []
+    for text in ("13800000004", "确认提交", "好的"):
+        events.append(_user(text, "inform"))
+        dispatcher = CollectingDispatcher()
+        result = await ActionHowCanHelp().run(dispatcher, _tracker(events), {})
+        [message] = dispatcher.messages
+        said.append(message["text"])
+        events.append({"event": "bot", "text": message["text"]})
+    assert said[0] == reply("how_can_help")
+    assert said[1] == reply("how_can_help_menu")
+    assert said[2] not in said[:2]
+    assert any(e.get("event") == "pause" for e in result) or "12345" in said[2]
