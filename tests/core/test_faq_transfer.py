@@ -160,3 +160,12 @@ def test_the_review_command_lists_entries_due(tmp_path: Path) -> None:
     result = runner.invoke(app, ["faq", "review", "--days", "1", "--json"])
     assert result.exit_code == 0, result.output
     assert "id-card-lost" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_text_a_spreadsheet_would_run_as_a_formula_reads_back_unchanged(
+    tmp_path: Path, suffix: str
+) -> None:
+    item = replace(load_entries()[0], answer="=1+1 不是公式", alternatives=("-说法", "@说法"))
+    write_table([item], tmp_path / f"base{suffix}")
+    assert read_table(tmp_path / f"base{suffix}") == ([item], [])
