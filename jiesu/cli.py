@@ -74,9 +74,13 @@ def web() -> None:
     )
 
 
-def _healthy(client: httpx.Client, url: str, params: dict[str, str] | None = None) -> bool:
+def _healthy(client: httpx.Client, url: str, rasa_token: str | None = None) -> bool:
+    """Whether `url` answers 200; with `rasa_token`, as Rasa's HTTP API (a bearer token)."""
+    from bot.rasa_client import bearer_token
+
+    headers = {"Authorization": f"Bearer {bearer_token(rasa_token)}"} if rasa_token else None
     try:
-        return client.get(url, params=params).status_code == 200
+        return client.get(url, headers=headers).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -90,7 +94,7 @@ def ready(
     settings = get_settings()
     web_url = f"http://{settings.web_host}:{settings.web_port}"
     checks = {
-        "Rasa": (f"{settings.rasa_url}/status", {"token": settings.rasa_token}),
+        "Rasa": (f"{settings.rasa_url}/status", settings.rasa_token),
         "动作服务": (f"{settings.action_server_url}/health", None),
         "网页": (f"{web_url}/healthz", None),
     }

@@ -252,7 +252,7 @@ def _rasa_command(port: int, endpoints: Path, token: str) -> list[str]:
     return [
         str(RASA), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
         "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(port),
-        "--enable-api", f"--auth-token={token}",
+        "--enable-api", f"--auth-token={token}", f"--jwt-secret={token}",
     ]
 
 

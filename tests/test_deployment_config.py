@@ -105,7 +105,8 @@ def test_the_rasa_image_picks_its_endpoints_file_like_the_procfile() -> None:
     procfile = (ROOT / "Procfile").read_text("utf-8")
     dockerfile = (ROOT / "Dockerfile.rasa").read_text("utf-8")
     for option in ('--endpoints "${JIESU_RASA_ENDPOINTS:-endpoints.yml}"',
-                   '--auth-token "$JIESU_RASA_TOKEN"', "--enable-api"):
+                   '--auth-token "$JIESU_RASA_TOKEN"', '--jwt-secret "$JIESU_RASA_TOKEN"',
+                   "--enable-api"):
         assert option in procfile
         assert option.replace('"', '\\"') in dockerfile
 

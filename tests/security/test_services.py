@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from bot.rasa_client import RasaClient, RasaUnavailableError
 from jiesu.config import PROJECT_ROOT, Settings
 from tests.servers import RasaStack
 
@@ -34,6 +35,52 @@ def test_rasa_http_api_refuses_calls_without_the_token(
         assert refused.status_code in (401, 403), (params, refused.text)
     allowed = httpx.get(f"{rasa_stack.rasa_url}/status", params={"token": rasa_stack.token})
     assert allowed.status_code == 200
+
+
+@pytest.mark.servers
+async def test_the_app_reaches_rasas_http_api_with_the_token_in_a_header(
+    rasa_stack: RasaStack,
+) -> None:
+    rasa = RasaClient(rasa_stack.rasa_url, 10.0, rasa_stack.token)
+    try:
+        await rasa.append_events("test:header", [{"event": "bot", "text": "你好"}])
+        assert [e["event"] for e in await rasa.events("test:header")][-1] == "bot"
+        assert (await rasa.parse("你好"))["intent"]["name"]
+    finally:
+        await rasa.aclose()
+    forged = RasaClient(rasa_stack.rasa_url, 10.0, "not-the-token")
+    try:
+        with pytest.raises(RasaUnavailableError):
+            await forged.events("test:header")
+    finally:
+        await forged.aclose()
+
+
+async def test_the_rasa_token_is_never_in_a_url_nor_an_error() -> None:
+    """httpx errors print the URL: the token goes in the Authorization header."""
+    token = "secret-rasa-token"
+    seen: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        raise httpx.ConnectError(f"cannot reach {request.url}", request=request)
+
+    rasa = RasaClient("http://127.0.0.1:9", 1.0, token)
+    rasa._client._transport = httpx.MockTransport(refuse)
+    calls = [lambda: rasa.parse("你好"), lambda: rasa.events("web:x"),
+             lambda: rasa.append_events("web:x", [])]
+    try:
+        for call in calls:
+            with pytest.raises(RasaUnavailableError) as raised:
+                await call()
+            assert token not in str(raised.value)
+    finally:
+        await rasa.aclose()
+    assert len(seen) == 3
+    for request in seen:
+        assert token not in str(request.url)
+        assert request.headers["Authorization"].startswith("Bearer ")
+        assert token not in request.headers["Authorization"]
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -80,6 +127,7 @@ def test_procfile_binds_every_server_to_loopback() -> None:
     assert "jiesu web" in lines["web"]
     assert Settings.model_fields["web_host"].default == "127.0.0.1"  # what `jiesu web` binds
     assert re.search(r"--auth-token \"\$JIESU_RASA_TOKEN\"", lines["rasa"])
+    assert re.search(r"--jwt-secret \"\$JIESU_RASA_TOKEN\"", lines["rasa"])
 
 
 def test_the_test_servers_bind_loopback_too() -> None:
