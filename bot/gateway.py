@@ -163,13 +163,14 @@ class Gateway:
             await asyncio.to_thread(self._finish, claim.record_id, replies, status)
         return replies
 
-    def was_handled(self, channel: str, message_id: str) -> bool:
-        """Whether a channel's message was handled or is being handled: neither unknown,
+    def was_handled(self, channel: str, chat_id: str, message_id: str) -> bool:
+        """Whether a chat's message was handled or is being handled: neither unknown,
         nor waiting for an answer (its try failed, or the process taking it died)."""
         with session_scope(self._database_url) as session:
             waiting = session.scalar(
                 select(self._waiting()).where(
-                    InboundMessage.channel == channel, InboundMessage.external_id == message_id
+                    InboundMessage.channel == channel, InboundMessage.chat_id == chat_id,
+                    InboundMessage.external_id == message_id,
                 )
             )
         return waiting is not None and not waiting
@@ -290,6 +291,7 @@ class Gateway:
                 existing = session.scalars(
                     select(InboundMessage).where(
                         InboundMessage.channel == incoming.channel,
+                        InboundMessage.chat_id == incoming.chat_id,
                         InboundMessage.external_id == incoming.message_id,
                     )
                 ).one()

@@ -19,12 +19,16 @@ def utcnow() -> datetime:
 class InboundMessage(Base):
     """One resident message as a channel delivered it, recorded before anything else.
 
-    The unique (channel, external_id) pair is what makes a re-delivered or
-    retried message a no-op: the second arrival finds the first and its replies.
+    The unique (channel, chat_id, external_id) triple is what makes a re-delivered or
+    retried message a no-op: the second arrival finds the first and its replies. The chat
+    is part of it: a web chat's message ids are chosen by the browser, and must not reach
+    another conversation's replies.
     """
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_inbound_channel_msg"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", "external_id", name="uq_inbound_chat_msg"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))

@@ -192,7 +192,8 @@ class TelegramChannel:
         delivery = delivery_id(update, context)
         # The gateway would hand back the first replies to a re-delivered update, but on
         # Telegram they were sent already: sending them again would answer twice.
-        if await asyncio.to_thread(self._gateway.was_handled, CHANNEL, delivery):
+        if await asyncio.to_thread(self._gateway.was_handled, CHANNEL, str(chat.id),
+                                     delivery):
             log.info("update %s was handled before: not answered again", delivery)
             return
         incoming = Incoming(CHANNEL, str(chat.id), delivery, message)

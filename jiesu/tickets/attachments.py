@@ -36,13 +36,15 @@ def store_attachment(
     content_type: str,
     now: datetime | None = None,
 ) -> Attachment:
-    """Keep one photo, once per channel message (a re-delivery returns the first record).
+    """Keep one photo, once per message of the conversation (a re-delivery returns the
+    first record).
 
     Raises:
         ValueError: the file is empty or larger than `MAX_BYTES`.
     """
     existing = session.scalars(select(Attachment).where(
-        Attachment.channel == channel, Attachment.source_message_id == source_message_id,
+        Attachment.channel == channel, Attachment.sender_id == sender_id,
+        Attachment.source_message_id == source_message_id,
     )).one_or_none()
     if existing is not None:
         return existing

@@ -37,13 +37,15 @@ def _enum_by_value(enum: type[StrEnum]) -> Enum:
 class Ticket(Base):
     """One appeal (工单). Its status moves only through `jiesu.tickets.service.change_status`.
 
-    The unique (channel, source_message_id) pair makes filing idempotent per
-    resident message: a retried action finds the ticket it already created.
+    The unique (channel, sender_id, source_message_id) triple makes filing idempotent per
+    resident message: a retried action finds the ticket it already created, and another
+    conversation using the same message id (web chat ids are the browser's) files its own.
     """
 
     __tablename__ = "tickets"
     __table_args__ = (
-        UniqueConstraint("channel", "source_message_id", name="uq_tickets_channel_message"),
+        UniqueConstraint("channel", "sender_id", "source_message_id",
+                         name="uq_tickets_sender_message"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,12 +131,13 @@ class TicketCounter(Base):
 class Attachment(Base):
     """A photo a resident sent. It waits, unlinked, until their next ticket is filed.
 
-    Unique per channel message, so a re-delivered update stores nothing twice.
+    Unique per message of a conversation, so a re-delivered update stores nothing twice.
     """
 
     __tablename__ = "attachments"
     __table_args__ = (
-        UniqueConstraint("channel", "source_message_id", name="uq_attachments_channel_message"),
+        UniqueConstraint("channel", "sender_id", "source_message_id",
+                         name="uq_attachments_sender_message"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,10 +20,13 @@ from jiesu.tickets.numbering import allocate_number
 from jiesu.tickets.workflow import Status, check_transition
 
 
-def _by_message(session: Session, channel: str, source_message_id: str) -> Ticket | None:
+def _by_message(
+    session: Session, channel: str, sender_id: str, source_message_id: str
+) -> Ticket | None:
     return session.scalars(
         select(Ticket).where(
-            Ticket.channel == channel, Ticket.source_message_id == source_message_id
+            Ticket.channel == channel, Ticket.sender_id == sender_id,
+            Ticket.source_message_id == source_message_id,
         )
     ).one_or_none()
 
@@ -55,7 +58,7 @@ def create_ticket(
     Returns the ticket and whether this call created it. The first status
     event (none → received) is written with it.
     """
-    existing = _by_message(session, channel, source_message_id)
+    existing = _by_message(session, channel, sender_id, source_message_id)
     if existing is not None:
         return existing, False
     when = now or utcnow()
@@ -90,7 +93,7 @@ def create_ticket(
             session.add(ticket)
     except IntegrityError:
         # A concurrent call filed the same message first; its number is skipped.
-        existing = _by_message(session, channel, source_message_id)
+        existing = _by_message(session, channel, sender_id, source_message_id)
         if existing is None:
             raise
         return existing, False

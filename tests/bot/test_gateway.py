@@ -57,6 +57,21 @@ async def test_a_redelivered_message_is_answered_once_from_the_record(
     assert _user_turns(rasa_stack, message.sender_id) == 1
 
 
+async def test_the_same_message_id_in_another_conversation_is_not_a_duplicate(
+    gateway: Gateway, rasa_stack: RasaStack
+) -> None:
+    """Web chat message ids are chosen by the browser: another conversation's must not
+    fetch its replies."""
+    shared = uuid.uuid4().hex
+    first = await gateway.handle(_incoming("你是机器人吗", message_id=shared))
+    other = _incoming("你好", message_id=shared)
+    second = await gateway.handle(other)
+    assert second != first and "个人信息告知" in second[0]["text"]
+    assert _user_turns(rasa_stack, other.sender_id) == 1
+    assert not gateway.was_handled("test", uuid.uuid4().hex, shared)
+    assert gateway.was_handled("test", other.chat_id, shared)
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
 async def test_empty_message_gets_a_clear_reply_without_asking_rasa(
     gateway: Gateway, rasa_stack: RasaStack, text: str

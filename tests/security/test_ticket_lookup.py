@@ -6,11 +6,16 @@ conversation, and failed look-ups are limited."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from jiesu.appeals.progress import status_reply
 from jiesu.appeals.wording import filed_message
+from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.tickets import AppealType, Status, Ticket, change_status, create_ticket, staff_actor
+from jiesu.tickets.attachments import store_attachment
 from jiesu.tickets.lookup import (
     CONVERSATION_FAILURES,
     QUERY_CODE_ALPHABET,
@@ -139,3 +144,37 @@ def test_failed_look_ups_are_limited_per_ticket(database_url: str) -> None:
     assert NOTE in _ask(database_url, OWNER, number, number)
     later = T0 + timedelta(days=1, minutes=1)
     assert "正在办理" in _ask(database_url, "web:fresh", number, f"{number} {code}", now=later)
+
+
+def test_another_conversations_message_id_files_its_own_ticket(database_url: str) -> None:
+    """Filing is idempotent per message of one conversation: a web chat message id (chosen
+    by the browser) that another conversation used does not return that one's ticket."""
+    number, code = _file(database_url)
+    with session_scope(database_url) as session:
+        other, created = create_ticket(
+            session, channel="telegram", source_message_id="m1", sender_id=STRANGER,
+            appeal_type=AppealType.COMPLAIN, description="我的诉求", actor="resident:x",
+        )
+        assert created and (other.number, other.query_code) != (number, code)
+        again, created = create_ticket(
+            session, channel="telegram", source_message_id="m1", sender_id=STRANGER,
+            appeal_type=AppealType.COMPLAIN, description="我的诉求", actor="resident:x",
+        )
+        assert not created and again.id == other.id
+
+
+def test_another_conversations_message_id_keeps_its_own_photo(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JIESU_ATTACHMENTS_DIR", str(tmp_path / "attachments"))
+    get_settings.cache_clear()
+    try:
+        with session_scope(database_url) as session:
+            photos = [store_attachment(session, channel="web", source_message_id="p1",
+                                       sender_id=sender, data=b"\xff\xd8" + sender.encode(),
+                                       suffix=".jpg", content_type="image/jpeg")
+                      for sender in (OWNER, STRANGER, STRANGER)]
+            assert photos[0].id != photos[1].id == photos[2].id
+            assert photos[1].sender_id == STRANGER
+    finally:
+        get_settings.cache_clear()
