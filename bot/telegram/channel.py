@@ -8,14 +8,16 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, Chat, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -84,7 +86,9 @@ class TelegramChannel:
         self._database_url = database_url
 
     def install(self, application: AnyApplication) -> None:
-        """Register the handlers on `application`."""
+        """Register the handlers on `application`; updates from anything but a private chat
+        stop before them."""
+        application.add_handler(TypeHandler(Update, self.only_private_chats), group=-1)
         for command, message in COMMAND_MESSAGES.items():
             application.add_handler(CommandHandler(command, self._command_handler(message)))
         application.add_handler(CommandHandler("help", self.on_help))
@@ -94,6 +98,17 @@ class TelegramChannel:
         application.add_handler(MessageHandler(filters.LOCATION, self.on_location))
         application.add_handler(MessageHandler(filters.CONTACT, self.on_contact))
         application.add_handler(MessageHandler(UNSUPPORTED, self.on_unsupported))
+
+    async def only_private_chats(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """Read and answer private chats only: a group is one conversation shared by all its
+        members, who would see each other's tickets, status and handoff replies."""
+        chat = update.effective_chat
+        if chat is None or chat.type != Chat.PRIVATE:
+            log.info("update %s from a %s chat ignored", update.update_id,
+                     chat.type if chat else "missing")
+            raise ApplicationHandlerStop
 
     async def register_commands(self, application: AnyApplication) -> None:
         """Publish the command menu (setMyCommands); a failure only costs the menu."""

@@ -113,6 +113,26 @@ async def test_text_reaches_rasa_as_the_chat_and_buttons_come_back_inline(
     }
 
 
+@pytest.mark.parametrize("chat_type", ["group", "supergroup", "channel"])
+async def test_only_private_chats_are_answered(
+    app: Application, api: FakeBotApi, rasa: FakeRasa, chat_type: str
+) -> None:
+    """A group would be one conversation shared by its members: its tickets, status and
+    handoff replies visible to all of them. Nothing there is read or answered."""
+    group = {"id": -100123, "type": chat_type, "title": "小区业主群"}
+    for payload in (text_update("查一下我的工单"), text_update("/start"),
+                    button_update("/affirm")):
+        message = payload.get("message") or payload["callback_query"]["message"]
+        message["chat"] = group
+        await process(app, payload)
+    photo = {"update_id": next(_update_ids), "message": _message(
+        photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}])}
+    photo["message"]["chat"] = group
+    await process(app, photo)
+    assert rasa.messages == []
+    assert api.sent() == []
+
+
 async def test_another_bot_on_the_same_database_is_not_taken_for_a_redelivery(
     app: Application, api: FakeBotApi, rasa: FakeRasa, channel: TelegramChannel
 ) -> None:
