@@ -70,9 +70,12 @@ class Assessment:
     """What the knowledge says about one message."""
 
     scores: LexiconScores
+    # Calibrated category probabilities (the confidence), and the blend before the
+    # temperature (the trained router's features: the SVM learns its own scale).
     categories: dict[str, float]
     subcategories: dict[tuple[str, str], float]
     has_evidence: bool
+    untempered: dict[str, float]
 
     def best(self) -> tuple[str, float]:
         """The most probable first-level category and its probability."""
@@ -106,14 +109,20 @@ def keyword_probabilities(
     return smoothed / smoothed.sum()
 
 
+def mix(by_keywords: np.ndarray, by_examples: np.ndarray, settings: PriorSettings) -> np.ndarray:
+    """Rows of category probabilities: the weighted mix of the two sources."""
+    weight = settings.lexicon_weight
+    return np.asarray(weight * by_keywords + (1 - weight) * by_examples)
+
+
 def blend(
     by_keywords: np.ndarray, by_examples: np.ndarray, settings: PriorSettings
 ) -> np.ndarray:
     """Rows of category probabilities: the weighted mix, sharpened or flattened by the
     temperature."""
-    mixed = settings.lexicon_weight * by_keywords + (1 - settings.lexicon_weight) * by_examples
+    mixed = mix(by_keywords, by_examples, settings)
     if settings.temperature == 1.0:
-        return np.asarray(mixed)
+        return mixed
     logits = np.log(np.clip(mixed, 1e-12, None)) / settings.temperature
     logits -= logits.max(axis=1, keepdims=True)
     sharpened = np.exp(logits)
@@ -178,23 +187,28 @@ class KnowledgePrior:
             keyword_probabilities(s, self.categories, self.settings.smoothing) for s in scores
         ])
         sub_probs, known = self.examples.probabilities(texts)
-        blended = blend(by_keywords, sub_probs @ self.columns, self.settings)
+        by_examples = sub_probs @ self.columns
+        blended = blend(by_keywords, by_examples, self.settings)
+        mixed = mix(by_keywords, by_examples, self.settings)
         return [
             Assessment(
                 scores=s,
                 categories=dict(zip(self.categories, map(float, row), strict=True)),
                 subcategories=dict(zip(self.examples.subcategories, map(float, subs), strict=True)),
                 has_evidence=bool(s.categories) or bool(seen),
+                untempered=dict(zip(self.categories, map(float, raw), strict=True)),
             )
-            for s, row, subs, seen in zip(scores, blended, sub_probs, known, strict=True)
+            for s, row, subs, seen, raw in zip(
+                scores, blended, sub_probs, known, mixed, strict=True)
         ]
 
     def features(self, assessments: list[Assessment]) -> np.ndarray:
-        """Per assessed text: log keyword evidence and blended probability per category."""
+        """Per assessed text: log keyword evidence and blended probability (before the
+        temperature) per category."""
         return np.array([
             np.concatenate([
                 log_evidence(a.scores, self.categories),
-                [a.categories[name] for name in self.categories],
+                [a.untempered[name] for name in self.categories],
             ])
             for a in assessments
         ])
