@@ -26,6 +26,7 @@ from console import (
     tickets,
     users,
 )
+from console.headers import SecurityHeaders
 from console.security import make_signer
 from jiesu.config import Settings, get_settings
 from jiesu.handoff.desk import HandoffDesk
@@ -59,10 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.signer = make_signer(settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    app.add_middleware(  # added last, so it runs first: a refused message is not even read
+    app.add_middleware(  # added after the body limit, so it runs first: nothing refused is read
         AddressRateLimit, max_requests=settings.address_rate_limit_messages,
         window_seconds=settings.address_rate_limit_seconds, routes=[("POST", "/api/chat")],
     )
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(chat.router)
     app.include_router(home.router)
