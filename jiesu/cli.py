@@ -17,6 +17,7 @@ import httpx
 import typer
 
 from jiesu.config import PROJECT_ROOT, get_settings
+from jiesu.private_files import write_private
 
 if TYPE_CHECKING:
     from jiesu.privacy import Erased
@@ -58,8 +59,7 @@ def init_env(path: Path = PROJECT_ROOT / ".env") -> None:
     present = {line.split("=", 1)[0].strip() for line in lines if "=" in line}
     added = [f"{name}={secrets.token_urlsafe(32)}" for name in _ENV_SECRETS if name not in present]
     if added:
-        path.write_text("\n".join([*lines, *added]) + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        write_private(path, ("\n".join([*lines, *added]) + "\n").encode("utf-8"))
 
 
 @app.command("web")

@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy.engine import make_url
 
 from jiesu.config import get_settings
+from jiesu.private_files import private_file, private_folder
 
 _INI = Path(__file__).with_name("alembic.ini")
 
@@ -21,9 +22,12 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None) -> None:
-    """Bring the database at `url` to the newest schema, creating a SQLite file's folder."""
+    """Bring the database at `url` to the newest schema; a SQLite file and a folder made
+    for it are their owner's only."""
     target = url or get_settings().database_url
     parsed = make_url(target)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(parsed.database)
+        private_folder(database.parent)
+        private_file(database)
     command.upgrade(alembic_config(target), "head")

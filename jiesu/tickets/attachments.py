@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from jiesu.config import get_settings
 from jiesu.models import utcnow
+from jiesu.private_files import private_folder, write_private
 from jiesu.tickets.models import Attachment, Ticket
 
 # Photos older than this when a ticket is filed belong to an earlier, abandoned appeal.
@@ -51,9 +52,9 @@ def store_attachment(
     if not data or len(data) > MAX_BYTES:
         raise ValueError(f"attachment of {len(data)} bytes refused (limit {MAX_BYTES})")
     folder = attachments_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     name = f"{uuid.uuid4().hex}{suffix}"
-    (folder / name).write_bytes(data)
+    write_private(folder / name, data)
     attachment = Attachment(
         channel=channel, source_message_id=source_message_id, sender_id=sender_id,
         file_name=name, content_type=content_type, size=len(data), created_at=now or utcnow(),
