@@ -1,11 +1,12 @@
 """Choose the intent classifier's constants by cross-validation inside the training data
 (engine environment): `.venv-rasa/bin/python bench/nlu_cv.py`.
 
-For each candidate setting it trains the tokenizer, the intent classifier and the grouped
-fallback of `config.yml` on k-1 folds of `data/nlu` and scores the held-out fold
-(macro-F1 of the intent after the fallback, as Rasa's own cross-validation counts it),
-and, where `bench/data/terse.csv` exists, the share of its dev half acted on (the test
-half is never read here). No real resident data is read.
+For each candidate setting it trains the tokenizer and the intent classifier of
+`config.yml` on k-1 folds of `data/nlu` and scores the held-out fold after the grouped
+fallback at each candidate threshold: macro-F1 of the intent (as Rasa's own
+cross-validation counts it), the share of our out-of-scope examples that would open an
+appeal, and, where `bench/data/terse.csv` exists, the share of its dev half acted on
+(the test half is never read here). No real resident data is read.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.nlu import TERSE, acted_on  # noqa: E402
+from bench.nlu import APPEAL_GROUP, TERSE, acted_on  # noqa: E402
 
 
 def pipeline_config() -> dict[str, dict[str, Any]]:
@@ -95,35 +96,67 @@ def terse_rows(split: str) -> list[dict[str, str]]:
 
 
 def cross_validate(settings: dict[str, dict[str, Any]], examples: list[Any], folds: int,
-                   seed: int = 20261205) -> float:
-    from sklearn.metrics import f1_score
+                   seed: int = 20261205) -> tuple[list[str], list[dict[str, Any]]]:
+    """The held-out examples' intents and how each was parsed, over all folds."""
     from sklearn.model_selection import StratifiedKFold
 
     labels = [e.get("intent") for e in examples]
     truth: list[str] = []
-    predicted: list[str] = []
+    parsed: list[dict[str, Any]] = []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_index, test_index in splitter.split(examples, labels):
         with tempfile.TemporaryDirectory() as storage:
             pipeline = Pipeline(settings, Path(storage))
             pipeline.train([examples[i] for i in train_index])
-            results = pipeline.predict([examples[i].get("text") for i in test_index])
+            parsed += pipeline.predict([examples[i].get("text") for i in test_index])
         truth += [labels[i] for i in test_index]
-        predicted += [r["intent"]["name"] for r in results]
-    return float(f1_score(truth, predicted, average="macro", labels=sorted(set(labels))))
+    return truth, parsed
 
 
-def terse_dev_score(settings: dict[str, dict[str, Any]], examples: list[Any]) -> float | None:
+def refallback(parsed: list[dict[str, Any]], fallback: dict[str, Any]) -> list[str]:
+    """The intents `parsed` would get with other fallback settings."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from jiesu_nlu.fallback import GroupedFallbackClassifier
+
+    classifier = GroupedFallbackClassifier(
+        {**GroupedFallbackClassifier.get_default_config(), **fallback}
+    )
+    decided = []
+    for result in parsed:
+        ranking = [r for r in result["intent_ranking"] if r["name"] != "nlu_fallback"]
+        message = Message(data={"text": result["text"], "intent": dict(ranking[0]),
+                                "intent_ranking": ranking})
+        classifier.process([message])
+        decided.append(message.get("intent")["name"])
+    return decided
+
+
+def macro_f1(truth: list[str], predicted: list[str]) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(truth, predicted, average="macro", labels=sorted(set(truth))))
+
+
+def out_of_scope_as_appeal(truth: list[str], predicted: list[str]) -> float:
+    """The share of our own out-of-scope examples that would open an appeal."""
+    pairs = [(t, p) for t, p in zip(truth, predicted, strict=True) if t == "out_of_scope"]
+    return sum(p in APPEAL_GROUP | {"emergency"} for _, p in pairs) / len(pairs)
+
+
+def terse_dev_parsed(settings: dict[str, dict[str, Any]],
+                     examples: list[Any]) -> tuple[list[str], list[dict[str, Any]]]:
     rows = terse_rows("dev")
-    if not rows:
-        return None
     with tempfile.TemporaryDirectory() as storage:
         pipeline = Pipeline(settings, Path(storage))
         pipeline.train(examples)
-        results = pipeline.predict([row["text"] for row in rows])
-    hits = [acted_on(row["intent"], r["intent"]["name"])
-            for row, r in zip(rows, results, strict=True)]
-    return sum(hits) / len(hits)
+        return [row["intent"] for row in rows], pipeline.predict([row["text"] for row in rows])
+
+
+def acted_on_share(truth: list[str], predicted: list[str]) -> float | None:
+    if not truth:
+        return None
+    return sum(acted_on(t, p) for t, p in zip(truth, predicted, strict=True)) / len(truth)
 
 
 def main() -> None:
@@ -131,18 +164,27 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--C", type=float, nargs="+", default=None)
     parser.add_argument("--cue-weight", type=float, nargs="+", default=None)
+    parser.add_argument("--threshold", type=float, nargs="+", default=None,
+                        help="fallback thresholds to score on the same predictions")
     args = parser.parse_args()
     base = pipeline_config()
     examples = load_examples()
     grid_c = args.C or [base["classifier"].get("C", 20.0)]
-    grid_w = args.cue_weight or [base["classifier"].get("cue_weight", 1.0)]
+    grid_w = args.cue_weight or [base["classifier"].get("cue_weight", 2.0)]
+    thresholds = args.threshold or [base["fallback"]["threshold"]]
     for c, weight in itertools.product(grid_c, grid_w):
         settings = {**base, "classifier": {**base["classifier"], "C": c, "cue_weight": weight}}
-        print(json.dumps({
-            "C": c, "cue_weight": weight,
-            "cv_macro_f1": round(cross_validate(settings, examples, args.folds), 4),
-            "terse_dev_acted_on": terse_dev_score(settings, examples),
-        }), flush=True)
+        truth, parsed = cross_validate(settings, examples, args.folds)
+        dev_truth, dev_parsed = terse_dev_parsed(settings, examples)
+        for threshold in thresholds:
+            fallback = {**base["fallback"], "threshold": threshold}
+            predicted = refallback(parsed, fallback)
+            print(json.dumps({
+                "C": c, "cue_weight": weight, "threshold": threshold,
+                "cv_macro_f1": round(macro_f1(truth, predicted), 4),
+                "cv_out_of_scope_as_appeal": round(out_of_scope_as_appeal(truth, predicted), 4),
+                "terse_dev_acted_on": acted_on_share(dev_truth, refallback(dev_parsed, fallback)),
+            }), flush=True)
 
 
 if __name__ == "__main__":

@@ -165,7 +165,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "cues_file": "data/lexicon/cues.yml",
             "categories_file": "data/city/categories.yml",
             # How much the cues weigh beside a TF-IDF row of norm 1; 0 turns them off.
-            "cue_weight": 1.0,
+            # Chosen by bench/nlu_cv.py: 5-fold CV macro-F1 of data/nlu 0.893 / 0.891 /
+            # 0.889 and terse dev messages acted on 0.82 / 0.87 / 0.86 at 1 / 2 / 3.
+            "cue_weight": 2.0,
         }
 
     def __init__(

@@ -1,0 +1,66 @@
+"""Residents' own words over the real Rasa REST webhook: terse and address-first problem
+statements open the appeal form in one turn, places are filed whole, and no generic line
+is said twice in a row."""
+
+from __future__ import annotations
+
+import pytest
+
+from jiesu.db import session_scope
+from jiesu.tickets import list_tickets
+from jiesu.vocabulary import reply, wording
+from tests.resident import Resident, text_of
+
+pytestmark = pytest.mark.servers
+
+ASK_PLACE = "具体在什么位置"
+ASK_PHONE = "联系电话"
+
+
+@pytest.mark.parametrize("text", ["楼道灯坏了", "停水了", "垃圾没人收", "河里有死鱼", "工厂排黑烟",
+                                  "樓上漏水", "工资被拖欠😭"])
+def test_a_terse_problem_statement_opens_the_appeal_form(resident: Resident, text: str) -> None:
+    asked = text_of(resident.says(text))
+    assert ASK_PLACE in asked or ASK_PHONE in asked, asked
+    assert resident.slot("appeal_description") == text  # not asked for what was just said
+
+
+def test_an_address_first_complaint_goes_straight_to_the_phone_question(
+    resident: Resident,
+) -> None:
+    asked = text_of(resident.says("建设路18号的井盖丢了"))
+    assert ASK_PHONE in asked
+    assert resident.slot("appeal_address") == "建设路18号"
+
+
+def test_the_form_files_the_whole_place_and_the_time_as_said(resident: Resident) -> None:
+    resident.says("我要投诉，幸福路18号楼下的烧烤摊每天晚上吵到凌晨两点")
+    summary = text_of(resident.says("13800000004"))
+    assert "幸福路18号楼下" in summary
+    resident.says("确认提交")
+    with session_scope(resident.stack.database_url) as session:
+        [ticket] = list_tickets(session, sender_id=resident.sender_id)
+    assert ticket.address == "幸福路18号楼下"
+    assert ticket.happened == "每天晚上"
+
+
+def test_where_to_check_progress_is_a_status_question(resident: Resident) -> None:
+    answer = text_of(resident.says("在哪里能查进度"))
+    assert reply("ask_affirmation") not in answer
+    assert "工单" in answer
+
+
+def test_asking_for_nothing_never_gets_the_same_line_twice_in_a_row(
+    resident: Resident,
+) -> None:
+    said = [text_of(resident.says(text)) for text in ("13800000004", "确认提交", "嗯")]
+    assert said[0] != said[1] and said[1] != said[2]
+
+
+def test_a_choice_from_did_you_mean_keeps_the_message_that_raised_it(
+    resident: Resident,
+) -> None:
+    assert reply("ask_affirmation") in text_of(resident.says("嗯那个啥情况"))
+    form = text_of(resident.says("/complain"))
+    assert wording("appeal", "ask_description", "complain") not in form
+    assert resident.slot("appeal_description") == "嗯那个啥情况"
