@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -14,6 +15,8 @@ from jiesu.routing import model as trained
 from jiesu.routing.examples import load_all_examples, load_knowledge
 from jiesu.routing.lexicon import LexiconRouter
 from jiesu.routing.prior import Assessment, KnowledgePrior, load_settings
+
+log = logging.getLogger(__name__)
 
 # How many guesses an unsure route shows the dispatcher.
 GUESSES: Final = 3
@@ -94,6 +97,16 @@ def _trained(path: Path, modified: float) -> trained.TrainedRouter:
     return trained.load(path)
 
 
+def _deployed(path: Path) -> trained.TrainedRouter | None:
+    """The deployed model, or None (out of the box) if it cannot be read: an unreadable
+    file must not stop appeals from being filed."""
+    try:
+        return _trained(path.resolve(), path.stat().st_mtime)
+    except Exception:  # whatever unpickling a damaged file raises
+        log.exception("routing model %s unreadable: routing out of the box", path)
+        return None
+
+
 def guesses_of(
     ranked: list[tuple[str, float]], assessment: Assessment
 ) -> tuple[Guess, ...]:
@@ -113,8 +126,11 @@ def route(text: str, *, model: Path | None = None) -> Route:
     Only load model files you trust: joblib files can run code when loaded.
     """
     city = current_city()
-    model = model or deployed_model()
-    router = None if model is None else _trained(model.resolve(), model.stat().st_mtime)
+    router = None
+    if model is not None:
+        router = _trained(model.resolve(), model.stat().st_mtime)
+    elif (deployed := deployed_model()) is not None:
+        router = _deployed(deployed)
     prior = knowledge_prior() if router is None else router.prior
     assessment = prior.assess([text])[0]
     if not assessment.has_evidence:

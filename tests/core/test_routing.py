@@ -202,3 +202,18 @@ def test_keywords_our_examples_use_across_categories_weigh_less() -> None:
     assert keyword_specificity(lexicon, examples, 0.0) == {}
     scores = LexiconRouter(lexicon, weights).score("小区停水")
     assert scores.subcategories[("甲", "一")] == pytest.approx(1.5)
+
+
+def test_the_deployed_model_routes_and_an_unreadable_one_is_skipped(
+    tickets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed = tmp_path / "deployed.joblib"
+    monkeypatch.setenv("JIESU_ROUTING_MODEL", str(deployed))
+    out_of_the_box = route("公交车一直不来")
+    deployed.write_bytes(b"not a model")
+    assert route("公交车一直不来") == out_of_the_box
+    result = CliRunner().invoke(app, [
+        "train", "routing", "--data", str(tickets), "--text-columns", "title,body",
+        "--label-column", "label", "--out", str(deployed)])
+    assert result.exit_code == 0, result.output
+    assert route("公交车一直不来") == route("公交车一直不来", model=deployed)
