@@ -60,7 +60,7 @@ def test_asking_for_nothing_never_gets_the_same_line_twice_in_a_row(
 def test_a_choice_from_did_you_mean_keeps_the_message_that_raised_it(
     resident: Resident,
 ) -> None:
-    assert reply("ask_affirmation") in text_of(resident.says("嗯那个啥情况"))
+    assert reply("ask_affirmation") in text_of(resident.says("门口那棵树快倒了"))
     form = text_of(resident.says("/complain"))
     assert wording("appeal", "ask_description", "complain") not in form
-    assert resident.slot("appeal_description") == "嗯那个啥情况"
+    assert resident.slot("appeal_description") == "门口那棵树快倒了"
