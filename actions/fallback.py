@@ -4,14 +4,19 @@ same line twice in a row."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Final
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.events import FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.appeal import appeal_slots, turn_of
 from actions.base import DomainDict, Events, ReplyAction
 from actions.handoff import hand_over
+from jiesu.appeals.dialogue import DESCRIPTION, take
+from jiesu.appeals.intake import APPEAL_INTENTS
+from jiesu.city import current_city
 from jiesu.handoff.models import HandoffReason
 from jiesu.vocabulary import intent_label, reply
 
@@ -60,8 +65,22 @@ class ActionDefaultAskRephrase(ReplyAction):
         return "action_default_ask_rephrase"
 
 
+def likely_appeal(ranking: list[dict[str, Any]]) -> str | None:
+    """The likeliest appeal type of a not-understood message, if the appeal types
+    together are likelier than any other intent (as the fallback counts them)."""
+    appeals = [e for e in ranking if e.get("name") in APPEAL_INTENTS]
+    others = [e for e in ranking if e.get("name") not in APPEAL_INTENTS | {"nlu_fallback"}]
+    together = sum(float(e.get("confidence") or 0.0) for e in appeals)
+    if not appeals or together <= max((float(e.get("confidence") or 0.0) for e in others),
+                                      default=0.0):
+        return None
+    return str(max(appeals, key=lambda e: float(e.get("confidence") or 0.0))["name"])
+
+
 class ActionDefaultFallback(Action):
-    """Last stage: the assistant gives up and hands the conversation to a person."""
+    """Last stage. A resident who says the problem again after "您是想：…" gets it taken
+    down as an appeal of the likeliest type; otherwise the assistant gives up and hands
+    the conversation to a person."""
 
     def name(self) -> str:
         return "action_default_fallback"
@@ -69,6 +88,13 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
+        appeal = likely_appeal(tracker.latest_message.get("intent_ranking") or [])
+        if appeal is not None:
+            turn = replace(turn_of(tracker), intent=appeal)
+            step = take(appeal_slots(tracker), None, turn, current_city())
+            if step.updates.get(DESCRIPTION):
+                return [*(SlotSet(name, value) for name, value in step.updates.items()),
+                        FollowupAction("appeal_form")]
         return [UserUtteranceReverted(), *hand_over(dispatcher, tracker, HandoffReason.FALLBACK)]
 
 

@@ -64,3 +64,11 @@ def test_a_choice_from_did_you_mean_keeps_the_message_that_raised_it(
     form = text_of(resident.says("/complain"))
     assert wording("appeal", "ask_description", "complain") not in form
     assert resident.slot("appeal_description") == "门口那棵树快倒了"
+
+
+def test_saying_the_problem_again_after_did_you_mean_gets_the_form(resident: Resident) -> None:
+    assert reply("ask_affirmation") in text_of(resident.says("门口那棵树快倒了"))
+    again = text_of(resident.says("门口那棵树快倒了"))
+    assert reply("ask_affirmation") not in again
+    assert ASK_PLACE in again
+    assert resident.slot("appeal_description") == "门口那棵树快倒了"

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.appeal import turn_of
-from actions.fallback import ActionHowCanHelp
+from actions.fallback import ActionDefaultFallback, ActionHowCanHelp, likely_appeal
 from jiesu.vocabulary import reply
 
 
@@ -59,3 +59,25 @@ async def test_asking_for_nothing_never_gets_the_same_line_twice_in_a_row() -> N
     assert said[1] == reply("how_can_help_menu")
     assert said[2] not in said[:2]
     assert any(e.get("event") == "pause" for e in result) or "12345" in said[2]
+
+
+async def test_saying_the_problem_again_after_did_you_mean_takes_it_down() -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3},
+               {"name": "complain", "confidence": 0.28}, {"name": "inform", "confidence": 0.2}]
+    events = [_user("幸福里小区门口那棵树快倒了", "nlu_fallback")]
+    events[0]["parse_data"]["intent_ranking"] = ranking
+    result = await ActionDefaultFallback().run(CollectingDispatcher(), _tracker(events), {})
+    slots = {e["name"]: e["value"] for e in result if e["event"] == "slot"}
+    assert slots["appeal_type"] == "complain"
+    assert slots["appeal_description"] == "幸福里小区门口那棵树快倒了"
+    assert slots["appeal_address"] == "幸福里小区"
+    assert result[-1] == {"event": "followup", "name": "appeal_form", "timestamp": None}
+
+
+def test_the_appeal_types_together_outweigh_one_other_intent() -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3},
+               {"name": "emergency", "confidence": 0.23}, {"name": "complain", "confidence": 0.16},
+               {"name": "report", "confidence": 0.1}, {"name": "inform", "confidence": 0.16}]
+    assert likely_appeal(ranking) == "complain"
+    assert likely_appeal([{"name": "greet", "confidence": 0.4},
+                          {"name": "complain", "confidence": 0.3}]) is None
