@@ -130,9 +130,11 @@ async def test_hints_for_another_channel_are_dropped(gateway: Gateway) -> None:
 
 
 async def test_a_buttons_label_typed_does_what_the_button_does(gateway: Gateway) -> None:
-    """"有帮助" typed after a policy answer is feedback, not a request for help."""
+    """"修改地点" typed under the summary asks for the place again, as the button does
+    (its payload carries an entity no message can)."""
     chat_id = uuid.uuid4().hex
-    answer = await gateway.handle(_incoming("居住证怎么办理", chat_id))
-    assert any(b["title"] == "有帮助" for r in answer for b in r.get("buttons", []))
-    replies = await gateway.handle(_incoming("有帮助", chat_id))
-    assert [r["text"] for r in replies] == ["感谢您的反馈！还有其他问题吗？"]
+    await gateway.handle(_incoming("建设路18号的路灯坏了", chat_id))
+    summary = await gateway.handle(_incoming("13800000004", chat_id))
+    assert any(b["title"] == "修改地点" for r in summary for b in r.get("buttons", []))
+    replies = await gateway.handle(_incoming("修改地点", chat_id))
+    assert "具体在什么位置" in replies[-1]["text"]

@@ -77,3 +77,16 @@ def test_a_refused_message_shows_the_servers_reason_and_a_failure_offers_a_retry
     _send(page, "路灯坏了")
     expect(page.locator(".msg.system .bubble").last).to_have_text("网络异常，消息未送达。")
     expect(page.get_by_role("button", name="重新发送")).to_be_visible()
+
+
+def test_a_resident_types_a_terse_complaint_and_a_buttons_label(page: Page) -> None:
+    """"楼道灯坏了" opens the appeal form at the place question; "有帮助" typed after a
+    policy answer is feedback, as the button would be."""
+    _send(page, "楼道灯坏了")
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text("具体在什么位置")
+    _send(page, "不办了")
+    expect(page.locator(".msg.bot .bubble").last).not_to_contain_text("具体在什么位置")
+    _send(page, "办居住证要带什么材料")
+    expect(page.get_by_role("button", name="有帮助", exact=True)).to_be_visible()
+    _send(page, "有帮助")
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text("感谢您的反馈")
