@@ -360,3 +360,28 @@ def find_places(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> list[Span]
 def find_times(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> list[Span]:
     """The times `text` mentions, in order, as written; none inside a place."""
     return [span for span in find_spans(text, gazetteer) if span.entity == TIME]
+
+
+# Words around a bare detail ("我住在…", "地址是…", "电话…"), punctuation and spaces.
+_AROUND_DETAILS = re.compile(
+    r"[\W_]+|我家|我|住在|住|在|家|地址|位置|地点|就是|是|电话|手机号码|手机号|手机|号码|"
+    r"联系方式|时间|就|这|那|的|了|哈|啊|呢"
+)
+# A phone number as typed (digits with spaces or dashes, a country code).
+_PHONE = re.compile(r"\+?\d[\d\s\-]{5,}\d")
+
+
+def says_only(text: str, details: Iterable[str]) -> bool:
+    """Whether `text` says nothing but `details` (places, times, phone numbers) and the
+    words around them ("我住幸福里小区3号楼", "电话13800000004"): an answer to a question,
+    not what happened."""
+    rest = normalize(text)
+    for detail in sorted(details, key=len, reverse=True):
+        rest = rest.replace(normalize(detail), "")
+    return len(_AROUND_DETAILS.sub("", rest)) < 2
+
+
+def only_details(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> bool:
+    """Whether `text` names a place, a time or a phone number and says nothing else."""
+    details = [span.value for span in find_spans(text, gazetteer)] + _PHONE.findall(text)
+    return bool(details) and says_only(text, details)

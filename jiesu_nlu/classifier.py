@@ -45,6 +45,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize as l2_normalize
 
+import jiesu.spans as spans_module
+from jiesu.spans import only_details
 from jiesu.text import normalize
 
 logger = logging.getLogger(__name__)
@@ -107,9 +109,11 @@ def _alternation(words: List[Text]) -> Text:
 
 class Cues:
     """Dense features of a normalised text: one per cue and per pair of cues (0 or 1),
-    and the log of the length."""
+    whether it says nothing but a place, a time or a phone number (an answer, not a
+    request: jiesu.spans.only_details), and the log of the length."""
 
     LENGTH_SCALE = float(np.log(500.0))  # about a long letter's length
+    DETAILS_MAX = 40  # longer messages say more than a detail
 
     def __init__(self, cues: Dict[Text, Any]) -> None:
         self.names = sorted(cues["patterns"])
@@ -119,12 +123,14 @@ class Cues:
 
     @property
     def size(self) -> int:
-        return len(self.names) + len(self._pairs) + 1
+        return len(self.names) + len(self._pairs) + 2
 
     def row(self, text: Text) -> List[float]:
         found = [1.0 if p.search(text) else 0.0 for p in self._patterns]
         pairs = [found[a] * found[b] for a, b in self._pairs]
-        return [*found, *pairs, min(float(np.log1p(len(text))) / self.LENGTH_SCALE, 1.5)]
+        details = float(len(text) <= self.DETAILS_MAX and only_details(text))
+        return [*found, *pairs, details,
+                min(float(np.log1p(len(text))) / self.LENGTH_SCALE, 1.5)]
 
     def matrix(self, texts: List[Text], weight: float) -> csr_matrix:
         return csr_matrix(np.array([self.row(t) for t in texts]).reshape(-1, self.size) * weight)
@@ -147,12 +153,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
-        """The lexicons' content: a changed lexicon retrains the classifier."""
+        """The lexicons' and the features' code: a change to any retrains the classifier
+        (Rasa's cache would otherwise restore a model with other features)."""
         merged = {**cls.get_default_config(), **config}
-        return "".join(
-            hashlib.sha256(Path(merged[key]).read_bytes()).hexdigest()
-            for key in ("cues_file", "categories_file")
-        )
+        sources = [Path(merged["cues_file"]), Path(merged["categories_file"]), Path(__file__),
+                   Path(spans_module.__file__ or ""), spans_module.RULES_FILE]
+        return "".join(hashlib.sha256(path.read_bytes()).hexdigest() for path in sources)
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

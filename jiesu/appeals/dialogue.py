@@ -23,11 +23,11 @@ from jiesu.appeals.intake import (
     interrupts,
     is_bare_request,
     is_small_talk,
-    only_details,
     parse_phone,
 )
 from jiesu.city import City
 from jiesu.city.locate import Match
+from jiesu.spans import says_only
 from jiesu.text import normalize
 from jiesu.tickets.models import AppealType
 
@@ -139,7 +139,7 @@ def _description(turn: Turn, city: City) -> Step:
     if is_bare_request(turn.text):
         return Step({DESCRIPTION: None})
     found = _mentioned(turn, city, with_place=True)
-    if found and only_details(turn.text, found.values()):
+    if found and says_only(turn.text, found.values()):
         return Step({DESCRIPTION: None, **found}, notice="description_details_only")
     updates: dict[str, Any] = {DESCRIPTION: turn.text.strip(), **found}
     if turn.intent in APPEAL_INTENTS:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Final
 
 from jiesu.text import normalize
@@ -35,11 +34,6 @@ _SMALL_TALK_CONFIDENCE: Final = 0.5
 _SMALL_TALK_WORDS: Final = re.compile(
     r"谢谢|感谢|多谢|辛苦|你好|您好|哈喽|嗨|hello|hi|再见|拜拜|bye|好的|好|嗯|哦|噢|行|可以|"
     r"是的|是|对|没有|没|不是|不|知道了|收到|ok|啊|呀|了|的|吧|呢|哈|你|您|啦"
-)
-# Words around a bare detail: "我住在…", "地址是…", "电话…".
-_DETAIL_WORDS: Final = re.compile(
-    r"我家|我|住在|住|在|家|地址|位置|地点|就是|是|电话|手机号码|手机号|手机|号码|联系方式|"
-    r"时间|就|这|那|的|了|哈|啊|呢"
 )
 _APPEAL_VERB: Final = re.compile(r"投诉|反映|举报|揭发|建议|表扬|点赞|求助")
 # A message this short that names an appeal ("投诉物业") says whom, not what happened.
@@ -82,16 +76,6 @@ def is_bare_request(text: str) -> bool:
     if len(compact) < _SHORT and _APPEAL_VERB.search(compact):
         return True
     return len(_BARE_WORDS.sub("", compact)) < 2
-
-
-def only_details(text: str, details: Iterable[str]) -> bool:
-    """Whether `text` says nothing but `details` (a place, a time, a phone number) and
-    the words around them ("我住幸福里小区3号楼", "电话13800000004"): an answer to
-    another question, not what happened."""
-    rest = _compact(text)
-    for detail in sorted(details, key=len, reverse=True):
-        rest = rest.replace(_compact(detail), "")
-    return len(_DETAIL_WORDS.sub("", rest)) < 2
 
 
 def is_small_talk(text: str, intent: str | None, confidence: float) -> bool:
