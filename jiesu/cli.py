@@ -733,6 +733,10 @@ def residents_forget(
         raise _tracker_store_failed(
             error, f"应用数据库中的个人信息已删除（{_erased_text(erased)}），对话记录未删除。"
         ) from error
+    if not any(vars(erased).values()):
+        typer.echo(f"没有找到对话 {sender_id} 的任何记录（编号有误，或已删除过）："
+                   f"{_erased_text(erased)}。")
+        return
     typer.echo(f"已删除 {sender_id} 的个人信息：{_erased_text(erased)}。")
 
 

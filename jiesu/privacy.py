@@ -81,32 +81,35 @@ def forget_resident(session: Session, sender_id: str) -> Erased:
     erased.questions = _erase_questions(
         session, FaqUnanswered.sender_id == sender_id, FaqFeedback.sender_id == sender_id
     )
-    _pseudonymise(session, sender_id)
-    erased.conversations = 1
+    erased.conversations = int(_pseudonymise(session, sender_id) > 0)
     return erased
 
 
-def _pseudonymise(session: Session, sender_id: str) -> None:
+def _pseudonymise(session: Session, sender_id: str) -> int:
     """Replace the conversation id wherever it is stored (every `sender_id` column, audit
     actors naming the resident, messages' channel and chat id) with a fresh random one: the
-    rows of one resident stay together for statistics, with no way back to their chat."""
+    rows of one resident stay together for statistics, with no way back to their chat.
+    Returns how many rows named the conversation (0: an id jiesu never saw)."""
     pseudonym = f"{PSEUDONYM_CHANNEL}:{secrets.token_hex(8)}"
+    found = 0
     for table in Base.metadata.sorted_tables:
         # Not a change of the record: columns stamped on update (updated_at) keep their value.
         unchanged = {column.name: column for column in table.c if column.onupdate is not None}
         if "sender_id" in table.c:
-            session.execute(update(table).where(table.c.sender_id == sender_id)
-                            .values(sender_id=pseudonym, **unchanged))
+            found += _count(session.execute(update(table).where(table.c.sender_id == sender_id)
+                                            .values(sender_id=pseudonym, **unchanged)))
         if "actor" in table.c:
-            session.execute(update(table).where(table.c.actor == resident_actor(sender_id))
-                            .values(actor=resident_actor(pseudonym), **unchanged))
+            found += _count(session.execute(
+                update(table).where(table.c.actor == resident_actor(sender_id))
+                .values(actor=resident_actor(pseudonym), **unchanged)))
     channel, _, chat_id = sender_id.partition(":")
     # The channel too, so that pseudonymised messages are told apart (`_over_conversations`).
-    session.execute(
+    found += _count(session.execute(
         update(InboundMessage)
         .where(InboundMessage.channel == channel, InboundMessage.chat_id == chat_id)
         .values(channel=PSEUDONYM_CHANNEL, chat_id=pseudonym.partition(":")[2])
-    )
+    ))
+    return found
 
 
 def purge_expired(

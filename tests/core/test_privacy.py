@@ -24,6 +24,7 @@ from jiesu.outbox import OutboxMessage, enqueue, notify
 from jiesu.privacy import (
     EXPIRED,
     FORGOTTEN,
+    Erased,
     TrackerStoreError,
     erase_transcripts,
     forget_resident,
@@ -386,3 +387,24 @@ def test_nothing_is_queued_for_a_forgotten_conversation(database_url: str) -> No
         assert notices.progress(session, ticket, "已安排维修") is None
         assert notify(session, ticket.sender_id, "您好") is None
         assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_forget_reports_what_it_found_and_nothing_for_an_unknown_id(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(database_url) as session:
+        _resident(session, ALICE, 3)
+    with session_scope(database_url) as session:
+        assert forget_resident(session, "telegram:999") == Erased()
+    tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
+    with create_engine(tracker).begin() as connection:
+        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
+                                "type_name TEXT, timestamp FLOAT, data TEXT)"))
+    monkeypatch.setenv("JIESU_DATABASE_URL", database_url)
+    monkeypatch.setenv("JIESU_TRACKER_STORE_URL", tracker)
+    get_settings.cache_clear()
+    unknown = CliRunner().invoke(cli, ["residents", "forget", "telegram:999"])
+    assert unknown.exit_code == 0, unknown.output
+    assert "没有找到" in unknown.output
+    known = CliRunner().invoke(cli, ["residents", "forget", ALICE])
+    assert "工单 1 件" in known.output and "会话编号 1 个" in known.output
