@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     address_rate_limit_seconds: float = Field(
         default=60.0, gt=0, description="Window of the per-address rate limit."
     )
+    chat_idle_hours: float = Field(
+        default=24.0, gt=0,
+        description="Hours after a web chat's last message at which its conversation ends: "
+        "the browser's cookie no longer reads it and its next message starts a new one.",
+    )
     retry_max_age_minutes: float = Field(
         default=30.0, gt=0,
         description="Messages that found the assistant down are answered once it is back if "
