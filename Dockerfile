@@ -12,6 +12,7 @@ COPY bot bot
 COPY console console
 COPY actions actions
 COPY data data
+COPY domain.yml domain.yml
 RUN pip install --no-deps -e . && mkdir -p var/attachments && chown -R jiesu var
 USER jiesu
 CMD ["jiesu", "web"]
