@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from scipy.sparse import csc_matrix
+from scipy.sparse import csr_matrix
 
 from jiesu.faq.entries import FaqItem
 from jiesu.faq.tokens import (
@@ -38,10 +38,12 @@ from jiesu.faq.tokens import (
     Reading,
     clean,
     generic,
+    plain,
+    read_question,
     synonyms,
     terms,
-    weighted_terms,
 )
+from jiesu.text import normalize
 
 # How many BM25 candidates the re-ranking looks at.
 CANDIDATES: Final = 10
@@ -72,10 +74,14 @@ class Scored:
 
 @dataclass(frozen=True)
 class _Query:
-    """A question as the index reads it."""
+    """A question as the index reads it: its terms with their weights (`importance`
+    multiplies in each term's IDF), the topic words among its terms and of its ask."""
 
     terms: list[tuple[str, float]]
-    asked: frozenset[str]  # topic words of the ask
+    importance: list[tuple[str, float]]
+    total: float  # the sum of `importance`
+    topic: frozenset[str]
+    asked: frozenset[str]
     bigrams: frozenset[str]
 
 
@@ -108,8 +114,6 @@ class FaqIndex:
             doc_entry += [number] * len(phrasing_terms)
             self._entry_terms.append(frozenset(t for doc in phrasing_terms for t in doc))
             self._entry_bigrams.append([_bigrams(clean(p)) for p in item.phrasings])
-        # Each entry's phrasings are consecutive documents, starting here.
-        self._entry_starts = np.searchsorted(doc_entry, np.arange(len(items)))
         frequency = Counter(t for doc in documents for t in set(doc))
         total = len(documents)
         self._idf = {
@@ -117,10 +121,14 @@ class FaqIndex:
         }
         self._unknown_idf = UNKNOWN_WEIGHT * math.log(1 + (total + 0.5) / 0.5)
         self._column = {t: n for n, t in enumerate(frequency)}
-        self._matrix = self._bm25_matrix(documents)
+        # Each entry's number for each document, and the postings of each term: the
+        # documents it occurs in (ascending) with its BM25 weight there.
+        self._doc_entry = np.array(doc_entry, dtype=np.int64)
+        postings = self._bm25_matrix(documents)
+        self._starts, self._docs, self._weights = postings.indptr, postings.indices, postings.data
 
-    def _bm25_matrix(self, documents: list[list[str]]) -> csc_matrix:
-        """Documents × terms, each cell the term's BM25 weight in the document."""
+    def _bm25_matrix(self, documents: list[list[str]]) -> csr_matrix:
+        """Terms × documents, each cell the term's BM25 weight in the document."""
         lengths = np.array([len(doc) for doc in documents], dtype=np.float64)
         average = float(lengths.mean()) if documents else 1.0
         rows, columns, values = [], [], []
@@ -130,41 +138,54 @@ class FaqIndex:
                 rows.append(number)
                 columns.append(self._column[term])
                 values.append(self._idf[term] * count / (count + norm))
-        shape = (len(documents), len(self._column))
-        return csc_matrix((values, (rows, columns)), shape=shape, dtype=np.float64)
+        shape = (len(self._column), len(documents))
+        return csr_matrix((values, (columns, rows)), shape=shape, dtype=np.float64)
 
     def _is_topic(self, term: str) -> bool:
         """Whether `term` may tell a topic: two characters or a named synonym, not generic."""
         return (len(term) > 1 or term in self._named) and term not in self._generic
 
     def _read(self, question: str) -> _Query:
-        query = weighted_terms(question, self.reading)
-        asked = frozenset(t for t, w in query if w == 1.0 and self._is_topic(t))
-        return _Query(query, asked, _bigrams(clean(question)))
+        normalized = normalize(question)
+        query = read_question(normalized, self.reading)
+        importance = [(t, w * self._idf.get(t, self._unknown_idf)) for t, w in query]
+        topic = frozenset(t for t, _ in query if self._is_topic(t))
+        asked = frozenset(t for t, w in query if w == 1.0 and t in topic)
+        total = sum(w for _, w in importance)
+        return _Query(query, importance, total, topic, asked, _bigrams(plain(normalized)))
 
     def _candidates(self, query: _Query) -> list[int]:
-        """The entries whose best phrasing scores highest in BM25, best first."""
-        known: dict[str, float] = {}
+        """The entries whose best phrasing scores highest in BM25, best first: only the
+        documents holding a term of the question are scored."""
+        known: dict[int, float] = {}
         for term, weight in query.terms:
-            if term in self._idf:
-                known[term] = known.get(term, 0.0) + weight
+            column = self._column.get(term)
+            if column is not None:
+                known[column] = known.get(column, 0.0) + weight
         if not known:
             return []
-        columns = [self._column[t] for t in known]
-        doc_scores = self._matrix[:, columns] @ np.array(list(known.values()))
-        best = np.maximum.reduceat(doc_scores, self._entry_starts)
+        spans = [(self._starts[c], self._starts[c + 1], w) for c, w in known.items()]
+        docs = np.concatenate([self._docs[a:b] for a, b, _ in spans])
+        values = np.concatenate([self._weights[a:b] * w for a, b, w in spans])
+        doc_scores = np.bincount(docs, weights=values, minlength=len(self._doc_entry))
+        touched = np.flatnonzero(doc_scores)
+        doc_scores = doc_scores[touched]
+        # Documents are in entry order, so each entry's touched documents are adjacent.
+        entries = self._doc_entry[touched]
+        first = np.flatnonzero(np.diff(entries, prepend=-1))
+        best = np.maximum.reduceat(doc_scores, first)
+        entries = entries[first]
         count = min(CANDIDATES, int(np.count_nonzero(best)))
         if count == 0:
             return []
         top = np.argpartition(-best, count - 1)[:count]
-        return sorted(top.tolist(), key=lambda n: (-best[n], n))
+        return [int(entries[i]) for i in sorted(top.tolist(), key=lambda i: (-best[i], i))]
 
     def _measures(self, number: int, query: _Query) -> tuple[float, ...]:
         """(blend, coverage, unmatched ask word, topic words, overlap) of one candidate."""
         entry_terms = self._entry_terms[number]
-        weights = [(t, w * self._idf.get(t, self._unknown_idf)) for t, w in query.terms]
-        coverage = sum(w for t, w in weights if t in entry_terms) / sum(w for _, w in weights)
-        topic = [t for t in {t for t, _ in query.terms} & entry_terms if self._is_topic(t)]
+        coverage = sum(w for t, w in query.importance if t in entry_terms) / query.total
+        topic = query.topic & entry_terms
         evidence = sum(self._idf[t] for t in topic)
         overlap = max(_dice(query.bigrams, b) for b in self._entry_bigrams[number])
         blend = (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * overlap) * min(

@@ -2,25 +2,41 @@
 
 The index is built once per process and database, and rebuilt when the base's
 version changes (an entry added, edited or disabled, or a new day, on which entries
-come into or go out of force), so staff edits take effect on the next question
-without restarting or retraining anything. An entry out of force (past its valid
-until date, or before its valid from date) is neither answered nor suggested.
+come into or go out of force), so staff edits take effect without restarting or
+retraining anything. A question does not wait for the database: the version is read
+again at most every `RECHECK_SECONDS` (an edit made in another process, such as the
+console, is answered from within that time), and at once after this process commits
+a change to an entry. An entry out of force (past its valid until date, or before its
+valid from date) is neither answered nor suggested.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.faq.index import FaqIndex, Scored
-from jiesu.faq.store import BaseVersion, base_version, enabled_items, ensure_seeded
+from jiesu.faq.models import FaqEntry
+from jiesu.faq.store import (
+    BaseVersion,
+    base_version,
+    enabled_items,
+    ensure_seeded,
+    local_today,
+)
 
 # Confidence (0–1) below which the assistant does not answer, only suggests: the
 # confidence is a probability of being right (`jiesu.faq.index`), so an even chance.
 THRESHOLD: Final = 0.5
+# Longest time an index is used without reading the base's version again.
+RECHECK_SECONDS: Final = 1.0
 
 
 @dataclass(frozen=True)
@@ -67,27 +83,61 @@ def result_from(scored: list[Scored], threshold: float = THRESHOLD) -> SearchRes
     return SearchResult(answered=answered, matches=[Match.of(s) for s in scored])
 
 
+@dataclass
+class _Cached:
+    """An index with the base version it was built from and when that was last read."""
+
+    version: BaseVersion
+    index: FaqIndex
+    checked: float  # time.monotonic() of the last version check
+
+
 _lock = threading.Lock()
-_indexes: dict[str, tuple[BaseVersion, FaqIndex]] = {}
+_indexes: dict[str, _Cached] = {}
+_CHANGED: Final = "jiesu.faq.entries_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_entry_changes(session: Session, _context: object) -> None:
+    if any(isinstance(o, FaqEntry) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _recheck_after_entry_changes(session: Session) -> None:
+    """A change to an entry committed in this process is searched from the next question."""
+    if session.info.pop(_CHANGED, False):
+        for cached in list(_indexes.values()):
+            cached.checked = -RECHECK_SECONDS
 
 
 def current_index(url: str | None = None) -> FaqIndex:
     """The index of the base in the database at `url` (default: the configured one),
-    seeding an empty base from YAML and rebuilding when the base changed."""
+    seeding an empty base from YAML and rebuilding when the base changed. The database
+    is read only when the last check is older than `RECHECK_SECONDS`, an entry was
+    changed by this process since, or the day changed."""
     target = url or get_settings().database_url
+    cached = _indexes.get(target)
+    now = time.monotonic()
+    if (
+        cached is not None
+        and now - cached.checked < RECHECK_SECONDS
+        and cached.version[2] == local_today()
+    ):
+        return cached.index
     with session_scope(target) as session:
         ensure_seeded(session)
         version = base_version(session)
-        cached = _indexes.get(target)
-        if cached is not None and cached[0] == version:
-            return cached[1]
+        if cached is not None and cached.version == version:
+            cached.checked = now
+            return cached.index
         items = enabled_items(session, day=version[2])
     with _lock:
         cached = _indexes.get(target)
-        if cached is None or cached[0] != version:
-            cached = (version, FaqIndex(items))
+        if cached is None or cached.version != version:
+            cached = _Cached(version, FaqIndex(items), now)
             _indexes[target] = cached
-        return cached[1]
+        return cached.index
 
 
 def search(question: str, limit: int = 3, *, url: str | None = None) -> SearchResult:

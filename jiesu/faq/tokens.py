@@ -111,16 +111,26 @@ def _tokenizer() -> jieba.Tokenizer:
 def clean(text: str, separator: str = "") -> str:
     """`text` normalised (simplified, half-width, lower case), with each run of
     punctuation and spaces replaced by `separator`."""
-    return _NOT_TEXT.sub(separator, normalize(text).lower()).strip()
+    return plain(normalize(text), separator)
+
+
+def plain(normalized: str, separator: str = "") -> str:
+    """`clean` of text already normalised (normalising is the costly part)."""
+    return _NOT_TEXT.sub(separator, normalized.lower()).strip()
 
 
 def _cut(text: str) -> list[str]:
     """Words of `text` and their sub-words, synonyms made canonical (stop-words kept)."""
+    return _cut_words(plain(normalize(text), " "))
+
+
+def _cut_words(text: str) -> list[str]:
+    """`_cut` of text already made plain (`plain` with a space separator)."""
     table = synonyms()
     found: list[str] = []
     # Without HMM, jieba leaves words it does not know as single characters instead of
     # guessing new words across clause boundaries (费在, 哪交) that match nothing.
-    for word in _tokenizer().cut_for_search(clean(text, " "), HMM=False):
+    for word in _tokenizer().cut_for_search(text, HMM=False):
         if not word.strip():
             continue
         if word in table:
@@ -139,17 +149,18 @@ def terms(text: str) -> list[str]:
 
 
 def _alias_terms(text: str) -> list[str]:
+    """Official terms of the colloquial names in `text` (made plain by `plain`)."""
     pattern = _alias_pattern()
     if pattern is None:
         return []
     table = aliases()
-    return [t for match in pattern.finditer(clean(text)) for t in table[match.group()]]
+    return [t for match in pattern.finditer(text) for t in table[match.group()]]
 
 
-def clauses(text: str) -> list[tuple[str, bool]]:
-    """The clauses of `text`, each with whether it asks. A message that asks nowhere
-    asks in its last clause."""
-    parts = [p for p in _CLAUSE_END.split(normalize(text)) if p.strip()]
+def clauses(normalized: str) -> list[tuple[str, bool]]:
+    """The clauses of a normalised message, each with whether it asks. A message that
+    asks nowhere asks in its last clause."""
+    parts = [p for p in _CLAUSE_END.split(normalized) if p.strip()]
     asking = [bool(_ASKING.search(p)) for p in parts]
     if parts and not any(asking):
         asking[-1] = True
@@ -160,13 +171,20 @@ def weighted_terms(text: str, reading: Reading | None = None) -> list[tuple[str,
     """Search terms of `text`, each with its weight: 1 in the ask, `CONTEXT_WEIGHT` in
     the situation told before it (1 everywhere without `reading.clauses`); the official
     terms of colloquial names follow the words they stand for."""
+    return read_question(normalize(text), reading)
+
+
+def read_question(normalized: str, reading: Reading | None = None) -> list[tuple[str, float]]:
+    """`weighted_terms` of a message already normalised (`jiesu.text.normalize`), so that
+    a caller who needs the normalised text too normalises once."""
     reading = reading or DEFAULT_READING
     stop = stopwords()
-    parts = clauses(text) if reading.clauses else [(text, True)]
+    parts = clauses(normalized) if reading.clauses else [(normalized, True)]
     found: list[tuple[str, float]] = []
     for part, asking in parts:
         weight = 1.0 if asking else CONTEXT_WEIGHT
-        words = _cut(part) + (_alias_terms(part) if reading.aliases else [])
+        words = _cut_words(plain(part, " "))
+        words += _alias_terms(plain(part)) if reading.aliases else []
         found += [(w, weight) for w in words if w not in stop]
     return found
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
+import subprocess
+import sys
+import time
 
-from jiesu.db import session_scope
+import pytest
+from sqlalchemy import event, select
+
+from jiesu.db import get_engine, session_scope
 from jiesu.faq import record_feedback, record_unanswered, search
 from jiesu.faq.models import FaqEntry, FaqFeedback, FaqUnanswered
+from jiesu.faq.retrieval import RECHECK_SECONDS
 from jiesu.faq.tokens import CONTEXT_WEIGHT, terms, weighted_terms
 
 
@@ -96,6 +101,48 @@ def test_the_index_is_rebuilt_after_an_entry_changes(database_url: str) -> None:
     assert "dog-walking-rules" not in [m.id for m in search(question, url=database_url).matches]
 
 
+def test_questions_do_not_wait_for_the_database(database_url: str) -> None:
+    search("身份证丢了", url=database_url)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = get_engine(database_url)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        started = time.monotonic()
+        for question in ["身份证丢了怎么补", "公积金怎么提取", "楼上装修太吵"] * 5:
+            search(question, url=database_url)
+        assert time.monotonic() - started < RECHECK_SECONDS
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == []
+
+
+_EDIT_IN_ANOTHER_PROCESS = """
+import sys
+from jiesu.db import session_scope
+from jiesu.faq.models import FaqEntry
+with session_scope(sys.argv[1]) as session:
+    entry = session.get_one(FaqEntry, "dog-walking-rules")
+    entry.alternatives = [*entry.alternatives, "小区流浪猫谁来管理"]
+"""
+
+
+def test_an_edit_in_another_process_is_answered_within_the_recheck_time(
+    database_url: str,
+) -> None:
+    question = "小区里的流浪猫谁来管"
+    assert not search(question, url=database_url).answered
+    subprocess.run(
+        [sys.executable, "-c", _EDIT_IN_ANOTHER_PROCESS, database_url], check=True, timeout=120
+    )
+    time.sleep(RECHECK_SECONDS)
+    result = search(question, url=database_url)
+    assert result.answered and result.matches[0].id == "dog-walking-rules"
+
+
 def test_feedback_and_unanswered_questions_are_recorded(database_url: str) -> None:
     question = "帮我订一张去北京的机票"
     result = search(question, url=database_url)
@@ -106,7 +153,9 @@ def test_feedback_and_unanswered_questions_are_recorded(database_url: str) -> No
         feedback = session.scalars(select(FaqFeedback)).one()
         unanswered = session.scalars(select(FaqUnanswered)).one()
         assert (feedback.entry_id, feedback.sender_id, feedback.helpful) == (
-            "id-card-lost", "web:1", False,
+            "id-card-lost",
+            "web:1",
+            False,
         )
         assert unanswered.question == question
         assert unanswered.candidate_ids == [m.id for m in result.matches]
