@@ -4,12 +4,15 @@ is said twice in a row."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from jiesu.db import session_scope
-from jiesu.tickets import list_tickets
+from jiesu.tickets import tickets_for_sender
 from jiesu.vocabulary import reply, wording
 from tests.resident import Resident, text_of
+from tests.servers import RasaStack
 
 pytestmark = pytest.mark.servers
 
@@ -39,7 +42,7 @@ def test_the_form_files_the_whole_place_and_the_time_as_said(resident: Resident)
     assert "幸福路18号楼下" in summary
     resident.says("确认提交")
     with session_scope(resident.stack.database_url) as session:
-        [ticket] = list_tickets(session, sender_id=resident.sender_id)
+        [ticket] = tickets_for_sender(session, resident.sender_id)
     assert ticket.address == "幸福路18号楼下"
     assert ticket.happened == "每天晚上"
 
@@ -72,3 +75,27 @@ def test_saying_the_problem_again_after_did_you_mean_gets_the_form(resident: Res
     assert reply("ask_affirmation") not in again
     assert ASK_PLACE in again
     assert resident.slot("appeal_description") == "门口那棵树快倒了"
+
+
+def test_what_can_you_do_gets_the_capabilities_not_an_apology(resident: Resident) -> None:
+    answer = text_of(resident.says("那你都能干点啥"))
+    assert "反映问题" in answer and "查询办理进度" in answer
+    assert "不在我的服务范围" not in answer
+
+
+def test_a_status_question_after_did_you_mean_is_answered(resident: Resident) -> None:
+    assert reply("ask_affirmation") in text_of(resident.says("门口那棵树快倒了"))
+    answer = text_of(resident.says("在哪里能查进度"))
+    assert "工单" in answer
+    assert "转接人工" not in answer
+
+
+def test_a_number_and_the_phone_tail_alone_are_a_status_question(
+    rasa_stack: RasaStack,
+) -> None:
+    owner, other = Resident(rasa_stack, "web"), Resident(rasa_stack, "web")
+    owner.says("建设路18号的路灯坏了好几天了")
+    owner.says("13812345678")
+    [number] = set(re.findall(r"\d{8}-\d{4}", text_of(owner.says("确认提交"))))
+    shown = text_of(other.says(f"{number} 尾号5678"))
+    assert shown.startswith(f"工单 {number}：")
