@@ -16,17 +16,18 @@ from jiesu.city import current_city, grid_label
 from jiesu.config import Settings
 from jiesu.db import session_scope
 from jiesu.loop.alerts import is_supervised
+from jiesu.models import utcnow
 from jiesu.staff.models import StaffUser
-from jiesu.staff.permissions import ACTION_LABELS, DISPATCH_QUEUE, Action, allowed_actions
+from jiesu.staff.permissions import ACTION_LABELS, Action, allowed_actions
 from jiesu.staff.privacy import phone_for
-from jiesu.staff.queries import TicketFilter, is_overdue, visible_ticket, visible_tickets
+from jiesu.staff.queries import visible_ticket, visible_tickets
 from jiesu.staff.sessions import Login
-from jiesu.staff.work import ActionError, notes, perform
-from jiesu.tickets.assignment import changes
+from jiesu.staff.work import ActionError, perform
 from jiesu.tickets.attachments import attachment_path, attachments_of
 from jiesu.tickets.models import AppealType, Ticket
-from jiesu.tickets.serialize import change_as_dict, describe_ticket, ticket_as_dict, timestamp
-from jiesu.tickets.workflow import Status, status_label
+from jiesu.tickets.serialize import describe_ticket, ticket_as_dict
+from jiesu.tickets.service import TicketFilter
+from jiesu.tickets.workflow import DISPATCH_QUEUE, Status, status_label
 from jiesu.vocabulary import intent_label
 
 router = APIRouter()
@@ -41,7 +42,7 @@ def _row(ticket: Ticket, data: dict[str, Any]) -> dict[str, Any]:
     data.pop("phone")
     data["department_name"] = department_name(ticket.department) if ticket.department else "未派单"
     data["grid_name"] = grid_label(ticket.grid)
-    data["overdue"] = is_overdue(ticket)
+    data["overdue"] = ticket.is_overdue(utcnow())
     return data
 
 
@@ -117,18 +118,6 @@ def ticket_list(request: Request, login: CurrentLogin) -> Response:
     )
 
 
-def _timeline(session: Session, ticket: Ticket, data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Status events, department/category/co-handler changes and progress notes, by time."""
-    entries = [{"entry": "status", **event} for event in data["history"]]
-    entries += [{"entry": "change", **change_as_dict(c)} for c in changes(session, ticket)]
-    entries += [
-        {"entry": "note", "at": timestamp(n.created_at), "actor": n.actor, "text": n.text,
-         "told": n.told_resident}
-        for n in notes(session, ticket)
-    ]
-    return sorted(entries, key=lambda entry: entry["at"] or "")
-
-
 def _ticket_page(
     request: Request, session: Session, user: StaffUser, ticket: Ticket, login: Login,
     error: str | None = None,
@@ -144,7 +133,7 @@ def _ticket_page(
         context={
             "me": page_user(login),
             "t": data,
-            "timeline": _timeline(session, ticket, data),
+            "timeline": data["history"],
             "actions": [(action.value, ACTION_LABELS[action]) for action in actions],
             "photos": [a.id for a in attachments_of(session, ticket)],
             "error": error,

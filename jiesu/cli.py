@@ -508,14 +508,13 @@ def tickets_list(
     """List tickets, newest first."""
     from jiesu.db import session_scope
     from jiesu.tickets.serialize import describe_ticket
-    from jiesu.tickets.service import list_tickets
+    from jiesu.tickets.service import TicketFilter, list_tickets
 
-    statuses = _statuses(status or [])
+    wanted = TicketFilter(
+        statuses=_statuses(status or []), department=department, grid=grid, sender_id=sender
+    )
     with session_scope(get_settings().database_url) as session:
-        found = list_tickets(
-            session, statuses=statuses, department=department, grid=grid, sender_id=sender,
-            limit=limit,
-        )
+        found = list_tickets(session, wanted, limit=limit)
         rows = [describe_ticket(session, ticket, with_history=False) for ticket in found]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -537,12 +536,21 @@ def _ticket_text(ticket: dict[str, Any]) -> str:
         f"诉求：{ticket['description']}",
         "办理记录：",
     ]
-    lines += [
-        f"  {_minute(e['at'])}  {e['actor']}  {e['from_label'] or '—'} → {e['to_label']}"
-        + (f"  {e['note']}" if e["note"] else "")
-        for e in ticket["history"]
-    ]
+    lines += [f"  {_minute(e['at'])}  {e['actor']}  {_entry_text(e)}" for e in ticket["history"]]
     return "\n".join(lines)
+
+
+def _entry_text(entry: dict[str, Any]) -> str:
+    """One line of the ticket's timeline, worded as the console's ticket page words it."""
+    if entry["entry"] == "note":
+        return f"办理进展：{entry['text']}" + ("（已告知居民）" if entry["told"] else "")
+    if entry["entry"] == "change":
+        old, new = entry["old_label"], entry["new_label"]
+        change = f"{old} → {new}" if old and new else new or old or "—"
+        text = f"{entry['kind_label']}：{change}"
+    else:
+        text = f"{entry['from_label'] or '—'} → {entry['to_label']}"
+    return text + (f"  {entry['note']}" if entry["note"] else "")
 
 
 @tickets_app.command("show")

@@ -35,12 +35,11 @@ from jiesu.models import InboundMessage
 from jiesu.outbox import PENDING, PSEUDONYM_CHANNEL, OutboxMessage
 from jiesu.tickets.attachments import attachment_path
 from jiesu.tickets.models import Attachment, RoutingFeedback, Ticket
-from jiesu.tickets.workflow import Status, resident_actor
+from jiesu.tickets.workflow import FINISHED, resident_actor
 
 FORGOTTEN = "（居民已要求删除个人信息）"
 EXPIRED = "（已超过保存期限，个人信息已删除）"
 _PLACEHOLDERS = (FORGOTTEN, EXPIRED)
-_FINISHED = (Status.CLOSED, Status.MERGED)
 
 
 class TrackerStoreError(RuntimeError):
@@ -125,7 +124,7 @@ def purge_expired(
         check_tracker_store(tracker_store_url)
     before = now - timedelta(days=retention_days)
     tickets = session.scalars(select(Ticket.id).where(
-        Ticket.status.in_(_FINISHED), Ticket.updated_at < before,
+        Ticket.status.in_(FINISHED), Ticket.updated_at < before,
         Ticket.description.not_in(_PLACEHOLDERS),
     )).all()
     erased = Erased(tickets=_erase_tickets(session, tickets, EXPIRED))
@@ -154,7 +153,7 @@ def _over_conversations(session: Session, before: datetime) -> list[str]:
     unfinished, no handoff open, nothing sent to them since nor waiting to be sent, and
     not pseudonymised yet."""
     sender_id = InboundMessage.channel + ":" + InboundMessage.chat_id
-    unfinished = select(Ticket.sender_id).where(Ticket.status.not_in(_FINISHED))
+    unfinished = select(Ticket.sender_id).where(Ticket.status.not_in(FINISHED))
     handed = select(Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES))
     told = select(OutboxMessage.channel + ":" + OutboxMessage.chat_id).where(
         (OutboxMessage.created_at >= before) | (OutboxMessage.status == PENDING))

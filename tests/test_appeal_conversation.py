@@ -8,7 +8,7 @@ import re
 import pytest
 
 from jiesu.db import session_scope
-from jiesu.tickets import AppealType, Status, Ticket, list_tickets
+from jiesu.tickets import AppealType, Status, Ticket, tickets_for_sender
 from jiesu.vocabulary import wording
 from tests.resident import Replies, Resident, payloads_of, text_of
 
@@ -22,7 +22,7 @@ EDIT_ADDRESS = '/inform{"appeal_field":"address"}'
 
 def _tickets(resident: Resident) -> list[Ticket]:
     with session_scope(resident.stack.database_url) as session:
-        return list_tickets(session, sender_id=resident.sender_id)
+        return tickets_for_sender(session, resident.sender_id)
 
 
 def _filed_number(replies: Replies) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from jiesu.db import session_scope
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
-from jiesu.tickets import AppealType, list_tickets
+from jiesu.tickets import AppealType, tickets_for_sender
 from tests.resident import Resident, payloads_of, text_of
 
 pytestmark = pytest.mark.servers
@@ -59,5 +59,5 @@ def test_no_sure_answer_is_said_honestly_and_can_become_a_consultation_ticket(
     filed = text_of(resident.says("/affirm"))
     assert re.search(r"工单号 \d{8}-\d{4}", filed)
     with session_scope(resident.stack.database_url) as session:
-        [ticket] = list_tickets(session, sender_id=resident.sender_id)
+        [ticket] = tickets_for_sender(session, resident.sender_id)
         assert ticket.appeal_type is AppealType.CONSULT and ticket.description == question

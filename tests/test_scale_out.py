@@ -23,7 +23,7 @@ from bot.rasa_client import RasaClient
 from jiesu.db import session_scope
 from jiesu.migrate import upgrade
 from jiesu.models import InboundMessage
-from jiesu.tickets import list_tickets
+from jiesu.tickets import tickets_for_sender
 from tests.proxy import RoundRobinProxy, round_robin_proxy
 from tests.resident import Resident, text_of
 from tests.servers import (
@@ -113,7 +113,7 @@ def test_an_appeal_moving_between_servers_is_filed_once(scale_out: ScaleOut) -> 
     assert len(backends) == 6 and len(set(backends)) == 2
     assert all(a != b for a, b in itertools.pairwise(backends))  # alternating
     with session_scope(scale_out.stack.database_url) as session:
-        [ticket] = list_tickets(session, sender_id=resident.sender_id)
+        [ticket] = tickets_for_sender(session, resident.sender_id)
         assert ticket.number == match.group(1)
         assert (ticket.description, ticket.address, ticket.phone) == (
             "有人每天晚上往河里偷偷倒建筑垃圾", "滨河路桥下面", "13812345678")

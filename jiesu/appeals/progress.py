@@ -17,7 +17,7 @@ from jiesu.appeals.wording import status_message, verified_status_message
 from jiesu.models import utcnow
 from jiesu.tickets import lookup
 from jiesu.tickets.models import StatusEvent, Ticket
-from jiesu.tickets.service import get_by_number, history, list_tickets, merged_into
+from jiesu.tickets.service import get_by_number, history, merged_into, tickets_for_sender
 from jiesu.tickets.workflow import Status, is_staff
 from jiesu.vocabulary import wording
 
@@ -54,7 +54,7 @@ def status_reply(
         if ticket is not None and ticket.sender_id == sender_id:
             return _describe(session, ticket)
         return _stranger_reply(session, sender_id, number, ticket, message, now or utcnow())
-    tickets = list_tickets(session, sender_id=sender_id, limit=RECENT)
+    tickets = tickets_for_sender(session, sender_id, limit=RECENT)
     if not tickets:
         return wording("status", "none")
     return "\n\n".join([wording("status", "yours"), *(_describe(session, t) for t in tickets)])

@@ -12,7 +12,7 @@ from jiesu.appeals.intake import appeal_fields
 from jiesu.city import current_city
 from jiesu.config import local_timezone
 from jiesu.tickets.models import AppealType, Ticket
-from jiesu.tickets.workflow import Status
+from jiesu.tickets.workflow import AWAITING_STAFF, Status
 from jiesu.vocabulary import intent_label, wording
 
 _WEEKDAYS: Final = "一二三四五六日"
@@ -118,8 +118,7 @@ def filed_message(ticket: Ticket) -> str:
 
 
 def _reply_due_line(ticket: Ticket) -> list[str]:
-    if ticket.reply_due_at and ticket.status not in (Status.CLOSED, Status.REPLIED,
-                                                     Status.MERGED):
+    if ticket.reply_due_at and ticket.status in AWAITING_STAFF:
         return [wording("status", "reply_due", reply_due=format_moment(ticket.reply_due_at))]
     return []
 

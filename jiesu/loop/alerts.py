@@ -1,7 +1,7 @@
 """Deadline alerts for staff: a reminder before a deadline, an escalation (督办) once it passes.
 
-Which deadline runs, and when a ticket is overdue, is the console's rule
-(`jiesu.staff.queries.is_overdue`): the dispatch deadline while the ticket is in
+Which deadline runs, and when a ticket is overdue, is the workflow's rule
+(`jiesu.tickets.workflow.Deadlined`): the dispatch deadline while the ticket is in
 the dispatchers' queue, the reply deadline while a department works on it. A
 reminder goes to whoever must act (the department, or the dispatch desk) once
 the `reminder_fraction` setting of the time allowed has gone; an escalation
@@ -11,26 +11,24 @@ deadline: a new deadline (重办) can raise them again.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiesu.appeals.wording import department_name
 from jiesu.city import grid_label
-from jiesu.loop.models import AlertKind, DeadlineKind, StaffAlert
+from jiesu.loop.models import AlertKind, StaffAlert
 from jiesu.loop.rework import latest_round
 from jiesu.monitoring.tables import local_minute
 from jiesu.staff.models import StaffUser
-from jiesu.staff.permissions import DISPATCH_QUEUE, can_view
-from jiesu.staff.queries import is_overdue
+from jiesu.staff.permissions import can_view
 from jiesu.staff.roles import SEE_ALL, Role
 from jiesu.tickets.models import Ticket
-from jiesu.tickets.workflow import Status, is_open
+from jiesu.tickets.workflow import AWAITING_STAFF, DeadlineKind
 
 ALERT_LABELS: Final[dict[AlertKind, str]] = {
     AlertKind.REMINDER: "临期提醒",
@@ -41,10 +39,6 @@ DEADLINE_LABELS: Final[dict[DeadlineKind, str]] = {
     DeadlineKind.REPLY: "答复时限",
 }
 
-_END_OF_TIME: Final = datetime.max.replace(tzinfo=UTC)
-# Open tickets not waiting for the resident: the ones a deadline may run for.
-_WORKED_ON: Final = tuple(s for s in Status if is_open(s) and s is not Status.REPLIED)
-
 
 @dataclass(frozen=True)
 class AlertView:
@@ -54,24 +48,20 @@ class AlertView:
     ticket: Ticket
 
 
-def running_deadline(ticket: Ticket) -> tuple[DeadlineKind, datetime] | None:
-    """The deadline that runs for `ticket` now, if any (see the module docstring)."""
-    if not is_overdue(ticket, _END_OF_TIME):  # no deadline runs, or none is set
-        return None
-    if ticket.status in DISPATCH_QUEUE:
-        assert ticket.dispatch_due_at is not None
-        return DeadlineKind.DISPATCH, ticket.dispatch_due_at
-    assert ticket.reply_due_at is not None
-    return DeadlineKind.REPLY, ticket.reply_due_at
-
-
-def _reminder_due(session: Session, ticket: Ticket, kind: DeadlineKind, due: datetime,
-                  fraction: float, now: datetime) -> bool:
+def _reminder_due(
+    session: Session,
+    ticket: Ticket,
+    kind: DeadlineKind,
+    due: datetime,
+    fraction: float,
+    now: datetime,
+) -> bool:
     """Whether `fraction` of the time allowed for `due` has gone by `now`.
 
     The time began at filing, or at the 重办 that set `due`; filing is tried
     first, as the later start can only put the moment later.
     """
+
     def gone(start: datetime) -> bool:
         return now >= start + (due - start) * fraction
 
@@ -83,7 +73,7 @@ def _reminder_due(session: Session, ticket: Ticket, kind: DeadlineKind, due: dat
 
 def raise_alerts(session: Session, now: datetime, reminder_fraction: float) -> int:
     """Raise the reminders and escalations due at `now` that were not raised yet; how many."""
-    tickets = session.scalars(select(Ticket).where(Ticket.status.in_(_WORKED_ON))).all()
+    tickets = session.scalars(select(Ticket).where(Ticket.status.in_(AWAITING_STAFF))).all()
     raised = {
         (a.ticket_id, a.kind, a.deadline, a.due_at)
         for a in session.scalars(
@@ -92,11 +82,11 @@ def raise_alerts(session: Session, now: datetime, reminder_fraction: float) -> i
     }
     count = 0
     for ticket in tickets:
-        running = running_deadline(ticket)
+        running = ticket.running_deadline()
         if running is None:
             continue
         deadline, due = running
-        if is_overdue(ticket, now):
+        if ticket.is_overdue(now):
             kind = AlertKind.ESCALATION
         elif _reminder_due(session, ticket, deadline, due, reminder_fraction, now):
             kind = AlertKind.REMINDER
@@ -105,8 +95,16 @@ def raise_alerts(session: Session, now: datetime, reminder_fraction: float) -> i
         if (ticket.id, kind, deadline, due) in raised:
             continue
         department = ticket.department if deadline is DeadlineKind.REPLY else None
-        session.add(StaffAlert(ticket_id=ticket.id, kind=kind, deadline=deadline,
-                               department=department, due_at=due, created_at=now))
+        session.add(
+            StaffAlert(
+                ticket_id=ticket.id,
+                kind=kind,
+                deadline=deadline,
+                department=department,
+                due_at=due,
+                created_at=now,
+            )
+        )
         count += 1
     session.flush()
     return count
@@ -184,8 +182,11 @@ def overdue_counts(
     session: Session, now: datetime, by: Literal["department", "grid"]
 ) -> dict[str | None, int]:
     """How many open tickets are overdue at `now`, per department or per grid id (None: none)."""
-    tickets = session.scalars(select(Ticket).where(Ticket.status.in_(_WORKED_ON))).all()
-    return dict(Counter(getattr(t, by) for t in tickets if is_overdue(t, now)))
+    key = Ticket.department if by == "department" else Ticket.grid
+    counted = session.execute(
+        select(key, func.count()).where(Ticket.is_overdue(now)).group_by(key)
+    ).all()
+    return {value: count for value, count in counted}
 
 
 def overdue_by_name(
@@ -193,6 +194,7 @@ def overdue_by_name(
 ) -> list[tuple[str, int]]:
     """`overdue_counts` under the names staff read (a department's, or 街道·网格 with
     未定位 for none), most overdue first."""
+
     def name(key: str | None) -> str:
         return department_name(key) if by == "department" else grid_label(key)
 

@@ -26,13 +26,6 @@ class AlertKind(StrEnum):
     ESCALATION = "escalation"  # 超期督办: the deadline has passed
 
 
-class DeadlineKind(StrEnum):
-    """Which of a ticket's deadlines an alert is about."""
-
-    DISPATCH = "dispatch"
-    REPLY = "reply"
-
-
 class Question(StrEnum):
     """The follow-up's questions, in the order they are asked."""
 

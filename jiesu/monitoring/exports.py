@@ -16,7 +16,6 @@ from jiesu.city import grid_label
 from jiesu.config import local_timezone
 from jiesu.models import utcnow
 from jiesu.monitoring.tables import Table, local_minute
-from jiesu.staff.queries import is_overdue
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.workflow import status_label
 from jiesu.vocabulary import intent_label
@@ -32,8 +31,18 @@ if TYPE_CHECKING:  # types only: importing these modules would load the FAQ sear
 MAX_EXPORT: Final = 100_000
 
 TICKET_HEADERS: Final = (
-    "编号", "状态", "诉求类型", "分类", "子分类", "承办单位", "网格", "地址", "受理时间",
-    "答复期限", "是否超期", "诉求内容",
+    "编号",
+    "状态",
+    "诉求类型",
+    "分类",
+    "子分类",
+    "承办单位",
+    "网格",
+    "地址",
+    "受理时间",
+    "答复期限",
+    "是否超期",
+    "诉求内容",
 )
 # Several values in one cell (places, keywords, ticket numbers, example questions).
 _JOIN: Final = "、"
@@ -52,11 +61,18 @@ def ticket_table(tickets: Sequence[Ticket], now: datetime | None = None) -> Tabl
     moment = now or utcnow()
     rows = tuple(
         (
-            t.number, status_label(t.status), intent_label(t.appeal_type.value),
-            t.category or "未分类", t.subcategory or "",
-            department_name(t.department) if t.department else "未派单", grid_label(t.grid),
-            t.address or "", local_minute(t.created_at), local_minute(t.reply_due_at),
-            _yes(is_overdue(t, moment)), t.description,
+            t.number,
+            status_label(t.status),
+            intent_label(t.appeal_type.value),
+            t.category or "未分类",
+            t.subcategory or "",
+            department_name(t.department) if t.department else "未派单",
+            grid_label(t.grid),
+            t.address or "",
+            local_minute(t.created_at),
+            local_minute(t.reply_due_at),
+            _yes(t.is_overdue(moment)),
+            t.description,
         )
         for t in tickets
     )
@@ -67,21 +83,40 @@ def hot_tables(report: HotReport) -> list[Table]:
     """The hot-issue clusters, hottest first, and the rising keywords."""
     days = report.days
     clusters = Table(
-        "hot", "热点问题",
-        ("排名", "工单数", f"最近{days}天", f"此前{days}天", "增长", "地点", "起始日期",
-         "最近日期", "关键词", "工单编号"),
+        "hot",
+        "热点问题",
+        (
+            "排名",
+            "工单数",
+            f"最近{days}天",
+            f"此前{days}天",
+            "增长",
+            "地点",
+            "起始日期",
+            "最近日期",
+            "关键词",
+            "工单编号",
+        ),
         tuple(
             (
-                rank, c.issue.size, c.issue.recent, c.issue.previous, c.issue.growth,
-                " / ".join(c.issue.places) or "未识别地点", _day(c.issue.first),
-                _day(c.issue.last), _JOIN.join(c.issue.keywords),
+                rank,
+                c.issue.size,
+                c.issue.recent,
+                c.issue.previous,
+                c.issue.growth,
+                " / ".join(c.issue.places) or "未识别地点",
+                _day(c.issue.first),
+                _day(c.issue.last),
+                _JOIN.join(c.issue.keywords),
                 _JOIN.join(t.number for t in c.tickets),
             )
             for rank, c in enumerate(report.clusters, start=1)
         ),
     )
     keywords = Table(
-        "hot_keywords", "上升关键词", ("关键词", f"最近{days}天", f"此前{days}天", "增长"),
+        "hot_keywords",
+        "上升关键词",
+        ("关键词", f"最近{days}天", f"此前{days}天", "增长"),
         tuple((word, recent, before, recent - before) for word, recent, before in report.keywords),
     )
     return [clusters, keywords]
@@ -90,18 +125,25 @@ def hot_tables(report: HotReport) -> list[Table]:
 def gap_tables(report: GapReport) -> list[Table]:
     """The unanswered-question groups, largest first, and the unhelpful entries."""
     groups = Table(
-        "faq_gaps", "未能回答的问题",
+        "faq_gaps",
+        "未能回答的问题",
         ("次数", "问题", "其他问法", "最近提问时间", "现已可回答", "回答条目"),
         tuple(
             (
-                g.count, g.question, _JOIN.join(g.examples[1:]), local_minute(g.latest),
-                _yes(answered is not None), answered or "",
+                g.count,
+                g.question,
+                _JOIN.join(g.examples[1:]),
+                local_minute(g.latest),
+                _yes(answered is not None),
+                answered or "",
             )
             for g, answered in report.groups
         ),
     )
     unhelpful = Table(
-        "faq_unhelpful", "没有帮助的条目", ("条目编号", "条目", "没有帮助", "有帮助", "居民原话"),
+        "faq_unhelpful",
+        "没有帮助的条目",
+        ("条目编号", "条目", "没有帮助", "有帮助", "居民原话"),
         tuple(
             (e.id, e.question, e.unhelpful, e.helpful, _JOIN.join(e.examples))
             for e in report.unhelpful
@@ -111,23 +153,37 @@ def gap_tables(report: GapReport) -> list[Table]:
 
 
 def alert_tables(
-    rows: Sequence[AlertRow], departments: Sequence[tuple[str, int]],
+    rows: Sequence[AlertRow],
+    departments: Sequence[tuple[str, int]],
     grids: Sequence[tuple[str, int]],
 ) -> list[Table]:
     """The alerts, newest first, and the overdue counts per department and per grid."""
     alerts = Table(
-        "alerts", "督办提醒",
+        "alerts",
+        "督办提醒",
         ("提醒", "是否督办", "时限", "工单编号", "诉求内容", "责任方", "期限", "提醒时间"),
         tuple(
-            (a.kind, _yes(a.escalation), a.deadline, a.number, a.description, a.department,
-             a.due, a.raised)
+            (
+                a.kind,
+                _yes(a.escalation),
+                a.deadline,
+                a.number,
+                a.description,
+                a.department,
+                a.due,
+                a.raised,
+            )
             for a in rows
         ),
     )
     return [
         alerts,
-        Table("overdue_by_department", "超期工单（按承办单位）", ("承办单位", "超期工单"),
-              tuple(departments)),
+        Table(
+            "overdue_by_department",
+            "超期工单（按承办单位）",
+            ("承办单位", "超期工单"),
+            tuple(departments),
+        ),
         Table("overdue_by_grid", "超期工单（按网格）", ("网格", "超期工单"), tuple(grids)),
     ]
 
@@ -135,11 +191,20 @@ def alert_tables(
 def handoff_table(rows: Sequence[HandoffRow]) -> Table:
     """The handoffs as the inbox lists them: no transcript, no full chat id."""
     return Table(
-        "handoffs", "转人工会话",
+        "handoffs",
+        "转人工会话",
         ("会话", "原因", "状态", "接待人", "转入时间", "等待时长", "首次响应", "居民最新留言时间"),
         tuple(
-            (h.conversation, h.reason, h.status_label, h.claimed_by or "", h.created_at,
-             h.waiting, h.first_response, h.last_resident_at)
+            (
+                h.conversation,
+                h.reason,
+                h.status_label,
+                h.claimed_by or "",
+                h.created_at,
+                h.waiting,
+                h.first_response,
+                h.last_resident_at,
+            )
             for h in rows
         ),
     )
@@ -148,7 +213,9 @@ def handoff_table(rows: Sequence[HandoffRow]) -> Table:
 def user_table(rows: Sequence[UserRow]) -> Table:
     """The staff accounts, by username."""
     return Table(
-        "users", "用户", ("用户名", "角色", "承办单位", "网格", "状态"),
+        "users",
+        "用户",
+        ("用户名", "角色", "承办单位", "网格", "状态"),
         tuple(
             (u.username, u.role, u.department, u.grids, "启用" if u.active else "已停用")
             for u in rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiesu.db import Base, UtcDateTime
@@ -53,22 +53,6 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64))
     client_ip: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
-
-
-class TicketNote(Base):
-    """A progress note (办理进展) a handler of the lead or a co-handling department adds."""
-
-    __tablename__ = "ticket_notes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("tickets.id", name="fk_ticket_notes_ticket_id_tickets"), index=True
-    )
-    actor: Mapped[str] = mapped_column(String(192))
-    text: Mapped[str] = mapped_column(Text)
-    # Whether the note was also sent to the resident (告知居民).
-    told_resident: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class PersonalDataView(Base):

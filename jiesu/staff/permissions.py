@@ -9,9 +9,9 @@ from enum import StrEnum
 
 from jiesu.staff.models import StaffUser
 from jiesu.staff.roles import SEE_ALL, Role
-from jiesu.tickets.assignment import CO_HANDLING, REDISPATCHABLE
+from jiesu.tickets.assignment import REDISPATCHABLE
 from jiesu.tickets.models import Ticket
-from jiesu.tickets.workflow import Status, can_transition, is_open
+from jiesu.tickets.workflow import DISPATCH_QUEUE, WORKING, Status, can_transition, is_open
 
 
 class Action(StrEnum):
@@ -56,11 +56,6 @@ _DISPATCH_DESK = frozenset({Role.ADMIN, Role.DISPATCHER})
 _DESK_ACTIONS = frozenset({Action.DISPATCH, Action.REDISPATCH, Action.CLOSE, Action.MERGE})
 # The dispatch desk and the lead department's handler both may do these.
 _SHARED_ACTIONS = frozenset({Action.CO_HANDLE, Action.RECATEGORIZE})
-# A department holds the ticket in these: it records progress, and its handler may
-# change the category or add co-handlers.
-_HELD = frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.REOPENED})
-# The statuses of the dispatchers' queue (派单队列); elsewhere a department change is 改派.
-DISPATCH_QUEUE = (Status.RECEIVED, Status.RETURNED)
 
 
 def handles(user: StaffUser, ticket: Ticket) -> bool:
@@ -70,8 +65,11 @@ def handles(user: StaffUser, ticket: Ticket) -> bool:
 
 def co_handles(user: StaffUser, ticket: Ticket) -> bool:
     """Whether `user` is a handler of one of the ticket's co-handling departments (协办)."""
-    return (user.role is Role.HANDLER and user.department is not None
-            and user.department in ticket.co_departments)
+    return (
+        user.role is Role.HANDLER
+        and user.department is not None
+        and user.department in ticket.co_departments
+    )
 
 
 def can_view(user: StaffUser, ticket: Ticket) -> bool:
@@ -87,7 +85,7 @@ def _role_allows(user: StaffUser, ticket: Ticket, action: Action) -> bool:
     if action in _DESK_ACTIONS:
         return user.role in _DISPATCH_DESK
     if action in _SHARED_ACTIONS:
-        holds = handles(user, ticket) and ticket.status in _HELD
+        holds = handles(user, ticket) and ticket.status in WORKING
         return user.role in _DISPATCH_DESK or holds
     if action is Action.NOTE:
         return handles(user, ticket) or co_handles(user, ticket)
@@ -95,23 +93,24 @@ def _role_allows(user: StaffUser, ticket: Ticket, action: Action) -> bool:
 
 
 def _status_allows(status: Status, action: Action) -> bool:
-    if action is Action.NOTE:
-        return status in _HELD
+    if action in (Action.NOTE, Action.CO_HANDLE):  # while a department works on it
+        return status in WORKING
     if action is Action.REDISPATCH:
         return status in REDISPATCHABLE
-    if action is Action.CO_HANDLE:
-        return status in CO_HANDLING
     if action is Action.RECATEGORIZE:
         return is_open(status)
-    if action is Action.DISPATCH and status not in DISPATCH_QUEUE:
+    if action is Action.DISPATCH and status not in DISPATCH_QUEUE:  # else it is 改派
         return False
     return can_transition(status, ACTION_TARGETS[action])
 
 
 def may_act(user: StaffUser, ticket: Ticket, action: Action) -> bool:
     """Whether `user`'s role and the ticket's status allow `action` now."""
-    return (can_view(user, ticket) and _role_allows(user, ticket, action)
-            and _status_allows(ticket.status, action))
+    return (
+        can_view(user, ticket)
+        and _role_allows(user, ticket, action)
+        and _status_allows(ticket.status, action)
+    )
 
 
 def allowed_actions(user: StaffUser, ticket: Ticket) -> list[Action]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiesu.staff.models import StaffUser, TicketNote
+from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import ACTION_TARGETS, Action, may_act
 from jiesu.tickets import notices
 from jiesu.tickets.assignment import (
@@ -23,7 +22,7 @@ from jiesu.tickets.assignment import (
     check_department,
     redispatch,
 )
-from jiesu.tickets.models import Ticket
+from jiesu.tickets.models import Ticket, TicketNote
 from jiesu.tickets.service import change_status, get_by_number, merge
 from jiesu.tickets.workflow import (
     IllegalTransitionError,
@@ -63,8 +62,9 @@ def _text(value: str | None, missing: str) -> str:
 
 def _note(session: Session, ticket: Ticket, actor: str, asked: _Filled) -> None:
     text = _text(asked.note, "请填写办理进展。")
-    session.add(TicketNote(ticket_id=ticket.id, actor=actor, text=text,
-                           told_resident=asked.tell_resident))
+    session.add(
+        TicketNote(ticket_id=ticket.id, actor=actor, text=text, told_resident=asked.tell_resident)
+    )
     if asked.tell_resident:
         notices.progress(session, ticket, text)
 
@@ -154,14 +154,3 @@ def perform(
     except IllegalTransitionError:
         raise ActionError("工单当前状态不允许此操作，请刷新页面后重试。") from None
     session.flush()
-
-
-def notes(session: Session, ticket: Ticket) -> list[TicketNote]:
-    """The progress notes of `ticket`, oldest first."""
-    return list(
-        session.scalars(
-            select(TicketNote)
-            .where(TicketNote.ticket_id == ticket.id)
-            .order_by(TicketNote.created_at, TicketNote.id)
-        )
-    )

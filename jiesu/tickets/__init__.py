@@ -3,6 +3,7 @@
 from jiesu.tickets.models import AppealType, StatusEvent, Ticket, TicketCounter
 from jiesu.tickets.numbering import allocate_number
 from jiesu.tickets.service import (
+    TicketFilter,
     change_status,
     create_ticket,
     get_by_number,
@@ -11,6 +12,7 @@ from jiesu.tickets.service import (
     merge,
     merged_into,
     reopen,
+    select_tickets,
     tickets_for_sender,
 )
 from jiesu.tickets.workflow import (
@@ -42,6 +44,7 @@ __all__ = [
     "StatusEvent",
     "Ticket",
     "TicketCounter",
+    "TicketFilter",
     "allocate_number",
     "can_transition",
     "change_status",
@@ -58,6 +61,7 @@ __all__ = [
     "note_required",
     "reopen",
     "resident_actor",
+    "select_tickets",
     "staff_actor",
     "status_label",
     "tickets_for_sender",

@@ -19,14 +19,10 @@ from sqlalchemy.orm import Session
 from jiesu.city import current_city
 from jiesu.models import utcnow
 from jiesu.tickets.models import ChangeKind, CoHandler, RoutingFeedback, Ticket, TicketChange
-from jiesu.tickets.workflow import Status, is_open
+from jiesu.tickets.workflow import WORKING, Status, is_open
 
 # A ticket dispatched but not yet accepted, or reopened, may go to another department.
 REDISPATCHABLE: frozenset[Status] = frozenset({Status.DISPATCHED, Status.REOPENED})
-# Co-handlers join while a department works on the ticket.
-CO_HANDLING: frozenset[Status] = frozenset(
-    {Status.DISPATCHED, Status.IN_PROGRESS, Status.REOPENED}
-)
 
 
 class AssignmentError(ValueError):
@@ -46,11 +42,23 @@ def check_department(department_id: str | None) -> str:
 
 
 def _record(
-    session: Session, ticket: Ticket, kind: ChangeKind, old: str | None, new: str | None, *,
-    actor: str, note: str | None = None, now: datetime | None = None,
+    session: Session,
+    ticket: Ticket,
+    kind: ChangeKind,
+    old: str | None,
+    new: str | None,
+    *,
+    actor: str,
+    note: str | None = None,
+    now: datetime | None = None,
 ) -> TicketChange:
     change = TicketChange(
-        ticket_id=ticket.id, kind=kind, old_value=old, new_value=new, actor=actor, note=note,
+        ticket_id=ticket.id,
+        kind=kind,
+        old_value=old,
+        new_value=new,
+        actor=actor,
+        note=note,
         created_at=now or utcnow(),
     )
     session.add(change)
@@ -59,8 +67,13 @@ def _record(
 
 
 def assign_department(
-    session: Session, ticket: Ticket, department: str, *, actor: str,
-    note: str | None = None, now: datetime | None = None,
+    session: Session,
+    ticket: Ticket,
+    department: str,
+    *,
+    actor: str,
+    note: str | None = None,
+    now: datetime | None = None,
 ) -> TicketChange | None:
     """Make `department` the lead, recording old → new (nothing if it already leads).
 
@@ -72,17 +85,29 @@ def assign_department(
     for co in [co for co in ticket.co_handlers if co.department == chosen]:
         ticket.co_handlers.remove(co)
         session.delete(co)
-        _record(session, ticket, ChangeKind.CO_HANDLER_REMOVED, chosen, None, actor=actor,
-                now=now)
-    change = _record(session, ticket, ChangeKind.DEPARTMENT, ticket.department, chosen,
-                     actor=actor, note=note, now=now)
+        _record(session, ticket, ChangeKind.CO_HANDLER_REMOVED, chosen, None, actor=actor, now=now)
+    change = _record(
+        session,
+        ticket,
+        ChangeKind.DEPARTMENT,
+        ticket.department,
+        chosen,
+        actor=actor,
+        note=note,
+        now=now,
+    )
     ticket.department = chosen
     session.flush()
     return change
 
 
 def redispatch(
-    session: Session, ticket: Ticket, department: str, *, actor: str, reason: str | None,
+    session: Session,
+    ticket: Ticket,
+    department: str,
+    *,
+    actor: str,
+    reason: str | None,
     now: datetime | None = None,
 ) -> TicketChange:
     """Send a dispatched-not-accepted or reopened ticket to another department (改派)."""
@@ -100,11 +125,15 @@ def redispatch(
 
 
 def add_co_handler(
-    session: Session, ticket: Ticket, department: str, *, actor: str,
+    session: Session,
+    ticket: Ticket,
+    department: str,
+    *,
+    actor: str,
     now: datetime | None = None,
 ) -> CoHandler:
     """Ask `department` to co-handle `ticket` (协办): it may then see it and add progress notes."""
-    if ticket.status not in CO_HANDLING:
+    if ticket.status not in WORKING:  # co-handlers join while a department works on it
         raise AssignmentError("工单派单后、答复前才能增加协办单位。")
     chosen = check_department(department)
     if chosen == ticket.department:
@@ -164,8 +193,13 @@ def _first_change(session: Session, ticket: Ticket, kind: ChangeKind) -> TicketC
 
 
 def change_category(
-    session: Session, ticket: Ticket, category: str | None, subcategory: str | None, *,
-    actor: str, now: datetime | None = None,
+    session: Session,
+    ticket: Ticket,
+    category: str | None,
+    subcategory: str | None,
+    *,
+    actor: str,
+    now: datetime | None = None,
 ) -> RoutingFeedback:
     """Correct the category (改分类) from the city's list; stores routing feedback too.
 
@@ -179,13 +213,25 @@ def change_category(
         raise AssignmentError("分类没有变化。")
     when = now or utcnow()
     routed_category, routed_subcategory, routed_department = filed_route(session, ticket)
-    _record(session, ticket, ChangeKind.CATEGORY,
-            category_text(ticket.category, ticket.subcategory), category_text(chosen, sub),
-            actor=actor, now=when)
+    _record(
+        session,
+        ticket,
+        ChangeKind.CATEGORY,
+        category_text(ticket.category, ticket.subcategory),
+        category_text(chosen, sub),
+        actor=actor,
+        now=when,
+    )
     feedback = RoutingFeedback(
-        ticket_id=ticket.id, text=ticket.description, routed_category=routed_category,
-        routed_subcategory=routed_subcategory, routed_department=routed_department,
-        category=chosen, subcategory=sub, actor=actor, created_at=when,
+        ticket_id=ticket.id,
+        text=ticket.description,
+        routed_category=routed_category,
+        routed_subcategory=routed_subcategory,
+        routed_department=routed_department,
+        category=chosen,
+        subcategory=sub,
+        actor=actor,
+        created_at=when,
     )
     session.add(feedback)
     ticket.category, ticket.subcategory = chosen, sub

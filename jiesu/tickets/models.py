@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jiesu.db import Base, UtcDateTime
 from jiesu.models import utcnow
-from jiesu.tickets.workflow import Status
+from jiesu.tickets.workflow import Deadlined, Status
 
 
 class AppealType(StrEnum):
@@ -34,8 +34,9 @@ def _enum_by_value(enum: type[StrEnum]) -> Enum:
     )
 
 
-class Ticket(Base):
-    """One appeal (工单). Its status moves only through `jiesu.tickets.service.change_status`.
+class Ticket(Deadlined, Base):
+    """One appeal (工单). Its status moves only through `jiesu.tickets.service.change_status`;
+    which deadline runs, and whether it has passed, is `Deadlined`'s.
 
     The unique (channel, sender_id, source_message_id) triple makes filing idempotent per
     resident message: a retried action finds the ticket it already created, and another
@@ -44,8 +45,9 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        UniqueConstraint("channel", "sender_id", "source_message_id",
-                         name="uq_tickets_sender_message"),
+        UniqueConstraint(
+            "channel", "sender_id", "source_message_id", name="uq_tickets_sender_message"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,9 +116,26 @@ class LookupFailure(Base):
     sender_id: Mapped[str] = mapped_column(String(161), index=True)
     ticket_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", name="fk_ticket_lookup_failures_ticket_id_tickets"),
-        index=True, default=None,
+        index=True,
+        default=None,
     )
     failed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class TicketNote(Base):
+    """A progress note (办理进展) a handler of the lead or a co-handling department adds."""
+
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", name="fk_ticket_notes_ticket_id_tickets"), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(192))
+    text: Mapped[str] = mapped_column(Text)
+    # Whether the note was also sent to the resident (告知居民).
+    told_resident: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class TicketCounter(Base):
@@ -136,8 +155,9 @@ class Attachment(Base):
 
     __tablename__ = "attachments"
     __table_args__ = (
-        UniqueConstraint("channel", "sender_id", "source_message_id",
-                         name="uq_attachments_sender_message"),
+        UniqueConstraint(
+            "channel", "sender_id", "source_message_id", name="uq_attachments_sender_message"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,7 +165,8 @@ class Attachment(Base):
     source_message_id: Mapped[str] = mapped_column(String(128))
     sender_id: Mapped[str] = mapped_column(String(161), index=True)
     ticket_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tickets.id", name="fk_attachments_ticket_id_tickets"), index=True,
+        ForeignKey("tickets.id", name="fk_attachments_ticket_id_tickets"),
+        index=True,
         default=None,
     )
     file_name: Mapped[str] = mapped_column(String(64))  # inside the attachments folder

@@ -6,7 +6,6 @@ appeal types come with their Chinese labels.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from jiesu.appeals.wording import department_name
 from jiesu.config import local_timezone
-from jiesu.tickets.models import ChangeKind, StatusEvent, Ticket, TicketChange
-from jiesu.tickets.service import history, merged_into
+from jiesu.tickets.assignment import changes
+from jiesu.tickets.models import ChangeKind, StatusEvent, Ticket, TicketChange, TicketNote
+from jiesu.tickets.service import history, merged_into, notes
 from jiesu.tickets.workflow import status_label
 from jiesu.vocabulary import intent_label
 
@@ -65,6 +65,26 @@ def change_as_dict(change: TicketChange) -> dict[str, Any]:
     }
 
 
+def note_as_dict(note: TicketNote) -> dict[str, Any]:
+    """One progress note (办理进展): who, when, what, and whether the resident was told."""
+    return {
+        "actor": note.actor,
+        "at": timestamp(note.created_at),
+        "text": note.text,
+        "told": note.told_resident,
+    }
+
+
+def timeline(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
+    """Everything that happened to `ticket`, oldest first: status events (`entry`
+    "status"), department, category and co-handler changes ("change") and progress
+    notes ("note"), each with its fields as above."""
+    entries = [{"entry": "status", **event_as_dict(e)} for e in history(session, ticket)]
+    entries += [{"entry": "change", **change_as_dict(c)} for c in changes(session, ticket)]
+    entries += [{"entry": "note", **note_as_dict(n)} for n in notes(session, ticket)]
+    return sorted(entries, key=lambda entry: entry["at"] or "")
+
+
 def _same(value: str | None) -> str | None:
     return value
 
@@ -73,13 +93,8 @@ def _department(department_id: str | None) -> str | None:
     return department_name(department_id) if department_id else None
 
 
-def ticket_as_dict(
-    ticket: Ticket,
-    events: Sequence[StatusEvent] | None = None,
-    *,
-    merged_into: str | None = None,
-) -> dict[str, Any]:
-    """Every field of `ticket`; with `events`, its audit history under `history`.
+def ticket_as_dict(ticket: Ticket, *, merged_into: str | None = None) -> dict[str, Any]:
+    """Every field of `ticket`.
 
     `merged_into` is the number of the ticket this one was merged into (the
     row stores only its id).
@@ -107,18 +122,16 @@ def ticket_as_dict(
         "created_at": timestamp(ticket.created_at),
         "updated_at": timestamp(ticket.updated_at),
     }
-    if events is not None:
-        data["history"] = [event_as_dict(event) for event in events]
     return data
 
 
 def describe_ticket(
     session: Session, ticket: Ticket, *, with_history: bool = True
 ) -> dict[str, Any]:
-    """`ticket_as_dict` with what it needs read from the database."""
+    """`ticket_as_dict` with what it needs read from the database; with the history, its
+    `timeline` under `history` (the console's ticket page and `jiesu tickets show`)."""
     into = merged_into(session, ticket)
-    return ticket_as_dict(
-        ticket,
-        history(session, ticket) if with_history else None,
-        merged_into=into.number if into is not None else None,
-    )
+    data = ticket_as_dict(ticket, merged_into=into.number if into is not None else None)
+    if with_history:
+        data["history"] = timeline(session, ticket)
+    return data

@@ -1,4 +1,4 @@
-"""Ticket services: file a ticket, change its status, read tickets and their history.
+"""Ticket services: file a ticket, change its status, select tickets, read their history.
 
 Every function works inside the caller's transaction and never commits, so a
 status change and its audit event are saved together or not at all.
@@ -7,15 +7,17 @@ status change and its audit event are saved together or not at all.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from jiesu.config import local_timezone
 from jiesu.models import utcnow
 from jiesu.tickets.lookup import new_query_code
-from jiesu.tickets.models import AppealType, StatusEvent, Ticket
+from jiesu.tickets.models import AppealType, StatusEvent, Ticket, TicketNote
 from jiesu.tickets.numbering import allocate_number
 from jiesu.tickets.workflow import Status, check_transition
 
@@ -25,7 +27,8 @@ def _by_message(
 ) -> Ticket | None:
     return session.scalars(
         select(Ticket).where(
-            Ticket.channel == channel, Ticket.sender_id == sender_id,
+            Ticket.channel == channel,
+            Ticket.sender_id == sender_id,
             Ticket.source_message_id == source_message_id,
         )
     ).one_or_none()
@@ -176,8 +179,7 @@ def merge(
         raise ValueError(f"ticket {duplicate.number} cannot be merged into itself")
     if into.status is Status.MERGED:
         raise ValueError(
-            f"ticket {duplicate.number} cannot be merged into {into.number}, "
-            "which is itself merged"
+            f"ticket {duplicate.number} cannot be merged into {into.number}, which is itself merged"
         )
     event = change_status(session, duplicate, Status.MERGED, actor=actor, note=note, now=now)
     duplicate.merged_into_id = into.id
@@ -190,35 +192,88 @@ def get_by_number(session: Session, number: str) -> Ticket | None:
     return session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
 
 
+@dataclass(frozen=True)
+class TicketFilter:
+    """Which tickets a list shows (the console's filters, the CLI's options); None or
+    empty means "any". Days are local calendar days, both ends included."""
+
+    statuses: Collection[Status] = ()
+    category: str | None = None
+    department: str | None = None
+    grid: str | None = None
+    appeal_type: AppealType | None = None
+    sender_id: str | None = None
+    overdue: bool = False
+    created_from: date | None = None
+    created_to: date | None = None
+    text: str | None = None
+
+
+# No filter: every ticket (within the scope given).
+ANY_TICKET = TicketFilter()
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=local_timezone())
+
+
+def select_tickets(
+    wanted: TicketFilter = ANY_TICKET,
+    *,
+    scope: ColumnElement[bool] | None = None,
+    now: datetime | None = None,
+) -> Select[Ticket]:
+    """The tickets matching `wanted` within `scope` (who may see them: a staff member's
+    `jiesu.staff.queries.scope`; None for all), newest first. `now` decides overdue."""
+    query = select(Ticket).where(true() if scope is None else scope)
+    if wanted.statuses:
+        query = query.where(Ticket.status.in_(wanted.statuses))
+    for column, value in (
+        (Ticket.category, wanted.category),
+        (Ticket.department, wanted.department),
+        (Ticket.grid, wanted.grid),
+        (Ticket.sender_id, wanted.sender_id),
+    ):
+        if value:
+            query = query.where(column == value)
+    if wanted.appeal_type is not None:
+        query = query.where(Ticket.appeal_type == wanted.appeal_type)
+    if wanted.overdue:
+        query = query.where(Ticket.is_overdue(now or utcnow()))
+    if wanted.created_from is not None:
+        query = query.where(Ticket.created_at >= _local_midnight(wanted.created_from))
+    if wanted.created_to is not None:
+        end = _local_midnight(wanted.created_to + timedelta(days=1))
+        query = query.where(Ticket.created_at < end)
+    if wanted.text:
+        words = wanted.text.strip()
+        query = query.where(
+            or_(
+                Ticket.number.contains(words, autoescape=True),
+                Ticket.description.contains(words, autoescape=True),
+                Ticket.address.contains(words, autoescape=True),
+            )
+        )
+    return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+
+
 def list_tickets(
     session: Session,
+    wanted: TicketFilter = ANY_TICKET,
     *,
-    statuses: Collection[Status] = (),
-    department: str | None = None,
-    grid: str | None = None,
-    sender_id: str | None = None,
+    scope: ColumnElement[bool] | None = None,
     limit: int | None = None,
+    now: datetime | None = None,
 ) -> list[Ticket]:
-    """The tickets matching every filter given, newest first, at most `limit` of them.
-
-    `statuses` keeps tickets in any of them; `department` and `grid` are the ids stored.
-    """
-    query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
-    if statuses:
-        query = query.where(Ticket.status.in_(statuses))
-    for column, value in (
-        (Ticket.department, department),
-        (Ticket.grid, grid),
-        (Ticket.sender_id, sender_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    return list(session.scalars(query))
+    """`select_tickets`, at most `limit` of them."""
+    return list(session.scalars(select_tickets(wanted, scope=scope, now=now).limit(limit)))
 
 
-def tickets_for_sender(session: Session, sender_id: str) -> list[Ticket]:
+def tickets_for_sender(
+    session: Session, sender_id: str, *, limit: int | None = None
+) -> list[Ticket]:
     """The tickets filed from conversation `sender_id`, newest first."""
-    return list_tickets(session, sender_id=sender_id)
+    return list_tickets(session, TicketFilter(sender_id=sender_id), limit=limit)
 
 
 def merged_into(session: Session, ticket: Ticket) -> Ticket | None:
@@ -235,5 +290,16 @@ def history(session: Session, ticket: Ticket) -> list[StatusEvent]:
             select(StatusEvent)
             .where(StatusEvent.ticket_id == ticket.id)
             .order_by(StatusEvent.created_at, StatusEvent.id)
+        )
+    )
+
+
+def notes(session: Session, ticket: Ticket) -> list[TicketNote]:
+    """The progress notes of `ticket`, oldest first."""
+    return list(
+        session.scalars(
+            select(TicketNote)
+            .where(TicketNote.ticket_id == ticket.id)
+            .order_by(TicketNote.created_at, TicketNote.id)
         )
     )

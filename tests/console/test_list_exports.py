@@ -23,7 +23,7 @@ from jiesu.models import utcnow
 from jiesu.staff.roles import Role
 from jiesu.tickets import Status, change_status
 from tests.console.conftest import WebApp, _log_in, _user
-from tests.monitoring_data import file_ticket
+from tests.factories import file_ticket
 
 PHONE = "13812345678"
 

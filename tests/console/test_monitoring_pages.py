@@ -18,7 +18,7 @@ from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType, Status, get_by_number
 from jiesu.tickets.service import change_status
 from tests.console.conftest import WebApp, _log_in, _user
-from tests.monitoring_data import file_ticket
+from tests.factories import file_ticket
 
 PERIOD = "from=2024-02-01&to=2024-02-14"
 T0 = datetime(2024, 2, 5, 2, 0, tzinfo=UTC)

@@ -30,7 +30,7 @@ from jiesu.monitoring.tables import Table
 from jiesu.staff.accounts import set_active, user_rows
 from jiesu.staff.roles import Role
 from jiesu.tickets import Status, change_status
-from tests.monitoring_data import file_ticket, staff
+from tests.factories import file_ticket, staff
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # 12:00 in the city's time zone
 # Questions the seeded FAQ base cannot answer.

@@ -21,7 +21,6 @@ from jiesu.loop.followup import answer_survey
 from jiesu.loop.models import (
     AlertKind,
     Answer,
-    DeadlineKind,
     RetentionPurge,
     StaffAlert,
     SurveyAnswer,
@@ -41,6 +40,7 @@ from jiesu.tickets import (
     history,
     staff_actor,
 )
+from jiesu.tickets.workflow import DeadlineKind
 from jiesu.vocabulary import wording
 
 T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Shanghai

@@ -18,7 +18,7 @@ from jiesu.staff.roles import Role
 from jiesu.staff.work import ActionError
 from jiesu.tickets import Status
 from jiesu.tickets.service import get_by_number, merge
-from tests.monitoring_data import file_ticket, staff
+from tests.factories import file_ticket, staff
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 LAMP = (

@@ -37,8 +37,9 @@ from jiesu.staff.ratelimit import (
 )
 from jiesu.staff.roles import Role
 from jiesu.staff.sessions import end_session, find_login, start_session
-from jiesu.staff.work import ActionError, notes, perform
+from jiesu.staff.work import ActionError, perform
 from jiesu.tickets import AppealType, Status, Ticket, create_ticket
+from jiesu.tickets.service import notes
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 PASSWORD = "correct horse"

@@ -17,7 +17,7 @@ from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import Action, allowed_actions, can_view, may_act
 from jiesu.staff.queries import visible_ticket, visible_tickets
 from jiesu.staff.roles import Role
-from jiesu.staff.work import ActionError, notes, perform
+from jiesu.staff.work import ActionError, perform
 from jiesu.tickets import AppealType, Status, Ticket, change_status, create_ticket
 from jiesu.tickets.assignment import (
     AssignmentError,
@@ -29,6 +29,7 @@ from jiesu.tickets.assignment import (
     routing_feedback,
 )
 from jiesu.tickets.models import ChangeKind
+from jiesu.tickets.service import notes
 
 LATER = datetime.now(UTC) + timedelta(days=3)
 

@@ -10,18 +10,23 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from jiesu.appeals.wording import department_name
 from jiesu.cli import app
 from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.tickets import (
     AppealType,
     Status,
+    TicketFilter,
     change_status,
     create_ticket,
+    list_tickets,
     merge,
     resident_actor,
     staff_actor,
 )
+from jiesu.tickets.assignment import assign_department
+from jiesu.tickets.models import TicketNote
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 DISPATCHER = staff_actor("dispatcher")
@@ -117,16 +122,16 @@ def test_show_prints_every_field_and_the_history(tickets: None) -> None:
     }
     assert history == [
         {
-            "actor": "resident:telegram:42", "at": "2026-11-28T10:00:00+08:00",
+            "entry": "status", "actor": "resident:telegram:42", "at": "2026-11-28T10:00:00+08:00",
             "from": None, "from_label": None, "to": "received", "to_label": "受理", "note": None,
         },
         {
-            "actor": DISPATCHER, "at": "2026-11-28T11:00:00+08:00",
+            "entry": "status", "actor": DISPATCHER, "at": "2026-11-28T11:00:00+08:00",
             "from": "received", "from_label": "受理", "to": "dispatched", "to_label": "派单",
             "note": None,
         },
         {
-            "actor": "staff:housing", "at": "2026-11-28T12:00:00+08:00",
+            "entry": "status", "actor": "staff:housing", "at": "2026-11-28T12:00:00+08:00",
             "from": "dispatched", "from_label": "派单", "to": "in_progress",
             "to_label": "办理中", "note": None,
         },
@@ -190,3 +195,34 @@ def test_the_human_readable_list_and_ticket(tickets: None) -> None:
     assert f"工单 {DUPLICATE}  已合并  求助" in shown
     assert "受理：2026-11-28 11:00  派单时限：无  答复时限：无" in shown
     assert "2026-11-28 13:00  staff:dispatcher  受理 → 已合并  同一漏水问题" in shown
+
+
+def test_show_gives_the_timeline_the_ticket_page_shows(tickets: None, database_url: str) -> None:
+    """Department changes and progress notes come between the status events, by time."""
+    with session_scope(database_url) as session:
+        [leak] = list_tickets(session, TicketFilter(statuses=[Status.IN_PROGRESS]))
+        assign_department(
+            session,
+            leak,
+            "ecology",
+            actor=DISPATCHER,
+            note="属于生态环境",
+            now=T0 + timedelta(hours=1, minutes=30),
+        )
+        session.add(
+            TicketNote(
+                ticket_id=leak.id,
+                actor="staff:housing",
+                text="已联系物业",
+                told_resident=True,
+                created_at=T0 + timedelta(hours=4),
+            )
+        )
+    shown = json.loads(run("show", LEAK, "--json").stdout)["history"]
+    assert [entry["entry"] for entry in shown] == ["status", "status", "change", "status", "note"]
+    text = run("show", LEAK).stdout
+    assert (
+        f"2026-11-28 11:30  {DISPATCHER}  承办单位：示例市住房和城乡建设局 → "
+        f"{department_name('ecology')}  属于生态环境"
+    ) in text
+    assert "2026-11-28 14:00  staff:housing  办理进展：已联系物业（已告知居民）" in text

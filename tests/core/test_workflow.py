@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,6 +28,7 @@ from jiesu.tickets import (
     staff_actor,
     status_label,
 )
+from tests.factories import move_to, path_to
 
 SENDER = "telegram:42"
 RESIDENT = resident_actor(SENDER)
@@ -54,29 +54,6 @@ def _file(session: Session, message_id: str = "m1") -> Ticket:
 
 def _trail(session: Session, ticket: Ticket) -> list[tuple[Status | None, Status, str, str | None]]:
     return [(e.from_status, e.to_status, e.actor, e.note) for e in history(session, ticket)]
-
-
-def _path_to(target: Status) -> list[Status]:
-    """The shortest list of statuses that leads a new ticket to `target` through the table."""
-    previous: dict[Status, Status] = {}
-    queue = deque([Status.RECEIVED])
-    while queue:
-        status = queue.popleft()
-        for following in sorted(ALLOWED_TRANSITIONS[status]):
-            if following not in previous and following is not Status.RECEIVED:
-                previous[following] = status
-                queue.append(following)
-    path: list[Status] = []
-    while target is not Status.RECEIVED:
-        path.append(target)
-        target = previous[target]
-    return path[::-1]
-
-
-def _drive(session: Session, ticket: Ticket, target: Status) -> None:
-    for step in _path_to(target):
-        change_status(session, ticket, step, actor=DISPATCHER, note="reason on record")
-    assert ticket.status is target
 
 
 def test_happy_path_from_received_to_closed_keeps_the_whole_audit_trail(
@@ -133,7 +110,7 @@ def test_a_returned_ticket_is_dispatched_again(database_url: str) -> None:
 def test_a_department_may_return_a_ticket_it_already_started(database_url: str) -> None:
     with session_scope(database_url) as session:
         ticket = _file(session)
-        _drive(session, ticket, Status.IN_PROGRESS)
+        move_to(session, ticket, Status.IN_PROGRESS, actor=DISPATCHER)
         change_status(session, ticket, Status.RETURNED, actor=DEPARTMENT, note="需要区级部门处理")
         assert ticket.status is Status.RETURNED
 
@@ -141,7 +118,7 @@ def test_a_department_may_return_a_ticket_it_already_started(database_url: str) 
 def test_an_unsatisfied_resident_reopens_after_the_reply_with_a_reason(database_url: str) -> None:
     with session_scope(database_url) as session:
         ticket = _file(session)
-        _drive(session, ticket, Status.REPLIED)
+        move_to(session, ticket, Status.REPLIED, actor=DISPATCHER)
         event = reopen(session, ticket, actor=RESIDENT, reason="路灯还是不亮")
         assert (event.from_status, event.to_status, event.note) == (
             Status.REPLIED,
@@ -157,7 +134,7 @@ def test_an_unsatisfied_resident_reopens_after_the_reply_with_a_reason(database_
 def test_a_closed_ticket_can_be_reopened(database_url: str) -> None:
     with session_scope(database_url) as session:
         ticket = _file(session)
-        _drive(session, ticket, Status.CLOSED)
+        move_to(session, ticket, Status.CLOSED, actor=DISPATCHER)
         reopen(session, ticket, actor=RESIDENT, reason="问题又出现了")
         assert ticket.status is Status.REOPENED
         assert is_open(ticket.status)
@@ -214,7 +191,7 @@ def test_every_edge_outside_the_table_is_refused(
 ) -> None:
     with session_scope(database_url) as session:
         ticket = _file(session)
-        _drive(session, ticket, source)
+        move_to(session, ticket, source, actor=DISPATCHER)
         events = len(history(session, ticket))
         with pytest.raises(IllegalTransitionError) as raised:
             change_status(session, ticket, target, actor=DISPATCHER, note="reason on record")
@@ -244,7 +221,7 @@ def test_a_note_is_required_to_return_reopen_merge_or_close_as_staff(
 ) -> None:
     with session_scope(database_url) as session:
         ticket = _file(session)
-        _drive(session, ticket, source)
+        move_to(session, ticket, source, actor=DISPATCHER)
         with pytest.raises(NoteRequiredError, match=f"ticket {ticket.number}: .* requires a note"):
             change_status(session, ticket, target, actor=actor, note=note)
         assert ticket.status is source
@@ -256,7 +233,7 @@ def test_the_resident_or_the_system_closes_a_replied_ticket_without_a_note(
 ) -> None:
     with session_scope(database_url) as session:
         ticket = _file(session)
-        _drive(session, ticket, Status.REPLIED)
+        move_to(session, ticket, Status.REPLIED, actor=DISPATCHER)
         change_status(session, ticket, Status.CLOSED, actor=actor)
         assert ticket.status is Status.CLOSED
 
@@ -265,7 +242,7 @@ def test_the_table_covers_every_status_and_only_merged_is_final() -> None:
     assert set(ALLOWED_TRANSITIONS) == set(Status)
     assert [status for status in Status if is_final(status)] == [Status.MERGED]
     assert [status for status in Status if not is_open(status)] == [Status.CLOSED, Status.MERGED]
-    assert all(_path_to(status) or status is Status.RECEIVED for status in Status)
+    assert all(path_to(status) or status is Status.RECEIVED for status in Status)
 
 
 def test_every_status_has_a_chinese_label() -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from jiesu import outbox
 from jiesu.db import session_scope
-from jiesu.loop.models import AlertKind, DeadlineKind, StaffAlert, Survey
+from jiesu.loop.models import AlertKind, StaffAlert, Survey
 from jiesu.migrate import upgrade
 from jiesu.models import InboundMessage, utcnow
 from jiesu.tickets import (
@@ -36,6 +36,7 @@ from jiesu.tickets import (
     create_ticket,
     staff_actor,
 )
+from jiesu.tickets.workflow import DeadlineKind
 from jiesu.vocabulary import gateway_text
 from tests.faults.conftest import web_chat
 from tests.servers import (
