@@ -1,42 +1,54 @@
-"""Resident web chat: the page and the JSON endpoint it talks to."""
+"""Resident web chat: the page and the JSON endpoints it talks to.
+
+The conversation id is the server's: a random id signed with the console's cookie signer
+(`JIESU_SECRET_KEY`, salted apart from staff sessions) in an HttpOnly cookie. The API
+takes no id from the client, in the body or the URL. A conversation ends when the
+resident presses 结束对话 or after `JIESU_CHAT_IDLE_HOURS` without a message; the browser
+then holds a new id and reads nothing of the old conversation.
+"""
 
 from __future__ import annotations
 
+import secrets
+from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse
+import yaml
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 
 from bot.gateway import Gateway, Incoming
 from console.templating import templates
-from jiesu.config import Settings
+from jiesu.config import PROJECT_ROOT, Settings
 from jiesu.db import session_scope
 from jiesu.outbox import fetch_for_chat
 
 router = APIRouter()
 
+CHAT_COOKIE = "jiesu_chat"
+_SALT = "jiesu-web-chat"
+# The browser keeps the cookie well past the conversation's end, so that a message sent
+# after it is told apart from a first visit and the page can say the old one ended.
+_COOKIE_MAX_AGE = 30 * 24 * 3600
 _ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 
 
 class ChatMessage(BaseModel):
-    """What the chat page posts: who (a random id kept by the browser), which message, what."""
+    """What the chat page posts: which message (a random id) and what. Anything else in the
+    body, a conversation id included, is ignored: the cookie says whose message it is."""
 
-    chat_id: str = Field(pattern=_ID_PATTERN)
     message_id: str = Field(pattern=_ID_PATTERN)
     text: str = Field(max_length=100_000)
 
 
 class ChatReplies(BaseModel):
-    """The assistant's replies: text, buttons (title, payload) and images."""
+    """The assistant's replies (text, buttons as title and payload, images); `restarted`
+    when the browser's conversation had ended and this message began a new one."""
 
     replies: list[dict[str, Any]]
-
-
-@router.get("/chat", response_class=HTMLResponse)
-async def chat_page(request: Request) -> HTMLResponse:
-    """The mobile-friendly chat page."""
-    return templates.TemplateResponse(request=request, name="chat.html", context={})
+    restarted: bool = False
 
 
 class ChatNotices(BaseModel):
@@ -47,27 +59,103 @@ class ChatNotices(BaseModel):
     cursor: int | None
 
 
-@router.get("/api/chat/{chat_id}/messages")
-def chat_notices(
-    chat_id: Annotated[str, Path(pattern=_ID_PATTERN)], request: Request,
-    after: Annotated[int | None, Query(ge=0)] = None,
-) -> ChatNotices:
-    """What the outbox holds for this web chat (the page polls it)."""
+@lru_cache(maxsize=1)
+def greeting() -> str:
+    """The assistant's greeting with the personal-information notice (`utter_greet` in
+    domain.yml), which the page shows before the resident writes."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    text: str = domain["responses"]["utter_greet"][0]["text"]
+    return text
+
+
+def _signer(request: Request) -> URLSafeTimedSerializer:
+    signer: URLSafeTimedSerializer = request.app.state.signer
+    return signer
+
+
+def _idle_seconds(request: Request) -> int:
+    settings: Settings = request.app.state.settings
+    return max(1, round(settings.chat_idle_hours * 3600))
+
+
+def current_chat(request: Request) -> tuple[str | None, bool]:
+    """The browser's conversation id if its cookie is validly signed and the conversation
+    has not been idle too long; and whether a cookie came that no longer counts."""
+    value = request.cookies.get(CHAT_COOKIE)
+    if not value:
+        return None, False
+    try:
+        chat_id = _signer(request).loads(value, max_age=_idle_seconds(request), salt=_SALT)
+    except BadSignature:  # forged, another key's, or expired
+        return None, True
+    return (chat_id, False) if isinstance(chat_id, str) else (None, True)
+
+
+def new_chat_id() -> str:
+    """A fresh conversation id (128 random bits)."""
+    return secrets.token_hex(16)
+
+
+def give_chat(request: Request, response: Response, chat_id: str) -> None:
+    """Set the conversation cookie: HttpOnly, SameSite=Lax, Secure over HTTPS. Signed anew
+    at each message, so the idle time counts from the resident's last one."""
+    response.set_cookie(
+        CHAT_COOKIE,
+        _signer(request).dumps(chat_id, salt=_SALT),
+        max_age=_COOKIE_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+@router.get("/chat", response_class=HTMLResponse)
+def chat_page(request: Request) -> Response:
+    """The mobile-friendly chat page; a browser without a live conversation gets a new one."""
+    response = templates.TemplateResponse(
+        request=request, name="chat.html", context={"greeting": greeting()}
+    )
+    if current_chat(request)[0] is None:
+        give_chat(request, response, new_chat_id())
+    return response
+
+
+@router.get("/api/chat/messages")
+def chat_notices(request: Request, after: Annotated[int | None, Query(ge=0)] = None) -> ChatNotices:
+    """What the outbox holds for the browser's conversation (the page polls it)."""
+    chat_id, _ = current_chat(request)
+    if chat_id is None:
+        return ChatNotices(messages=[], cursor=after)
     settings: Settings = request.app.state.settings
     with session_scope(settings.database_url) as session:
         found = fetch_for_chat(session, "web", chat_id, after=after)
-        messages = [
-            {"text": message.text, "buttons": message.buttons or []} for message in found
-        ]
+        messages = [{"text": message.text, "buttons": message.buttons or []} for message in found]
         cursor = found[-1].id if found else after
     return ChatNotices(messages=messages, cursor=cursor)
 
 
 @router.post("/api/chat")
-async def post_message(message: ChatMessage, request: Request) -> ChatReplies:
+async def post_message(message: ChatMessage, request: Request, response: Response) -> ChatReplies:
     """Pass one resident message through the gateway and return the replies."""
+    chat_id, ended = current_chat(request)
+    if chat_id is None:
+        chat_id = new_chat_id()
     gateway: Gateway = request.app.state.gateway
     incoming = Incoming(
-        channel="web", chat_id=message.chat_id, message_id=message.message_id, text=message.text
+        channel="web", chat_id=chat_id, message_id=message.message_id, text=message.text
     )
-    return ChatReplies(replies=await gateway.handle(incoming))
+    replies = await gateway.handle(incoming)
+    give_chat(request, response, chat_id)
+    return ChatReplies(replies=replies, restarted=ended)
+
+
+@router.post("/api/chat/end")
+def end_conversation(request: Request) -> Response:
+    """结束对话: the browser gets a new conversation and can no longer read the old one.
+    JSON only, which another site's form cannot send."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise HTTPException(status_code=415, detail="请求格式不正确。")
+    response = JSONResponse({"ended": True})
+    give_chat(request, response, new_chat_id())
+    return response

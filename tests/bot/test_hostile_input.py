@@ -41,7 +41,7 @@ HUNDRED_KB = "物" * 100_000  # 100 000 characters: under the API's cap, over th
 
 
 def _ids() -> dict[str, str]:
-    return {"chat_id": uuid.uuid4().hex, "message_id": uuid.uuid4().hex}
+    return {"message_id": uuid.uuid4().hex}
 
 
 def _texts(replies: list[dict[str, Any]]) -> str:
@@ -51,8 +51,9 @@ def _texts(replies: list[dict[str, Any]]) -> str:
 # --- the web chat API, in process, in front of the real Rasa stack -------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def chat(rasa_stack: RasaStack) -> Iterator[TestClient]:
+    """The web app in front of Rasa, as one new browser (its conversation cookie kept)."""
     settings = Settings(
         database_url=rasa_stack.database_url, rasa_url=rasa_stack.rasa_url,
         rasa_token=rasa_stack.token, max_request_bytes=1_000_000,
@@ -62,6 +63,7 @@ def chat(rasa_stack: RasaStack) -> Iterator[TestClient]:
 
 
 def _still_answers(chat: TestClient) -> None:
+    chat.cookies.clear()  # a new resident, not one in the middle of what the test sent
     response = chat.post("/api/chat", json={**_ids(), "text": "您好"})
     assert response.status_code == 200
     assert "个人信息告知" in _texts(response.json()["replies"])
@@ -99,7 +101,7 @@ def test_web_chat_refuses_100_kb_text_with_the_limit_stated(chat: TestClient) ->
     )
 
 
-_BODY = b'{"chat_id": "abcdefgh1", "message_id": "abcdefgh2", "text": '
+_BODY = b'{"message_id": "abcdefgh2", "text": '
 
 
 @pytest.mark.servers
@@ -109,7 +111,7 @@ _BODY = b'{"chat_id": "abcdefgh1", "message_id": "abcdefgh2", "text": '
         _BODY + b'"\xff\xfe\xc3\x28 invalid utf-8"}',
         b'\xff\xfe\x00\x01',
         _BODY + b'"unterminated',
-        b'{"chat_id": ',
+        b'{"message_id": ',
         b"[]",
         b"null",
         _BODY + b"7}",

@@ -168,7 +168,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
 
 def _post(web: WebApp, headers: dict[str, str] | None = None) -> tuple[str, httpx.Response]:
     message_id = uuid.uuid4().hex
-    body = {"chat_id": uuid.uuid4().hex, "message_id": message_id, "text": "路灯坏了"}
+    body = {"message_id": message_id, "text": "路灯坏了"}  # no cookie: a new conversation
     return message_id, httpx.post(f"{web.url}/api/chat", json=body, headers=headers, timeout=30)
 
 
@@ -193,7 +193,7 @@ def test_one_address_rotating_chat_ids_is_refused_and_nothing_refused_is_recorde
     assert _recorded(web) == {message_id for message_id, _ in admitted}
     # the rest of the app still answers the address
     assert httpx.get(f"{web.url}/healthz").status_code == 200
-    notices = httpx.get(f"{web.url}/api/chat/{uuid.uuid4().hex}/messages")
+    notices = httpx.get(f"{web.url}/api/chat/messages")
     assert notices.status_code == 200
 
     # Behind a reverse proxy the server trusts, each resident counts under the address the

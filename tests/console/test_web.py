@@ -7,12 +7,14 @@ import uuid
 import httpx
 import pytest
 
+from tests.web_resident import WebResident
+
 pytestmark = pytest.mark.servers
 
 
-def _post(web_url: str, text: str, **overrides: str) -> httpx.Response:
-    body = {"chat_id": uuid.uuid4().hex, "message_id": uuid.uuid4().hex, "text": text}
-    return httpx.post(f"{web_url}/api/chat", json={**body, **overrides}, timeout=30.0)
+def _post(web_url: str, text: str) -> httpx.Response:
+    body = {"message_id": uuid.uuid4().hex, "text": text}
+    return httpx.post(f"{web_url}/api/chat", json=body, timeout=30.0)
 
 
 def test_health_and_console_home_in_chinese(web_url: str) -> None:
@@ -30,19 +32,20 @@ def test_chat_api_answers_a_greeting(web_url: str) -> None:
 
 
 def test_chat_api_retry_of_the_same_message_is_answered_identically(web_url: str) -> None:
-    ids = {"chat_id": uuid.uuid4().hex, "message_id": uuid.uuid4().hex}
-    first = _post(web_url, "你是真人吗", **ids).json()
-    assert _post(web_url, "你是真人吗", **ids).json() == first
+    resident = WebResident(web_url)
+    message_id = uuid.uuid4().hex
+    first = resident.post("你是真人吗", message_id).json()
+    assert resident.post("你是真人吗", message_id).json() == first
 
 
 @pytest.mark.parametrize(
     "body",
     [
         b"not json",
-        b'{"chat_id": "short", "message_id": "abcdefgh1", "text": "hi"}',
-        b'{"chat_id": "../../etc/passwd", "message_id": "abcdefgh1", "text": "hi"}',
-        b'{"chat_id": "abcdefgh1"}',
-        b'{"chat_id": "abcdefgh1", "message_id": "abcdefgh1", "text": "' + b"x" * 200_000 + b'"}',
+        b'{"message_id": "short", "text": "hi"}',
+        b'{"message_id": "../../etc/passwd", "text": "hi"}',
+        b'{"message_id": "abcdefgh1"}',
+        b'{"message_id": "abcdefgh1", "text": "' + b"x" * 200_000 + b'"}',
         b'\xff\xfe\x00invalid utf-8',
     ],
 )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from tests.servers import RasaStack, Service, rasa_stack_in
+from tests.web_resident import WebResident
 
 
 @dataclass(frozen=True)
@@ -28,13 +27,6 @@ def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack
         yield FaultStack(stack, actions)
 
 
-def web_chat(base_url: str, chat_id: str) -> Callable[[str], str]:
-    """A resident of the web chat at `base_url`: sends a text, returns the replies' text."""
-
-    def says(text: str) -> str:
-        response = httpx.post(f"{base_url}/api/chat", timeout=60.0, json={
-            "chat_id": chat_id, "message_id": uuid.uuid4().hex, "text": text})
-        response.raise_for_status()
-        return "\n".join(reply.get("text", "") for reply in response.json()["replies"])
-
-    return says
+def web_chat(base_url: str) -> WebResident:
+    """A resident of the web chat at `base_url`, keeping the server's conversation cookie."""
+    return WebResident(base_url)

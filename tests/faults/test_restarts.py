@@ -4,11 +4,9 @@ the kept message is answered by the restarted web app, and the appeal is filed o
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -32,6 +30,7 @@ def web(fault_stack: FaultStack, tmp_path_factory: pytest.TempPathFactory) -> It
         "JIESU_RASA_URL": fault_stack.rasa.rasa_url,
         "JIESU_RASA_TOKEN": fault_stack.rasa.token,
         "JIESU_WEB_PORT": str(port),
+        "JIESU_SECRET_KEY": "fault-tests",  # the resident's cookie outlives a restart
         "JIESU_RETRY_INTERVAL_SECONDS": "1",
         # The web app may be killed while its retry loop has the message with Rasa;
         # a short lease lets the restarted one take it over within the test.
@@ -57,12 +56,13 @@ def test_a_message_kept_across_restarts_is_answered_and_the_appeal_filed_once(
     fault_stack: FaultStack, web: Service
 ) -> None:
     base = web.health_url.removesuffix("/healthz")
-    chat_id = uuid.uuid4().hex
-    says = web_chat(base, chat_id)
+    resident = web_chat(base)
+    says = resident.says
 
     fault_stack.actions.kill()
     try:
         assert says("建设路18号的路灯坏了好几天了，晚上特别黑") == gateway_text("busy")
+        chat_id = resident.chat_id(fault_stack.rasa.database_url)
         before = _counts(fault_stack.rasa.database_url, chat_id)
         web.kill()
     finally:
@@ -73,7 +73,7 @@ def test_a_message_kept_across_restarts_is_answered_and_the_appeal_filed_once(
     notices: list[dict[str, Any]] = []
     while not notices and time.monotonic() < deadline:
         time.sleep(0.5)
-        notices = httpx.get(f"{base}/api/chat/{chat_id}/messages", timeout=10.0).json()["messages"]
+        notices = resident.notices()
     assert notices and "电话" in notices[0]["text"]  # the form's next question, late
     assert before == (1, 0, 0)
     assert _counts(fault_stack.rasa.database_url, chat_id) == (1, 1, 0)

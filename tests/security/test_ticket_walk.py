@@ -5,9 +5,7 @@ guessing the phone digits of one, learns nothing about any other resident's tick
 from __future__ import annotations
 
 import re
-import uuid
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -26,6 +24,7 @@ from jiesu.tickets.lookup import CONVERSATION_FAILURES
 from jiesu.vocabulary import wording
 from tests.resident import Resident, text_of
 from tests.servers import RasaStack
+from tests.web_resident import WebResident
 
 pytestmark = pytest.mark.servers
 
@@ -71,13 +70,8 @@ def test_walking_ticket_numbers_yields_no_other_residents_data(
     assert web_url.startswith("http://127.0.0.1:")
     first, report = _file_others(rasa_stack.database_url)
     day, _, last = report.partition("-")
-    chat_id = uuid.uuid4().hex
-
-    def says(text: str) -> str:
-        response = httpx.post(f"{web_url}/api/chat", json={
-            "chat_id": chat_id, "message_id": uuid.uuid4().hex, "text": text}, timeout=30.0)
-        response.raise_for_status()
-        return "\n".join(reply.get("text", "") for reply in response.json()["replies"])
+    resident = WebResident(web_url)  # a fresh conversation, kept by its cookie
+    says = resident.says
 
     replies = {}
     for n in range(max(1, int(last) - WALKED + 1), int(last) + 1):
@@ -90,7 +84,8 @@ def test_walking_ticket_numbers_yields_no_other_residents_data(
     replies["report"] = says(f"查一下{report}，手机尾号{report[-4:]}")
     assert replies["report"] == wording("status", "too_many")
 
-    secrets = _secrets(rasa_stack.database_url, f"web:{chat_id}")
+    own = resident.chat_id(rasa_stack.database_url)
+    secrets = _secrets(rasa_stack.database_url, f"web:{own}")
     leaks = {(key, secret) for key, reply in replies.items() for secret in secrets
              if secret in reply}
     assert not leaks
