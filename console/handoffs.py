@@ -66,7 +66,7 @@ def _lists(request: Request) -> dict[str, Any]:
     with session_scope(settings.database_url) as session:
         handoffs = _inbox(session, now)
         live = [
-            {"sender_id": c.sender_id, "conversation": service.conversation_label(c.sender_id),
+            {"ref": c.ref, "conversation": service.conversation_label(c.sender_id),
              "last_at": timestamp(c.last_at), "last_text": c.last_text, "messages": c.messages}
             for c in service.live_conversations(session, since=now - LIVE_WINDOW)
         ]
@@ -96,16 +96,26 @@ async def _form_text(request: Request, login: Login, field: str) -> str:
 
 @router.post("/handoffs/take-over")
 async def take_over(request: Request, login: CurrentLogin) -> Response:
-    """Take a live conversation from the assistant and open its page."""
+    """Take a live conversation from the assistant and open its page. The form names it by
+    its latest message (the list's reference), never by its conversation id."""
     _answerer(login)
-    sender_id = await _form_text(request, login, "sender_id")
-    if ":" not in sender_id:
-        raise HTTPException(status_code=404, detail="该对话不存在。")
+    ref = await _form_text(request, login, "ref")
+    sender_id = await run_in_threadpool(_live_sender, request, ref)
+    if sender_id is None:
+        raise HTTPException(status_code=404, detail="该对话不存在，或已不在进行中。")
     try:
         handoff_id = await _desk(request).take_over(sender_id, login.user.username)
     except RasaUnavailableError:
         raise HTTPException(status_code=503, detail=RASA_DOWN) from None
     return RedirectResponse(f"/handoffs/{handoff_id}", status_code=303)
+
+
+def _live_sender(request: Request, ref: str) -> str | None:
+    if not ref.isdigit():
+        return None
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        return service.live_sender(session, int(ref), since=utcnow() - LIVE_WINDOW)
 
 
 async def _lines(request: Request, sender_id: str) -> tuple[list[dict[str, Any]], str | None]:

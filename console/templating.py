@@ -6,6 +6,8 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from jiesu.handoff.service import actor_label
+
 
 def minute(timestamp: str | None) -> str:
     """An ISO 8601 time as `2026-11-28 10:00`, or 无 for none."""
@@ -14,3 +16,4 @@ def minute(timestamp: str | None) -> str:
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.filters["minute"] = minute
+templates.env.filters["actor"] = actor_label

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason, HandoffStatus
 from jiesu.models import InboundMessage
 from jiesu.monitoring.tables import local_minute
+from jiesu.tickets.workflow import resident_actor
 
 OPEN_STATUSES = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
 # A resident writing while nobody has answered yet is told so again after this long.
@@ -210,11 +211,23 @@ def duration_label(seconds: int | None) -> str:
     return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
 
 
+SHOWN_ID_CHARS = 4
+_RESIDENT_ACTOR = resident_actor("")
+
+
 def conversation_label(sender_id: str) -> str:
-    """The channel and the chat id's last 8 characters: enough to tell conversations apart,
-    never the whole id."""
+    """The channel and the chat id's last 4 characters (网页 · …a1b2): enough to tell the
+    conversations on one page apart, never the id, which is a web chat's bearer secret."""
     channel, _, chat_id = sender_id.partition(":")
-    return f"{CHANNEL_LABELS.get(channel, channel)} · {chat_id[-8:]}"
+    return f"{CHANNEL_LABELS.get(channel, channel)} · …{chat_id[-SHOWN_ID_CHARS:]}"
+
+
+def actor_label(actor: str) -> str:
+    """An audit actor as staff pages show it: a resident by their masked conversation
+    (居民（网页 · …a1b2）), anyone else as recorded."""
+    if actor.startswith(_RESIDENT_ACTOR):
+        return f"居民（{conversation_label(actor.removeprefix(_RESIDENT_ACTOR))}）"
+    return actor
 
 
 @dataclass(frozen=True)
@@ -263,6 +276,7 @@ class LiveConversation:
     last_at: datetime
     last_text: str
     messages: int
+    ref: int  # its latest message's id: what a form names it by, instead of the sender id
 
 
 def live_conversations(session: Session, *, since: datetime, limit: int = 50) -> list[
@@ -283,13 +297,23 @@ def live_conversations(session: Session, *, since: datetime, limit: int = 50) ->
     handed = select(Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES))
     rows = session.execute(
         select(latest.c.sender_id, latest.c.messages, InboundMessage.received_at,
-               InboundMessage.text)
+               InboundMessage.text, InboundMessage.id)
         .join(InboundMessage, InboundMessage.id == latest.c.last_id)
         .where(latest.c.sender_id.not_in(handed))
         .order_by(InboundMessage.received_at.desc())
         .limit(limit)
     ).all()
     return [
-        LiveConversation(sender_id=row[0], messages=row[1], last_at=row[2], last_text=row[3])
+        LiveConversation(sender_id=row[0], messages=row[1], last_at=row[2], last_text=row[3],
+                         ref=row[4])
         for row in rows
     ]
+
+
+def live_sender(session: Session, ref: int, *, since: datetime) -> str | None:
+    """The sender id of the conversation whose message `ref` is, if that message came
+    since `since` (a conversation the inbox lists as live); None otherwise."""
+    message = session.get(InboundMessage, ref)
+    if message is None or message.received_at < since:
+        return None
+    return f"{message.channel}:{message.chat_id}"
