@@ -84,6 +84,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     web_env = {
         "JIESU_DATABASE_URL": database, "JIESU_RASA_URL": rasa_url, "JIESU_RASA_TOKEN": token,
         "JIESU_WEB_PORT": str(web_port), "JIESU_RETRY_INTERVAL_SECONDS": "1", **TIMEOUTS,
+        "JIESU_SECRET_KEY": "fault-tests",
     }
     web_command = [str(APP_PYTHON), "-m", "jiesu.cli", "web"]
     with (
@@ -118,8 +119,8 @@ def _count(database_url: str, query: Any) -> int:
 
 def test_rasa_killed_mid_form_keeps_the_message_and_the_form_goes_on(stack: Stack) -> None:
     base = stack.web.health_url.removesuffix("/healthz")
-    chat_id = uuid.uuid4().hex
-    says = web_chat(base, chat_id)
+    resident = web_chat(base)
+    says = resident.says
 
     def counts() -> tuple[int, int, int]:
         """Inbound messages, outbox messages and tickets of this chat."""
@@ -133,6 +134,7 @@ def test_rasa_killed_mid_form_keeps_the_message_and_the_form_goes_on(stack: Stac
         )
 
     assert "电话" in says("建设路18号的路灯坏了好几天了，晚上特别黑")
+    chat_id = resident.chat_id(stack.database_url)
     stack.rasa.kill()
     try:
         assert says("13812345678") == gateway_text("busy")
@@ -144,7 +146,7 @@ def test_rasa_killed_mid_form_keeps_the_message_and_the_form_goes_on(stack: Stac
     deadline = time.monotonic() + 30
     while not notices and time.monotonic() < deadline:
         time.sleep(0.5)
-        notices = httpx.get(f"{base}/api/chat/{chat_id}/messages", timeout=10.0).json()["messages"]
+        notices = resident.notices()
     # The kept phone number is answered late, with the summary of the form as it stood.
     summaries = [notice["text"] for notice in notices if "核对" in notice["text"]]
     assert summaries and "建设路18号" in summaries[0], notices
