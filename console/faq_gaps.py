@@ -21,6 +21,7 @@ from jiesu.faq.gaps import (
     add_entry,
     gap_report,
     may_edit,
+    may_read,
 )
 from jiesu.models import utcnow
 from jiesu.monitoring.exports import gap_tables
@@ -34,6 +35,13 @@ DEFAULT_DAYS = 30
 _FIELDS = ("question", "alternatives", "answer", "department", "source")
 
 
+def _reader(login: Login) -> Login:
+    """The logged-in user if their role reads the gaps (see `jiesu.faq.gaps.READERS`)."""
+    if not may_read(login.user):
+        raise HTTPException(status_code=403, detail="您无权查看问答缺口。")
+    return login
+
+
 def _days(value: str | None) -> int:
     return day_window(value, DAY_CHOICES, DEFAULT_DAYS)
 
@@ -45,7 +53,8 @@ def _report(request: Request, days: int) -> GapReport:
 
 
 def export_tables(request: Request, login: Login) -> list[Table]:
-    """The page's two lists for `?days=`, for download (every signed-in role reads them)."""
+    """The page's two lists for `?days=`, for download (for those who read the page)."""
+    _reader(login)
     return gap_tables(_report(request, _days(request.query_params.get("days"))))
 
 
@@ -76,6 +85,7 @@ def _page(
 @router.get("", response_class=HTMLResponse)
 def faq_gaps(request: Request, login: CurrentLogin) -> Response:
     """What residents asked that the base could not answer, and what they found unhelpful."""
+    _reader(login)
     return _page(request, login, _days(request.query_params.get("days")))
 
 

@@ -193,10 +193,10 @@ def test_staff_fill_a_faq_gap_and_the_assistant_answers_it_at_once(
     assert dialogs == []
 
 
-def test_a_handler_may_read_the_gaps_but_not_add_entries(
+def test_a_supervisor_may_read_the_gaps_but_not_add_entries(
     page: Page, web_app: WebApp
 ) -> None:
-    _log_in(page, web_app.url, _user(web_app, Role.HANDLER, department="housing"))
+    _log_in(page, web_app.url, _user(web_app, Role.SUPERVISOR))
     page.goto(f"{web_app.url}/faq/gaps")
     expect(page.locator("h1")).to_have_text("问答缺口")
     expect(page.locator("form.gap-form")).to_have_count(0)
