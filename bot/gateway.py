@@ -17,6 +17,10 @@ conversation's next message, in arrival order either way. One younger than
 `JIESU_RETRY_MAX_AGE_MINUTES` is tried again; an older one is "given_up", and
 the resident told once to send it again.
 
+The gateway holds the orchestration; the inbound table's reads and writes are
+`jiesu.inbox`, and Rasa is reached through the `Assistant` protocol, so the edge
+cases can be tested with a stand-in as well as with the real server.
+
 A message being answered is "received", with the time it was taken. If the process
 answering it dies, nothing would finish it: once `JIESU_CLAIM_LEASE_SECONDS` have
 passed (longer than a live turn takes) it waits for an answer like a failed one, and
@@ -31,19 +35,15 @@ import unicodedata
 import weakref
 from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from datetime import timedelta
+from typing import Any, Protocol
 
 from bot.choices import offered_buttons, typed_choice
-from bot.rasa_client import RasaClient, RasaUnavailableError
+from bot.rasa_client import RasaUnavailableError
 from jiesu.config import Settings, get_settings
-from jiesu.db import session_scope
-from jiesu.handoff.desk import HandoffDesk
-from jiesu.models import InboundMessage, utcnow
-from jiesu.outbox import notify
+from jiesu.handoff.desk import HandoffDesk, TrackerApi
+from jiesu.inbox import InboundStatus, Inbox, Replies
+from jiesu.models import utcnow
 from jiesu.text import strip_control
 from jiesu.vocabulary import gateway_text
 
@@ -52,7 +52,14 @@ log = logging.getLogger(__name__)
 # Separators and format characters (zero-width spaces and joiners, direction marks):
 # a message of nothing else looks empty to the resident, and is answered as empty.
 _INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
-RECEIVED, FAILED, GIVEN_UP, ANSWERED = "received", "failed", "given_up", "answered"
+
+
+class Assistant(TrackerApi, Protocol):
+    """What the gateway needs of Rasa (`bot.rasa_client.RasaClient`): the REST channel,
+    and the tracker API the handoff desk uses."""
+
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> Replies:
+        """The replies to one message; `RasaUnavailableError` if Rasa cannot answer."""
 
 
 @dataclass(frozen=True)
@@ -93,15 +100,7 @@ class RetryReport:
     waiting: int  # still to be answered: the assistant is not back yet
 
 
-@dataclass
-class _Claim:
-    record_id: int
-    is_new: bool
-    status: str
-    replies: list[dict[str, Any]] | None
-
-
-def _text_reply(text: str) -> list[dict[str, Any]]:
+def _text_reply(text: str) -> Replies:
     return [{"text": text}]
 
 
@@ -109,27 +108,27 @@ class Gateway:
     """Routes resident messages from any channel to Rasa, exactly once each."""
 
     def __init__(
-        self, rasa: RasaClient, database_url: str | None, max_chars: int,
-        rate_limit: RateLimit | None = None, retry_max_age: timedelta | None = None,
+        self,
+        rasa: Assistant,
+        database_url: str | None,
+        max_chars: int,
+        rate_limit: RateLimit | None = None,
+        retry_max_age: timedelta | None = None,
         claim_lease: timedelta | None = None,
     ) -> None:
         self._rasa = rasa
         self._desk = HandoffDesk(rasa, database_url)
-        self._database_url = database_url
         self._max_chars = max_chars
         settings = get_settings()
         self._rate_limit = rate_limit or RateLimit.from_settings(settings)
         self._retry_max_age = retry_max_age or timedelta(minutes=settings.retry_max_age_minutes)
-        self._claim_lease = claim_lease or timedelta(seconds=settings.claim_lease_seconds)
+        lease = claim_lease or timedelta(seconds=settings.claim_lease_seconds)
+        self._inbox = Inbox(database_url, lease)
         # One turn at a time per conversation in this process, so a retried backlog and
         # a new message reach Rasa in arrival order.
-        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def handle(
-        self, incoming: Incoming, after: Awaitable[object] | None = None
-    ) -> list[dict[str, Any]]:
+    async def handle(self, incoming: Incoming, after: Awaitable[object] | None = None) -> Replies:
         """Answer `incoming`; a duplicate gets the first arrival's replies without asking Rasa.
 
         `after` is the conversation's previous message, still being handled by a channel
@@ -137,18 +136,26 @@ class Gateway:
         turn only once that one is done.
         """
         incoming = replace(incoming, text=strip_control(incoming.text))
-        claim = await asyncio.to_thread(self._claim, incoming)
-        if not claim.is_new and claim.status in (FAILED, RECEIVED):
-            claim.is_new = await asyncio.to_thread(self._retake, claim.record_id)
+        claim = await asyncio.to_thread(
+            self._inbox.claim,
+            incoming.channel,
+            incoming.chat_id,
+            incoming.message_id,
+            incoming.text,
+        )
+        if not claim.is_new and claim.status in (InboundStatus.FAILED, InboundStatus.RECEIVED):
+            claim.is_new = await asyncio.to_thread(self._inbox.retake, claim.record_id)
         if not claim.is_new:
             log.info("duplicate %s message %s", incoming.channel, incoming.message_id)
-            if claim.status == RECEIVED:
+            if claim.status is InboundStatus.RECEIVED:
                 return _text_reply(gateway_text("in_progress"))
             return claim.replies or []
         if await asyncio.to_thread(self._over_limit, incoming, claim.record_id):
             log.warning("%s is over the rate limit", incoming.sender_id)
-            replies, status = _text_reply(gateway_text("slow_down")), "limited"
-            await asyncio.to_thread(self._finish, claim.record_id, replies, status)
+            replies = _text_reply(gateway_text("slow_down"))
+            await asyncio.to_thread(
+                self._inbox.finish, claim.record_id, replies, InboundStatus.LIMITED
+            )
             return replies
         if after is not None:
             await asyncio.shield(after)  # a cancelled wait must not cancel the other's turn
@@ -159,36 +166,31 @@ class Gateway:
             if caught_up is not None:
                 replies, status = await self._answer(incoming)
             else:  # the backlog still fails: this one would too, and must wait its turn
-                replies, status = _text_reply(gateway_text("busy")), FAILED
-            await asyncio.to_thread(self._finish, claim.record_id, replies, status)
+                replies, status = _text_reply(gateway_text("busy")), InboundStatus.FAILED
+            await asyncio.to_thread(self._inbox.finish, claim.record_id, replies, status)
         return replies
 
     def was_handled(self, channel: str, chat_id: str, message_id: str) -> bool:
         """Whether a chat's message was handled or is being handled: neither unknown,
         nor waiting for an answer (its try failed, or the process taking it died)."""
-        with session_scope(self._database_url) as session:
-            waiting = session.scalar(
-                select(self._waiting()).where(
-                    InboundMessage.channel == channel, InboundMessage.chat_id == chat_id,
-                    InboundMessage.external_id == message_id,
-                )
-            )
-        return waiting is not None and not waiting
+        return self._inbox.was_handled(channel, chat_id, message_id)
 
     async def retry_failed(self) -> RetryReport:
         """Answer the messages waiting in every conversation (failed or abandoned), oldest
         first, through the outbox; give up those too old, telling each resident once. Stops
         at the first message the assistant still cannot answer: it is down for the others."""
         cutoff = utcnow() - self._retry_max_age
-        given_up = await asyncio.to_thread(self._give_up_before, cutoff)
+        given_up = await asyncio.to_thread(
+            self._inbox.give_up_before, cutoff, gateway_text("given_up")
+        )
         answered = 0
-        for channel, chat_id in await asyncio.to_thread(self._waiting_conversations):
+        for channel, chat_id in await asyncio.to_thread(self._inbox.waiting_conversations):
             async with self._turn(f"{channel}:{chat_id}"):
                 done = await self._catch_up(channel, chat_id)
             if done is None:
                 break
             answered += done
-        waiting = len(await asyncio.to_thread(self._waiting_conversations))
+        waiting = len(await asyncio.to_thread(self._inbox.waiting_conversations))
         return RetryReport(answered=answered, given_up=given_up, waiting=waiting)
 
     async def retry_forever(self, interval_seconds: float) -> None:
@@ -209,9 +211,7 @@ class Gateway:
             lock = self._turns[sender_id] = asyncio.Lock()
         return lock
 
-    async def _catch_up(
-        self, channel: str, chat_id: str, before: int | None = None
-    ) -> int | None:
+    async def _catch_up(self, channel: str, chat_id: str, before: int | None = None) -> int | None:
         """Answer the conversation's waiting messages (those before `before`) in order, the
         replies through the outbox; how many, or None if one failed again (the rest wait).
 
@@ -221,33 +221,36 @@ class Gateway:
         cutoff = utcnow() - self._retry_max_age
         answered = 0
         while True:
-            record = await asyncio.to_thread(self._oldest_waiting, channel, chat_id, cutoff)
-            if record is None or (before is not None and record.id >= before):
+            record = await asyncio.to_thread(self._inbox.oldest_waiting, channel, chat_id, cutoff)
+            if record is None or (before is not None and record.record_id >= before):
                 return answered
-            if not await asyncio.to_thread(self._retake, record.id):
+            if not await asyncio.to_thread(self._inbox.retake, record.record_id):
                 return answered  # someone else has it (a re-send, or another process)
-            incoming = Incoming(channel, chat_id, record.external_id, record.text)
+            incoming = Incoming(channel, chat_id, record.message_id, record.text)
             replies, status = await self._answer(incoming)
-            await asyncio.to_thread(self._finish, record.id, replies, status, True)
-            if status == FAILED:
+            await asyncio.to_thread(self._inbox.finish, record.record_id, replies, status, True)
+            if status is InboundStatus.FAILED:
                 return None
             answered += 1
 
-    async def _answer(self, incoming: Incoming) -> tuple[list[dict[str, Any]], str]:
+    async def _answer(self, incoming: Incoming) -> tuple[Replies, InboundStatus]:
         text = incoming.text.strip()
         if not any(unicodedata.category(c) not in _INVISIBLE for c in text):
-            return _text_reply(gateway_text("empty")), ANSWERED
+            return _text_reply(gateway_text("empty")), InboundStatus.ANSWERED
         if len(text) > self._max_chars:
             message = gateway_text("too_long", length=len(text), limit=self._max_chars)
-            return _text_reply(message), ANSWERED
-        metadata = {**incoming.metadata, "channel": incoming.channel,
-                    "message_id": incoming.message_id}
+            return _text_reply(message), InboundStatus.ANSWERED
+        metadata = {
+            **incoming.metadata,
+            "channel": incoming.channel,
+            "message_id": incoming.message_id,
+        }
         try:
             handed = await self._desk.resident_wrote(
                 incoming.sender_id, text, incoming.message_id, metadata
             )
             if handed is not None:
-                return handed, ANSWERED
+                return handed, InboundStatus.ANSWERED
             pressed = await asyncio.to_thread(self._typed_choice, incoming, text)
             replies = await self._rasa.send(incoming.sender_id, pressed or text, metadata)
             if not replies:
@@ -256,152 +259,25 @@ class Gateway:
                 raise RasaUnavailableError("Rasa answered nothing (is the action server up?)")
         except RasaUnavailableError as error:
             log.warning("Rasa unavailable for %s: %s", incoming.sender_id, error)
-            return _text_reply(gateway_text("busy")), FAILED
+            return _text_reply(gateway_text("busy")), InboundStatus.FAILED
         log.info("%s answered with %d replies", incoming.sender_id, len(replies))
-        return _for_channel(replies, incoming.channel), ANSWERED
+        return _for_channel(replies, incoming.channel), InboundStatus.ANSWERED
 
     def _typed_choice(self, incoming: Incoming, text: str) -> str | None:
         """The payload of a button the conversation's last answer offered, if `text`
         says its label (see bot/choices.py)."""
-        with session_scope(self._database_url) as session:
-            last = session.scalar(
-                select(InboundMessage.replies)
-                .where(InboundMessage.channel == incoming.channel,
-                       InboundMessage.chat_id == incoming.chat_id,
-                       InboundMessage.status == ANSWERED)
-                .order_by(InboundMessage.id.desc())
-                .limit(1)
-            )
-        return typed_choice(text, offered_buttons(last or []))
-
-    def _claim(self, incoming: Incoming) -> _Claim:
-        try:
-            with session_scope(self._database_url) as session:
-                record = InboundMessage(
-                    channel=incoming.channel,
-                    external_id=incoming.message_id,
-                    chat_id=incoming.chat_id,
-                    text=incoming.text,
-                )
-                session.add(record)
-                session.flush()
-                return _Claim(record.id, True, record.status, None)
-        except IntegrityError:
-            with session_scope(self._database_url) as session:
-                existing = session.scalars(
-                    select(InboundMessage).where(
-                        InboundMessage.channel == incoming.channel,
-                        InboundMessage.chat_id == incoming.chat_id,
-                        InboundMessage.external_id == incoming.message_id,
-                    )
-                ).one()
-                return _Claim(existing.id, False, existing.status, existing.replies)
+        last = self._inbox.last_answer(incoming.channel, incoming.chat_id)
+        return typed_choice(text, offered_buttons(last))
 
     def _over_limit(self, incoming: Incoming, record_id: int) -> bool:
         """Whether the conversation already had its quota of messages passed on in the
         window (limited messages do not count, so a slower resident is served again)."""
         since = utcnow() - timedelta(seconds=self._rate_limit.seconds)
-        with session_scope(self._database_url) as session:
-            recent = session.scalar(
-                select(func.count()).where(
-                    InboundMessage.channel == incoming.channel,
-                    InboundMessage.chat_id == incoming.chat_id,
-                    InboundMessage.received_at >= since,
-                    InboundMessage.status != "limited",
-                    InboundMessage.id != record_id,
-                )
-            )
-        return (recent or 0) >= self._rate_limit.messages
-
-    def _waiting(self) -> ColumnElement[bool]:
-        """Messages waiting for an answer: those whose try found the assistant down, and
-        those taken longer than the claim lease ago (their process died)."""
-        abandoned = utcnow() - self._claim_lease
-        return or_(
-            InboundMessage.status == FAILED,
-            and_(InboundMessage.status == RECEIVED, InboundMessage.claimed_at < abandoned),
-        )
-
-    def _retake(self, record_id: int) -> bool:
-        """Take a message waiting for an answer; only one retry wins."""
-        with session_scope(self._database_url) as session:
-            taken: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-                update(InboundMessage)
-                .where(InboundMessage.id == record_id, self._waiting())
-                .values(status=RECEIVED, claimed_at=utcnow())
-            )
-            return bool(taken.rowcount)
-
-    def _oldest_waiting(
-        self, channel: str, chat_id: str, since: datetime
-    ) -> InboundMessage | None:
-        with session_scope(self._database_url) as session:
-            return session.scalars(
-                select(InboundMessage)
-                .where(
-                    InboundMessage.channel == channel, InboundMessage.chat_id == chat_id,
-                    self._waiting(), InboundMessage.received_at >= since,
-                )
-                .order_by(InboundMessage.id)
-                .limit(1)
-            ).first()
-
-    def _waiting_conversations(self) -> list[tuple[str, str]]:
-        """Conversations with messages waiting for an answer, the longest waiting first."""
-        with session_scope(self._database_url) as session:
-            rows = session.execute(
-                select(InboundMessage.channel, InboundMessage.chat_id)
-                .where(self._waiting())
-                .group_by(InboundMessage.channel, InboundMessage.chat_id)
-                .order_by(func.min(InboundMessage.id))
-            ).all()
-        return [(channel, chat_id) for channel, chat_id in rows]
-
-    def _give_up_before(self, cutoff: datetime) -> int:
-        """Give up waiting messages received before `cutoff`; one notice per conversation
-        (the conditional update lets only one process send it). How many were given up."""
-        text = gateway_text("given_up")
-        total = 0
-        with session_scope(self._database_url) as session:
-            stale = session.execute(
-                select(InboundMessage.channel, InboundMessage.chat_id)
-                .where(self._waiting(), InboundMessage.received_at < cutoff)
-                .distinct()
-            ).all()
-            for channel, chat_id in stale:
-                given: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-                    update(InboundMessage)
-                    .where(
-                        InboundMessage.channel == channel, InboundMessage.chat_id == chat_id,
-                        self._waiting(), InboundMessage.received_at < cutoff,
-                    )
-                    .values(status=GIVEN_UP, replies=_text_reply(text), answered_at=utcnow())
-                )
-                if given.rowcount:
-                    notify(session, f"{channel}:{chat_id}", text)
-                    total += given.rowcount
-        return total
-
-    def _finish(
-        self, record_id: int, replies: list[dict[str, Any]], status: str, later: bool = False
-    ) -> None:
-        """Record the outcome; `later` (a retried message, its request long answered) sends
-        the replies through the outbox, or keeps the first reply if it failed again."""
-        with session_scope(self._database_url) as session:
-            record = session.get_one(InboundMessage, record_id)
-            record.status = status
-            if later and status == FAILED:
-                return
-            record.replies = replies
-            record.answered_at = utcnow()
-            if later:
-                for reply in replies:
-                    if reply.get("text"):
-                        notify(session, f"{record.channel}:{record.chat_id}", reply["text"],
-                               reply.get("buttons") or None)
+        recent = self._inbox.passed_on_since(incoming.channel, incoming.chat_id, since, record_id)
+        return recent >= self._rate_limit.messages
 
 
-def _for_channel(replies: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
+def _for_channel(replies: Replies, channel: str) -> Replies:
     """The replies as `channel` needs them: without Rasa's `recipient_id`, and a
     custom reply kept only for the channel it names ({"custom": {"telegram": …}})."""
     kept = []
