@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiesu.config import local_timezone
@@ -26,10 +25,11 @@ from jiesu.monitoring.hot import (
 )
 from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import Action, may_act
-from jiesu.staff.queries import TicketFilter, visible_ticket, visible_tickets
+from jiesu.staff.queries import scope, visible_ticket
 from jiesu.staff.work import ActionError, perform
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.serialize import timestamp
+from jiesu.tickets.service import TicketFilter, list_tickets
 from jiesu.tickets.workflow import status_label
 
 DEFAULT_DAYS: Final = 30
@@ -75,10 +75,14 @@ class HotReport:
             "now": timestamp(self.now),
             "clusters": [
                 {
-                    "size": c.issue.size, "recent": c.issue.recent,
-                    "previous": c.issue.previous, "growth": c.issue.growth,
-                    "first": timestamp(c.issue.first), "last": timestamp(c.issue.last),
-                    "places": list(c.issue.places), "keywords": list(c.issue.keywords),
+                    "size": c.issue.size,
+                    "recent": c.issue.recent,
+                    "previous": c.issue.previous,
+                    "growth": c.issue.growth,
+                    "first": timestamp(c.issue.first),
+                    "last": timestamp(c.issue.last),
+                    "places": list(c.issue.places),
+                    "keywords": list(c.issue.keywords),
                     "tickets": [t.number for t in c.tickets],
                 }
                 for c in self.clusters
@@ -92,7 +96,10 @@ class HotReport:
 def ticket_record(ticket: Ticket) -> Record:
     """A ticket as the clustering reads it: the resident's words, the address, the time."""
     return Record(
-        id=ticket.number, title="", body=ticket.description, time=ticket.created_at,
+        id=ticket.number,
+        title="",
+        body=ticket.description,
+        time=ticket.created_at,
         place=ticket.address or None,
     )
 
@@ -104,16 +111,16 @@ def _window_start(days: int, now: datetime) -> datetime:
 
 
 def recent_tickets(
-    session: Session, user: StaffUser | None, *, days: int = DEFAULT_DAYS,
+    session: Session,
+    user: StaffUser | None,
+    *,
+    days: int = DEFAULT_DAYS,
     now: datetime | None = None,
 ) -> list[Ticket]:
     """The tickets of the last `2 * days` days that `user` may see (all for None)."""
-    start = _window_start(days, now or utcnow())
-    if user is None:
-        query = select(Ticket).where(Ticket.created_at >= start).limit(MAX_TICKETS)
-        return list(session.scalars(query))
-    wanted = TicketFilter(created_from=start.date())
-    return visible_tickets(session, user, wanted, limit=MAX_TICKETS)
+    wanted = TicketFilter(created_from=_window_start(days, now or utcnow()).date())
+    within = None if user is None else scope(user)
+    return list_tickets(session, wanted, scope=within, limit=MAX_TICKETS)
 
 
 def hot_report(
@@ -132,8 +139,10 @@ def hot_report(
             issue,
             tuple(
                 ClusterTicket(
-                    number=n, status=status_label(by_number[n].status),
-                    created_at=by_number[n].created_at, address=by_number[n].address,
+                    number=n,
+                    status=status_label(by_number[n].status),
+                    created_at=by_number[n].created_at,
+                    address=by_number[n].address,
                     description=by_number[n].description,
                 )
                 for n in issue.member_ids
