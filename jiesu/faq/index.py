@@ -15,11 +15,16 @@ few bounded measures of how well it covers the question:
 - coverage and overlap on their own;
 - the most specific word of the ask the entry does not contain (IDF relative to a
   word the base never uses): "公积金贷款" is not "公积金还贷";
-- how many topic words the entry matches (at most 4).
+- how many topic words the entry matches (at most 4);
+- the other way round, how much of the entry the question covers: the IDF-weighted
+  share of a phrasing's topic words found among the question's terms (best
+  phrasing): "新能源汽车免购置税" shares words with "新能源汽车充电" but leaves out
+  what that entry is about.
 
 The confidence is a logistic model over these measures (`WEIGHTS`, `BIAS`), fitted
 on the development half of `bench/data/faq_situations.csv` (`bench/faq.py --fit`
-prints a new fit), and the candidates are re-ranked by it.
+chooses its regularisation and the answer threshold by cross-validation and prints a
+new fit), and the candidates are re-ranked by it.
 """
 
 from __future__ import annotations
@@ -59,9 +64,10 @@ MAX_TOPIC_WORDS: Final = 4
 # BM25 constants (Lucene's variant, as bm25s computes it by default).
 K1: Final = 1.5
 B: Final = 0.75
-# The logistic model over (blend, coverage, unmatched ask word, topic words, overlap).
-WEIGHTS: Final = (2.419, 0.029, -0.743, 1.266, 0.62)
-BIAS: Final = -2.831
+# The logistic model over (blend, coverage, unmatched ask word, topic words, overlap,
+# entry coverage).
+WEIGHTS: Final = (2.88, -0.408, -0.795, 0.827, -0.601, 2.497)
+BIAS: Final = -3.25
 
 
 @dataclass(frozen=True)
@@ -73,11 +79,20 @@ class Scored:
 
 
 @dataclass(frozen=True)
+class _Phrasing:
+    """What of one phrasing a question should cover: its topic words and their IDF mass."""
+
+    topic: frozenset[str]
+    mass: float
+
+
+@dataclass(frozen=True)
 class _Query:
     """A question as the index reads it: its terms with their weights (`importance`
     multiplies in each term's IDF), the topic words among its terms and of its ask."""
 
     terms: list[tuple[str, float]]
+    words: frozenset[str]  # the terms without their weights
     importance: list[tuple[str, float]]
     total: float  # the sum of `importance`
     topic: frozenset[str]
@@ -107,9 +122,11 @@ class FaqIndex:
         documents: list[list[str]] = []
         self._entry_terms: list[frozenset[str]] = []
         self._entry_bigrams: list[list[frozenset[str]]] = []
+        worded: list[list[list[str]]] = []  # each entry's phrasings, without its tags
         for number, item in enumerate(items):
             tag_terms = terms(" ".join(item.tags))
-            phrasing_terms = [terms(p) + tag_terms for p in item.phrasings]
+            worded.append([terms(p) for p in item.phrasings])
+            phrasing_terms = [words + tag_terms for words in worded[-1]]
             documents += phrasing_terms
             doc_entry += [number] * len(phrasing_terms)
             self._entry_terms.append(frozenset(t for doc in phrasing_terms for t in doc))
@@ -121,6 +138,7 @@ class FaqIndex:
         }
         self._unknown_idf = UNKNOWN_WEIGHT * math.log(1 + (total + 0.5) / 0.5)
         self._column = {t: n for n, t in enumerate(frequency)}
+        self._phrasings = [[self._phrasing(words) for words in entry] for entry in worded]
         # Each entry's number for each document, and the postings of each term: the
         # documents it occurs in (ascending) with its BM25 weight there.
         self._doc_entry = np.array(doc_entry, dtype=np.int64)
@@ -141,6 +159,10 @@ class FaqIndex:
         shape = (len(self._column), len(documents))
         return csr_matrix((values, (columns, rows)), shape=shape, dtype=np.float64)
 
+    def _phrasing(self, words: list[str]) -> _Phrasing:
+        topic = frozenset(t for t in words if self._is_topic(t))
+        return _Phrasing(topic, sum(self._idf[t] for t in topic))
+
     def _is_topic(self, term: str) -> bool:
         """Whether `term` may tell a topic: two characters or a named synonym, not generic."""
         return (len(term) > 1 or term in self._named) and term not in self._generic
@@ -152,7 +174,9 @@ class FaqIndex:
         topic = frozenset(t for t, _ in query if self._is_topic(t))
         asked = frozenset(t for t, w in query if w == 1.0 and t in topic)
         total = sum(w for _, w in importance)
-        return _Query(query, importance, total, topic, asked, _bigrams(plain(normalized)))
+        words = frozenset(t for t, _ in query)
+        bigrams = _bigrams(plain(normalized))
+        return _Query(query, words, importance, total, topic, asked, bigrams)
 
     def _candidates(self, query: _Query) -> list[int]:
         """The entries whose best phrasing scores highest in BM25, best first: only the
@@ -182,7 +206,8 @@ class FaqIndex:
         return [int(entries[i]) for i in sorted(top.tolist(), key=lambda i: (-best[i], i))]
 
     def _measures(self, number: int, query: _Query) -> tuple[float, ...]:
-        """(blend, coverage, unmatched ask word, topic words, overlap) of one candidate."""
+        """(blend, coverage, unmatched ask word, topic words, overlap, entry coverage)
+        of one candidate."""
         entry_terms = self._entry_terms[number]
         coverage = sum(w for t, w in query.importance if t in entry_terms) / query.total
         topic = query.topic & entry_terms
@@ -194,9 +219,13 @@ class FaqIndex:
         unmatched = max(
             (self._idf.get(t, self._unknown_idf) for t in query.asked - entry_terms), default=0.0
         )
+        covered = max(
+            sum(self._idf[t] for t in p.topic & query.words) / p.mass if p.mass else 0.0
+            for p in self._phrasings[number]
+        )
         return (
             blend, coverage, unmatched / self._unknown_idf,
-            float(min(len(topic), MAX_TOPIC_WORDS)), overlap,
+            float(min(len(topic), MAX_TOPIC_WORDS)), overlap, covered,
         )  # fmt: skip
 
     def _confidence(self, measures: tuple[float, ...]) -> float:
