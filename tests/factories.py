@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from jiesu.staff.models import StaffUser
 from jiesu.staff.roles import Role
 from jiesu.tickets import (
     ALLOWED_TRANSITIONS,
+    SYSTEM_ACTOR,
     AppealType,
     Status,
     Ticket,
@@ -30,26 +32,53 @@ STAFF = staff_actor("factory")
 
 def file_ticket(
     session: Session,
-    description: str,
-    when: datetime,
+    description: str = "小区楼道灯坏了一个月",
+    when: datetime | None = None,
     *,
+    channel: str = "web",
     appeal_type: AppealType = AppealType.COMPLAIN,
-    **fields: object,
+    **fields: Any,
 ) -> Ticket:
-    """A ticket filed at `when` from a new web conversation; `fields` are create_ticket's
-    (category, department, reply_due_at, …)."""
+    """A ticket filed at `when` (now by default) from a new conversation of `channel`;
+    `fields` are create_ticket's (category, department, reply_due_at, sender_id, actor, …)."""
     key = uuid.uuid4().hex
+    values: dict[str, Any] = {
+        "source_message_id": key,
+        "sender_id": f"{channel}:{key}",
+        "actor": SYSTEM_ACTOR,
+        **fields,
+    }
     ticket, _ = create_ticket(
         session,
-        channel="web",
-        source_message_id=key,
-        sender_id=f"web:{key}",
+        channel=channel,
         appeal_type=appeal_type,
         description=description,
-        actor="system",
         now=when,
-        **fields,  # type: ignore[arg-type]
+        **values,
     )
+    return ticket
+
+
+def dispatched_ticket(
+    session: Session,
+    when: datetime,
+    *,
+    reply_in: timedelta = timedelta(days=10),
+    **fields: Any,
+) -> Ticket:
+    """A complaint filed at `when` with 24 hours to dispatch and `reply_in` to reply,
+    dispatched at once (to housing, in grid g-1, unless `fields` say otherwise)."""
+    values: dict[str, Any] = {
+        "address": "建设路18号",
+        "category": "城乡建设",
+        "department": "housing",
+        "grid": "g-1",
+        "dispatch_due_at": when + timedelta(hours=24),
+        "reply_due_at": when + reply_in,
+        **fields,
+    }
+    ticket = file_ticket(session, "小区楼道灯坏了一个月", when, **values)
+    change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR, now=when)
     return ticket
 
 
@@ -85,7 +114,7 @@ def move_to(
     return ticket
 
 
-def staff(session: Session, role: Role, **binding: object) -> StaffUser:
+def staff(session: Session, role: Role, **binding: Any) -> StaffUser:
     """A new staff account of `role` with a unique name and `PASSWORD`."""
     name = f"{role.value}-{uuid.uuid4().hex[:8]}"
-    return create_user(session, name, PASSWORD, role, **binding)  # type: ignore[arg-type]
+    return create_user(session, name, PASSWORD, role, **binding)

@@ -4,7 +4,6 @@ the retention purge once a day."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,12 +35,12 @@ from jiesu.tickets import (
     Status,
     Ticket,
     change_status,
-    create_ticket,
     history,
     staff_actor,
 )
 from jiesu.tickets.workflow import DeadlineKind
 from jiesu.vocabulary import wording
+from tests.factories import dispatched_ticket, file_ticket
 
 T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Shanghai
 HANDLER = staff_actor("handler")
@@ -58,21 +57,6 @@ class Clock:
         return self.now
 
 
-def file_ticket(session: Session, now: datetime, *, reply_in: timedelta = timedelta(days=10),
-                department: str = "housing", grid: str | None = "g-1") -> Ticket:
-    """A complaint filed at `now` and dispatched to `department` at once."""
-    key = uuid.uuid4().hex
-    ticket, _ = create_ticket(
-        session, channel="web", source_message_id=key, sender_id=f"web:{key}",
-        appeal_type=AppealType.COMPLAIN, description="小区楼道灯坏了一个月", address="建设路18号",
-        category="城乡建设", department=department, grid=grid,
-        dispatch_due_at=now + timedelta(hours=24), reply_due_at=now + reply_in,
-        actor=SYSTEM_ACTOR, now=now,
-    )
-    change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR, now=now)
-    return ticket
-
-
 def reply(session: Session, ticket: Ticket, now: datetime, answer: str = "灯已修好") -> None:
     """The department accepts and answers."""
     change_status(session, ticket, Status.IN_PROGRESS, actor=HANDLER, now=now)
@@ -82,15 +66,22 @@ def reply(session: Session, ticket: Ticket, now: datetime, answer: str = "灯已
 def outbox_texts(session: Session, sender_id: str) -> list[str]:
     """What the resident of `sender_id` was sent, oldest first."""
     chat_id = sender_id.partition(":")[2]
-    return list(session.scalars(
-        select(OutboxMessage.text).where(OutboxMessage.chat_id == chat_id)
-        .order_by(OutboxMessage.id)
-    ))
+    return list(
+        session.scalars(
+            select(OutboxMessage.text)
+            .where(OutboxMessage.chat_id == chat_id)
+            .order_by(OutboxMessage.id)
+        )
+    )
 
 
 def _alerts(session: Session, ticket: Ticket) -> list[tuple[str, str]]:
-    return [(a.kind, a.deadline) for a in session.scalars(
-        select(StaffAlert).where(StaffAlert.ticket_id == ticket.id).order_by(StaffAlert.id))]
+    return [
+        (a.kind, a.deadline)
+        for a in session.scalars(
+            select(StaffAlert).where(StaffAlert.ticket_id == ticket.id).order_by(StaffAlert.id)
+        )
+    ]
 
 
 def test_a_reminder_once_then_an_escalation_once_with_the_supervision_mark(
@@ -98,8 +89,10 @@ def test_a_reminder_once_then_an_escalation_once_with_the_supervision_mark(
 ) -> None:
     clock = Clock()
     with session_scope(database_url) as session:
-        ticket = file_ticket(session, clock.now)
-        other = file_ticket(session, clock.now, reply_in=timedelta(days=30), department="ecology")
+        ticket = dispatched_ticket(session, clock.now)
+        other = dispatched_ticket(
+            session, clock.now, reply_in=timedelta(days=30), department="ecology"
+        )
         sweep(session, clock.advance(days=7))  # 70% of the time allowed: nothing yet
         assert _alerts(session, ticket) == []
         sweep(session, clock.advance(days=1, hours=1))  # past 80%
@@ -126,17 +119,21 @@ def test_a_reminder_once_then_an_escalation_once_with_the_supervision_mark(
 def test_an_undispatched_ticket_escalates_to_the_dispatch_desk(database_url: str) -> None:
     clock = Clock()
     with session_scope(database_url) as session:
-        key = uuid.uuid4().hex
-        ticket, _ = create_ticket(
-            session, channel="web", source_message_id=key, sender_id=f"web:{key}",
-            appeal_type=AppealType.SEEK_HELP, description="家里老人摔倒了需要帮忙",
+        ticket = file_ticket(
+            session,
+            "家里老人摔倒了需要帮忙",
+            clock.now,
+            appeal_type=AppealType.SEEK_HELP,
             dispatch_due_at=clock.now + timedelta(hours=24),
-            reply_due_at=clock.now + timedelta(days=7), actor=SYSTEM_ACTOR, now=clock.now,
+            reply_due_at=clock.now + timedelta(days=7),
         )
         sweep(session, clock.advance(hours=25))
         [alert] = session.scalars(select(StaffAlert).where(StaffAlert.ticket_id == ticket.id))
         assert (alert.kind, alert.deadline, alert.department) == (
-            AlertKind.ESCALATION, DeadlineKind.DISPATCH, None)
+            AlertKind.ESCALATION,
+            DeadlineKind.DISPATCH,
+            None,
+        )
 
 
 def test_a_survey_nobody_answers_counts_as_no_response_and_the_system_closes(
@@ -144,7 +141,7 @@ def test_a_survey_nobody_answers_counts_as_no_response_and_the_system_closes(
 ) -> None:
     clock = Clock()
     with session_scope(database_url) as session:
-        ticket = file_ticket(session, clock.now)
+        ticket = dispatched_ticket(session, clock.now)
         reply(session, ticket, clock.advance(days=2))
         sweep(session, clock.advance(minutes=1))
         sweep(session, clock.advance(minutes=1))  # asked once
@@ -159,7 +156,9 @@ def test_a_survey_nobody_answers_counts_as_no_response_and_the_system_closes(
         closed = history(session, ticket)[-1]
         assert closed.actor == SYSTEM_ACTOR and closed.note and "未获居民答复" in closed.note
         assert outbox_texts(session, ticket.sender_id) == [
-            asked, wording("followup", "closed_no_response", number=ticket.number)]
+            asked,
+            wording("followup", "closed_no_response", number=ticket.number),
+        ]
         answers = session.scalars(select(SurveyAnswer.answer)).all()
         assert answers == [Answer.NO_RESPONSE, Answer.NO_RESPONSE]
 
@@ -168,18 +167,28 @@ def test_a_survey_nobody_answers_counts_as_no_response_and_the_system_closes(
         figures = rates[1]
         assert (figures.due, figures.responded) == (1, 1)
         assert (figures.surveyed, figures.solved, figures.satisfied, figures.no_response) == (
-            1, 0, 0, 1)
+            1,
+            0,
+            0,
+            1,
+        )
         assert (figures.solve_rate, figures.satisfaction_rate) == (0.0, 0.0)
 
 
 def test_unsolved_then_silence_reopens_with_a_new_deadline(database_url: str) -> None:
     clock = Clock()
     with session_scope(database_url) as session:
-        ticket = file_ticket(session, clock.now)
+        ticket = dispatched_ticket(session, clock.now)
         reply(session, ticket, clock.advance(days=1))
         sweep(session, clock.advance(minutes=1))
-        step = answer_survey(session, ticket.sender_id, number=ticket.number,
-                             answers=[Answer.UNSOLVED], text=None, now=clock.now)
+        step = answer_survey(
+            session,
+            ticket.sender_id,
+            number=ticket.number,
+            answers=[Answer.UNSOLVED],
+            text=None,
+            now=clock.now,
+        )
         assert step.buttons and not step.needs_reason
         first_due = ticket.reply_due_at
         sweep(session, clock.advance(hours=73))
@@ -204,29 +213,36 @@ def tracker_store(path: Path, last_events: dict[str, datetime]) -> str:
     conversation, at the given time."""
     url = f"sqlite:///{path}"
     with create_engine(url).begin() as connection:
-        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
-                                "type_name TEXT, timestamp FLOAT, data TEXT)"))
+        connection.execute(
+            text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
+                "type_name TEXT, timestamp FLOAT, data TEXT)"
+            )
+        )
         for sender, at in last_events.items():
-            connection.execute(text("INSERT INTO events (sender_id, timestamp) VALUES (:s, :t)"),
-                               {"s": sender, "t": at.timestamp()})
+            connection.execute(
+                text("INSERT INTO events (sender_id, timestamp) VALUES (:s, :t)"),
+                {"s": sender, "t": at.timestamp()},
+            )
     return url
 
 
 def closed_ticket(session: Session, closed_at: datetime) -> Ticket:
     """A complaint with the resident's phone, answered and closed by its resident at
     `closed_at`."""
-    key = uuid.uuid4().hex
-    ticket, _ = create_ticket(
-        session, channel="web", source_message_id=key, sender_id=f"web:{key}",
-        appeal_type=AppealType.COMPLAIN, description="小区楼道灯坏了一个月", address="建设路18号",
-        phone="13812345678", department="housing", reply_due_at=closed_at,
-        actor=SYSTEM_ACTOR, now=closed_at - timedelta(days=3),
+    ticket = dispatched_ticket(
+        session,
+        closed_at - timedelta(days=3),
+        phone="13812345678",
+        category=None,
+        grid=None,
+        dispatch_due_at=None,
+        reply_due_at=closed_at,
     )
-    change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR,
-                  now=closed_at - timedelta(days=3))
     reply(session, ticket, closed_at - timedelta(days=1))
-    change_status(session, ticket, Status.CLOSED, actor=f"resident:{ticket.sender_id}",
-                  now=closed_at)
+    change_status(
+        session, ticket, Status.CLOSED, actor=f"resident:{ticket.sender_id}", now=closed_at
+    )
     return ticket
 
 
@@ -243,8 +259,10 @@ def test_the_retention_purge_runs_once_a_day_and_erases_only_what_expired(
     with session_scope(database_url) as session:
         old = closed_ticket(session, expired_at)
         recent = closed_ticket(session, clock.now - timedelta(days=3))
-    tracker = tracker_store(tmp_path / "tracker.db", {
-        old.sender_id: expired_at, recent.sender_id: clock.now - timedelta(days=3)})
+    tracker = tracker_store(
+        tmp_path / "tracker.db",
+        {old.sender_id: expired_at, recent.sender_id: clock.now - timedelta(days=3)},
+    )
 
     with session_scope(database_url) as session:  # each sweep as its own (restarted) process
         report = sweep(session, clock.now, tracker_store_url=tracker)
@@ -275,7 +293,9 @@ def test_the_retention_purge_runs_once_a_day_and_erases_only_what_expired(
         assert session.get_one(Ticket, late.id).phone is None
         purges = session.scalars(select(RetentionPurge).order_by(RetentionPurge.day)).all()
     assert [(p.day.isoformat(), p.tickets, p.transcripts) for p in purges] == [
-        ("2026-12-01", 1, 1), ("2026-12-02", 1, 0)]
+        ("2026-12-01", 1, 1),
+        ("2026-12-02", 1, 0),
+    ]
 
 
 def test_a_purge_that_cannot_reach_the_tracker_store_waits_and_lets_the_sweep_go_on(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -38,8 +39,9 @@ from jiesu.staff.ratelimit import (
 from jiesu.staff.roles import Role
 from jiesu.staff.sessions import end_session, find_login, start_session
 from jiesu.staff.work import ActionError, perform
-from jiesu.tickets import AppealType, Status, Ticket, create_ticket
+from jiesu.tickets import Status, Ticket
 from jiesu.tickets.service import notes
+from tests.factories import file_ticket
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 PASSWORD = "correct horse"
@@ -51,15 +53,9 @@ def session(database_url: str) -> Iterator[Session]:
         yield session
 
 
-def _ticket(session: Session, key: str, **fields: object) -> Ticket:
-    values: dict[str, object] = {
-        "channel": "web", "source_message_id": key, "sender_id": f"web:{key}",
-        "appeal_type": AppealType.COMPLAIN, "description": f"诉求 {key}",
-        "phone": "13812345678", "actor": "system",
-    }  # fmt: skip
-    values.update(fields)
-    ticket, _ = create_ticket(session, **values)  # type: ignore[arg-type]
-    return ticket
+def _ticket(session: Session, **fields: Any) -> Ticket:
+    """A web complaint with the resident's phone (`fields` as create_ticket's)."""
+    return file_ticket(session, phone="13812345678", **fields)
 
 
 def _user(session: Session, name: str, role: Role, **binding: object) -> StaffUser:
@@ -130,8 +126,12 @@ def test_unknown_and_inactive_users_cost_one_password_check_too(
     """The same work, so the response time does not tell which usernames exist."""
     user = _user(session, "boss", Role.ADMIN)
     _user(session, "gone", Role.SUPERVISOR)
-    set_active(session, session.scalars(select(StaffUser).where(
-        StaffUser.username == "gone")).one(), False, by=user)
+    set_active(
+        session,
+        session.scalars(select(StaffUser).where(StaffUser.username == "gone")).one(),
+        False,
+        by=user,
+    )
     checked: list[str] = []
     real = accounts.verify_password
 
@@ -160,7 +160,7 @@ def test_phones_are_masked_except_for_roles_that_need_them_and_views_are_logged(
     session: Session,
 ) -> None:
     assert mask_phone("13812345678") == "138****5678"
-    ticket = _ticket(session, "a", department="housing")
+    ticket = _ticket(session, department="housing")
     supervisor = _user(session, "sup", Role.SUPERVISOR)
     handler = _user(session, "h", Role.HANDLER, department="housing")
     other = _user(session, "h2", Role.HANDLER, department="ecology")
@@ -173,8 +173,8 @@ def test_phones_are_masked_except_for_roles_that_need_them_and_views_are_logged(
 
 def test_each_role_sees_its_own_tickets(session: Session) -> None:
     grid = current_city().grids[0].grid.id
-    housing = _ticket(session, "a", department="housing")
-    ecology = _ticket(session, "b", department="ecology", grid=grid)
+    housing = _ticket(session, department="housing")
+    ecology = _ticket(session, description="井盖丢了", department="ecology", grid=grid)
     handler = _user(session, "h", Role.HANDLER, department="housing")
     admin = _user(session, "boss", Role.ADMIN)
     worker = _user(session, "w", Role.GRID_WORKER, grids=[grid])
@@ -183,18 +183,21 @@ def test_each_role_sees_its_own_tickets(session: Session) -> None:
     assert set(visible_tickets(session, admin)) == {housing, ecology}
     assert visible_ticket(session, handler, ecology.number) is None
     assert visible_ticket(session, handler, housing.number) is housing
-    assert visible_tickets(session, admin, TicketFilter(text="诉求 b")) == [ecology]
+    assert visible_tickets(session, admin, TicketFilter(text="井盖")) == [ecology]
     found = visible_tickets(session, admin, TicketFilter(statuses=(Status.DISPATCHED,)))
     assert found == []
 
 
 def test_the_workflow_and_roles_decide_the_actions(session: Session) -> None:
-    ticket = _ticket(session, "a")
+    ticket = _ticket(session)
     dispatcher = _user(session, "d", Role.DISPATCHER)
     handler = _user(session, "h", Role.HANDLER, department="housing")
     supervisor = _user(session, "sup", Role.SUPERVISOR)
     assert allowed_actions(dispatcher, ticket) == [
-        Action.DISPATCH, Action.RECATEGORIZE, Action.CLOSE, Action.MERGE,
+        Action.DISPATCH,
+        Action.RECATEGORIZE,
+        Action.CLOSE,
+        Action.MERGE,
     ]
     assert allowed_actions(supervisor, ticket) == []
     with pytest.raises(ActionError, match="无权"):
@@ -202,7 +205,11 @@ def test_the_workflow_and_roles_decide_the_actions(session: Session) -> None:
     perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
     assert ticket.status is Status.DISPATCHED and ticket.department == "housing"
     assert allowed_actions(handler, ticket) == [
-        Action.ACCEPT, Action.RETURN, Action.NOTE, Action.CO_HANDLE, Action.RECATEGORIZE,
+        Action.ACCEPT,
+        Action.RETURN,
+        Action.NOTE,
+        Action.CO_HANDLE,
+        Action.RECATEGORIZE,
     ]
     assert Action.REDISPATCH in allowed_actions(dispatcher, ticket)
     assert Action.DISPATCH not in allowed_actions(dispatcher, ticket)
@@ -219,7 +226,7 @@ def test_the_workflow_and_roles_decide_the_actions(session: Session) -> None:
 
 
 def test_merge_needs_an_open_other_ticket(session: Session) -> None:
-    first, second = _ticket(session, "a"), _ticket(session, "b")
+    first, second = _ticket(session), _ticket(session)
     dispatcher = _user(session, "d", Role.DISPATCHER)
     with pytest.raises(ActionError, match="不存在"):
         perform(session, dispatcher, second, Action.MERGE, into="nope", note="重复")

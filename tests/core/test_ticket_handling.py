@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from jiesu.staff.permissions import Action, allowed_actions, can_view, may_act
 from jiesu.staff.queries import visible_ticket, visible_tickets
 from jiesu.staff.roles import Role
 from jiesu.staff.work import ActionError, perform
-from jiesu.tickets import AppealType, Status, Ticket, change_status, create_ticket
+from jiesu.tickets import Status, Ticket, change_status
 from jiesu.tickets.assignment import (
     AssignmentError,
     add_co_handler,
@@ -30,6 +31,7 @@ from jiesu.tickets.assignment import (
 )
 from jiesu.tickets.models import ChangeKind
 from jiesu.tickets.service import notes
+from tests.factories import file_ticket
 
 LATER = datetime.now(UTC) + timedelta(days=3)
 
@@ -40,16 +42,16 @@ def session(database_url: str) -> Iterator[Session]:
         yield session
 
 
-def _ticket(session: Session, key: str, **fields: object) -> Ticket:
-    values: dict[str, object] = {
-        "channel": "telegram", "source_message_id": key, "sender_id": f"telegram:{key}",
-        "appeal_type": AppealType.COMPLAIN, "description": f"楼道灯坏了 {key}",
-        "category": "城乡建设", "subcategory": "物业管理", "department": "hotline",
-        "reply_due_at": LATER, "actor": "system",
-    }  # fmt: skip
-    values.update(fields)
-    ticket, _ = create_ticket(session, **values)  # type: ignore[arg-type]
-    return ticket
+def _ticket(session: Session, **fields: Any) -> Ticket:
+    """A classified Telegram complaint with the hotline, due LATER (`fields` override)."""
+    values: dict[str, Any] = {
+        "category": "城乡建设",
+        "subcategory": "物业管理",
+        "department": "hotline",
+        "reply_due_at": LATER,
+        **fields,
+    }
+    return file_ticket(session, "楼道灯坏了", channel="telegram", **values)
 
 
 def _user(session: Session, name: str, role: Role, department: str | None = None) -> StaffUser:
@@ -65,15 +67,21 @@ def _sent(session: Session, ticket: Ticket) -> list[str]:
 def test_dispatch_and_redispatch_record_the_department_and_tell_the_resident(
     session: Session,
 ) -> None:
-    ticket = _ticket(session, "a")
+    ticket = _ticket(session)
     dispatcher = _user(session, "d", Role.DISPATCHER)
     perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
     with pytest.raises(ActionError, match="原因"):
         perform(session, dispatcher, ticket, Action.REDISPATCH, department="ecology")
     with pytest.raises(ActionError, match="其他承办单位"):
         perform(session, dispatcher, ticket, Action.REDISPATCH, department="housing", note="错")
-    perform(session, dispatcher, ticket, Action.REDISPATCH, department="ecology",
-            note="属于生态环境职责")
+    perform(
+        session,
+        dispatcher,
+        ticket,
+        Action.REDISPATCH,
+        department="ecology",
+        note="属于生态环境职责",
+    )
     assert (ticket.status, ticket.department) == (Status.DISPATCHED, "ecology")
     moves = [(c.kind, c.old_value, c.new_value, c.actor, c.note) for c in changes(session, ticket)]
     assert moves == [
@@ -86,7 +94,7 @@ def test_dispatch_and_redispatch_record_the_department_and_tell_the_resident(
 
 
 def test_only_dispatched_or_reopened_tickets_can_be_redispatched(session: Session) -> None:
-    ticket = _ticket(session, "a", department="housing")
+    ticket = _ticket(session, department="housing")
     with pytest.raises(AssignmentError, match="改派"):
         redispatch(session, ticket, "ecology", actor="staff:d", reason="错派")
     for status in (Status.DISPATCHED, Status.IN_PROGRESS, Status.REPLIED, Status.REOPENED):
@@ -96,8 +104,8 @@ def test_only_dispatched_or_reopened_tickets_can_be_redispatched(session: Sessio
 
 
 def test_a_co_handling_department_sees_the_ticket_and_adds_notes_only(session: Session) -> None:
-    ticket = _ticket(session, "a", department="housing")
-    other = _ticket(session, "b", department="housing")
+    ticket = _ticket(session, department="housing")
+    other = _ticket(session, department="housing")
     dispatcher = _user(session, "d", Role.DISPATCHER)
     lead = _user(session, "lead", Role.HANDLER, "housing")
     helper = _user(session, "help", Role.HANDLER, "urban-management")
@@ -124,7 +132,7 @@ def test_a_co_handling_department_sees_the_ticket_and_adds_notes_only(session: S
 
 
 def test_a_co_handler_made_lead_stops_co_handling(session: Session) -> None:
-    ticket = _ticket(session, "a", department="housing")
+    ticket = _ticket(session, department="housing")
     change_status(session, ticket, Status.DISPATCHED, actor="system")
     add_co_handler(session, ticket, "ecology", actor="staff:d")
     redispatch(session, ticket, "ecology", actor="staff:d", reason="生态局主办")
@@ -135,7 +143,7 @@ def test_a_co_handler_made_lead_stops_co_handling(session: Session) -> None:
 def test_a_category_change_stores_routing_feedback_with_the_routers_choice(
     session: Session,
 ) -> None:
-    ticket = _ticket(session, "a")
+    ticket = _ticket(session)
     dispatcher = _user(session, "d", Role.DISPATCHER)
     perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
     with pytest.raises(ActionError, match="没有名为"):
@@ -147,15 +155,28 @@ def test_a_category_change_stores_routing_feedback_with_the_routers_choice(
     assert (ticket.category, ticket.subcategory) == ("环境保护", None)
     assert ticket.department == "housing"  # re-dispatching is a decision of its own
     assert filed_route(session, ticket) == ("城乡建设", "物业管理", "hotline")
-    rows = [(f.text, f.routed_category, f.routed_subcategory, f.routed_department, f.category,
-             f.subcategory, f.actor) for f in routing_feedback(session)]
+    rows = [
+        (
+            f.text,
+            f.routed_category,
+            f.routed_subcategory,
+            f.routed_department,
+            f.category,
+            f.subcategory,
+            f.actor,
+        )
+        for f in routing_feedback(session)
+    ]
     assert rows == [
         (ticket.description, "城乡建设", "物业管理", "hotline", "环境保护", "噪声污染", "staff:d"),
         (ticket.description, "城乡建设", "物业管理", "hotline", "环境保护", None, "staff:d"),
     ]
     assert routing_feedback(session, since=LATER) == []
-    audit = [(c.old_value, c.new_value) for c in changes(session, ticket)
-             if c.kind is ChangeKind.CATEGORY]
+    audit = [
+        (c.old_value, c.new_value)
+        for c in changes(session, ticket)
+        if c.kind is ChangeKind.CATEGORY
+    ]
     assert audit == [("城乡建设/物业管理", "环境保护/噪声污染"), ("环境保护/噪声污染", "环境保护")]
     with pytest.raises(AssignmentError, match="没有变化"):
         change_category(session, ticket, "环境保护", None, actor="staff:d")
@@ -165,8 +186,8 @@ def test_a_category_change_stores_routing_feedback_with_the_routers_choice(
 def test_notes_answers_and_merges_reach_the_resident_only_when_meant_to(
     session: Session,
 ) -> None:
-    ticket = _ticket(session, "a", department="housing")
-    lead_ticket = _ticket(session, "b", department="housing")
+    ticket = _ticket(session, department="housing")
+    lead_ticket = _ticket(session, department="housing")
     dispatcher = _user(session, "d", Role.DISPATCHER)
     handler = _user(session, "h", Role.HANDLER, "housing")
     change_status(session, ticket, Status.DISPATCHED, actor="system")
@@ -180,14 +201,14 @@ def test_notes_answers_and_merges_reach_the_resident_only_when_meant_to(
         f"工单 {ticket.number} 已答复：\n灯已修好，请您确认。",
     ]
     assert [n.told_resident for n in notes(session, ticket)] == [False, True]
-    duplicate = _ticket(session, "c", department="housing")
+    duplicate = _ticket(session, department="housing")
     perform(session, dispatcher, duplicate, Action.MERGE, into=lead_ticket.number, note="重复")
     (merged,) = _sent(session, duplicate)
     assert merged.startswith(f"工单 {duplicate.number}：") and lead_ticket.number in merged
 
 
 def test_a_ticket_without_a_conversation_gets_no_notice(session: Session) -> None:
-    ticket = _ticket(session, "a", sender_id="phone-call")
+    ticket = _ticket(session, sender_id="phone-call")
     dispatcher = _user(session, "d", Role.DISPATCHER)
     perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
     assert session.scalars(select(OutboxMessage)).all() == []

@@ -17,9 +17,9 @@ from jiesu.db import session_scope
 from jiesu.tickets import (
     AppealType,
     Status,
+    Ticket,
     TicketFilter,
     change_status,
-    create_ticket,
     list_tickets,
     merge,
     resident_actor,
@@ -27,6 +27,7 @@ from jiesu.tickets import (
 )
 from jiesu.tickets.assignment import assign_department
 from jiesu.tickets.models import TicketNote
+from tests.factories import file_ticket
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 DISPATCHER = staff_actor("dispatcher")
@@ -43,13 +44,16 @@ def tickets(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     get_settings.cache_clear()
     with session_scope(database_url) as session:
 
-        def file(message_id: str, sender_id: str, minutes: int, **fields: Any) -> Any:
-            ticket, _ = create_ticket(
-                session, channel=sender_id.split(":")[0], source_message_id=message_id,
-                sender_id=sender_id, actor=resident_actor(sender_id),
-                now=T0 + timedelta(minutes=minutes), **fields,
-            )  # fmt: skip
-            return ticket
+        def file(message_id: str, sender_id: str, minutes: int, **fields: Any) -> Ticket:
+            return file_ticket(
+                session,
+                when=T0 + timedelta(minutes=minutes),
+                channel=sender_id.split(":")[0],
+                source_message_id=message_id,
+                sender_id=sender_id,
+                actor=resident_actor(sender_id),
+                **fields,
+            )
 
         leak = file(
             "m1", "telegram:42", 0, appeal_type=AppealType.SEEK_HELP,

@@ -11,13 +11,11 @@ from jiesu.db import session_scope
 from jiesu.tickets import (
     ALLOWED_TRANSITIONS,
     SYSTEM_ACTOR,
-    AppealType,
     IllegalTransitionError,
     NoteRequiredError,
     Status,
     Ticket,
     change_status,
-    create_ticket,
     get_by_number,
     history,
     is_final,
@@ -28,7 +26,7 @@ from jiesu.tickets import (
     staff_actor,
     status_label,
 )
-from tests.factories import move_to, path_to
+from tests.factories import file_ticket, move_to, path_to
 
 SENDER = "telegram:42"
 RESIDENT = resident_actor(SENDER)
@@ -38,18 +36,16 @@ T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
 
 def _file(session: Session, message_id: str = "m1") -> Ticket:
-    ticket, created = create_ticket(
+    """The resident's complaint of message `message_id`, filed at T0."""
+    return file_ticket(
         session,
+        "小区门口的路灯坏了一个星期，晚上很黑。",
+        T0,
         channel="telegram",
-        source_message_id=message_id,
         sender_id=SENDER,
-        appeal_type=AppealType.COMPLAIN,
-        description="小区门口的路灯坏了一个星期，晚上很黑。",
+        source_message_id=message_id,
         actor=RESIDENT,
-        now=T0,
     )
-    assert created
-    return ticket
 
 
 def _trail(session: Session, ticket: Ticket) -> list[tuple[Status | None, Status, str, str | None]]:
