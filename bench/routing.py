@@ -14,6 +14,11 @@ them), writes bench/results/routing.json with, old and new side by side in one r
   prior, fixed softmax temperature and threshold) and new (current prior, temperature
   and threshold fitted by an inner cross-validation of each training fold), beside a
   plain TF-IDF (jieba words) + LinearSVC baseline, on the same folds;
+- where the current auto-dispatch threshold comes from: the cross-validation curves of
+  our own examples (short messages and letters) that `jiesu calibrate routing` kept in
+  data/routing/prior.yml;
+- our own letters (bench/data/routing_letters.yml, never trained on), out of the box:
+  the dev half looked at while developing, the test half only reported;
 - the short-text check: the letters' titles alone, out of the box;
 - routing latency per message, out of the box and with a trained model.
 """
@@ -31,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
@@ -47,7 +53,7 @@ from jiesu.routing.calibration import (
 )
 from jiesu.routing.data import evaluate, read_labelled
 from jiesu.routing.examples import load_examples
-from jiesu.routing.prior import KnowledgePrior, PriorSettings
+from jiesu.routing.prior import SETTINGS_FILE, KnowledgePrior, PriorSettings
 from jiesu.routing.router import knowledge_prior, lexicon_router
 from jiesu.routing.tokens import tokenize
 
@@ -56,6 +62,8 @@ RESULTS = ROOT / "bench" / "results" / "routing.json"
 DATA = ROOT.parent / "shared" / "data" / "tipdm2020c_messages_dev455.csv"
 # The first release's examples, frozen for comparison (its constants are PriorSettings()).
 FIRST_RELEASE_EXAMPLES = ROOT / "bench" / "data" / "routing_v1" / "examples.yml"
+# Letters we wrote ourselves, split dev/test (the router never trains on them).
+OWN_LETTERS = ROOT / "bench" / "data" / "routing_letters.yml"
 FOLDS = 5
 SEED = 0
 
@@ -96,6 +104,21 @@ def scored(
 def out_of_the_box(texts: list[str], labels: list[str], prior: KnowledgePrior) -> dict[str, Any]:
     """A knowledge-only router on the letters."""
     return scored(labels, [a.best() for a in prior.assess(texts)], prior.settings.threshold)
+
+
+def own_letters(old: KnowledgePrior, new: KnowledgePrior) -> dict[str, Any]:
+    """Both out-of-the-box routers on each half of our own letters."""
+    rows = yaml.safe_load(OWN_LETTERS.read_text(encoding="utf-8"))["letters"]
+    results: dict[str, Any] = {"data": "bench/data/routing_letters.yml (our own)"}
+    for split in ("dev", "test"):
+        texts = [row["text"] for row in rows if row["split"] == split]
+        labels = [row["category"] for row in rows if row["split"] == split]
+        results[split] = {
+            name: {k: v for k, v in out_of_the_box(texts, labels, prior).items()
+                   if k not in ("per_class", "curve")}
+            for name, prior in (("first_release", old), ("current", new))
+        }
+    return results
 
 
 def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
@@ -168,7 +191,10 @@ def main() -> None:
             "first_release": out_of_the_box(texts, labels, old),
             "current": out_of_the_box(texts, labels, new),
             "current_settings": new.settings.as_dict(),
+            "current_threshold_from": yaml.safe_load(
+                SETTINGS_FILE.read_text(encoding="utf-8"))["cv"],
         },
+        "own_letters": own_letters(old, new),
         "titles_only": {
             "first_release": _summary(out_of_the_box(titles, labels, old)),
             "current": _summary(out_of_the_box(titles, labels, new)),
@@ -190,6 +216,11 @@ def main() -> None:
         "out_of_the_box": {name: _summary(box[name]) | {
             "dispatched": box[name]["dispatched_share"],
             "precision": box[name]["dispatched_precision"], "ece": box[name]["ece"]}
+            for name in ("first_release", "current")},
+        "own_letters_test": {
+            name: _summary(results["own_letters"]["test"][name]) | {
+                "dispatched": results["own_letters"]["test"][name]["dispatched_share"],
+                "precision": results["own_letters"]["test"][name]["dispatched_precision"]}
             for name in ("first_release", "current")},
         "cv": {name: _summary(cv[name]) for name in ("first_release", "current")},
         "cv_baseline": _summary(cv["baseline_tfidf_linearsvc"]),

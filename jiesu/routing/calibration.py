@@ -2,7 +2,9 @@
 coverage/precision curve the auto-dispatch threshold is read from.
 
 All of it is fitted on out-of-fold predictions of the router's own training data
-(cross-validation), never on the messages a benchmark reports on.
+(cross-validation), never on the messages a benchmark reports on. The threshold is
+the lowest confidence above which the routes reach the target precision with 95%
+certainty (a lower confidence bound), not just on average.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ from typing import Final
 
 import numpy as np
 from scipy.optimize import minimize_scalar
+from scipy.stats import beta
 
 # Precision the router must reach on the routes it dispatches without a person.
 TARGET_PRECISION: Final = 0.95
+# How sure the out-of-fold predictions must make us that the dispatched routes reach
+# TARGET_PRECISION: a few hundred examples measure precision only roughly, so the
+# threshold is read where the precision's lower bound reaches the target.
+CERTAINTY: Final = 0.95
 # Equal-width confidence bins of the expected calibration error.
 ECE_BINS: Final = 10
 # Temperatures searched (log scale) when fitting one.
@@ -30,14 +37,25 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
 
-def fit_temperature(logits: np.ndarray, gold: Sequence[int] | np.ndarray) -> float:
-    """The temperature minimising the negative log-likelihood of the gold columns."""
-    rows = np.arange(len(gold))
+def log_loss(
+    probabilities: np.ndarray, gold: Sequence[int] | np.ndarray,
+    weights: np.ndarray | None = None,
+) -> float:
+    """Mean negative log-probability of the gold columns, weighted by `weights` (each
+    row alike by default)."""
     target = np.asarray(gold)
+    picked = probabilities[np.arange(len(target)), target]
+    return float(np.average(-np.log(np.clip(picked, 1e-12, None)), weights=weights))
+
+
+def fit_temperature(
+    logits: np.ndarray, gold: Sequence[int] | np.ndarray, weights: np.ndarray | None = None
+) -> float:
+    """The temperature minimising the (weighted) negative log-likelihood of the gold
+    columns."""
 
     def nll(log_t: float) -> float:
-        probs = softmax(logits, float(np.exp(log_t)))
-        return float(-np.log(np.clip(probs[rows, target], 1e-12, None)).mean())
+        return log_loss(softmax(logits, float(np.exp(log_t))), gold, weights)
 
     found = minimize_scalar(nll, bounds=_TEMPERATURE_BOUNDS, method="bounded")
     return round(float(np.exp(found.x)), 4)
@@ -87,12 +105,29 @@ def coverage_curve(confidences: Sequence[float], correct: Sequence[bool]) -> lis
     return points
 
 
+def precision_lower_bound(right: int, routes: int, level: float = CERTAINTY) -> float:
+    """The one-sided Clopper-Pearson lower bound, at `level`, of the precision of
+    `routes` routes of which `right` were right."""
+    if right == 0:
+        return 0.0
+    return float(beta.ppf(1.0 - level, right, routes - right + 1))
+
+
 def threshold_for_precision(
-    confidences: Sequence[float], correct: Sequence[bool], target: float = TARGET_PRECISION
+    confidences: Sequence[float], correct: Sequence[bool], target: float = TARGET_PRECISION,
+    level: float | None = CERTAINTY,
 ) -> float:
     """The lowest threshold whose routes at or above it are right at least `target` of
-    the time; above every confidence (nothing dispatched) if no threshold reaches it."""
-    reaching = [p for p in coverage_curve(confidences, correct) if p.precision >= target]
+    the time, with certainty `level` (the precision's lower bound reaches `target`; None:
+    the measured precision does); above every confidence (nothing dispatched) if no
+    threshold reaches it."""
+    def reaches(point: CurvePoint) -> bool:
+        if level is None:
+            return point.precision >= target
+        routes = round(point.coverage * len(correct))
+        return precision_lower_bound(round(point.precision * routes), routes, level) >= target
+
+    reaching = [p for p in coverage_curve(confidences, correct) if reaches(p)]
     if not reaching:
         return 1.0 + 1e-9
     return round(min(p.threshold for p in reaching), 4)

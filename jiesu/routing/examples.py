@@ -32,6 +32,9 @@ EXAMPLES_FILE: Final = ROUTING_DATA / "examples.yml"
 # Letter-style examples: a title line and a body with background, as residents write
 # to a mayor's mailbox.
 LETTERS_FILE: Final = ROUTING_DATA / "letters.yml"
+# Harder letters: vague titles, bodies with other categories' words around one request.
+MIXED_LETTERS_FILE: Final = ROUTING_DATA / "letters_mixed.yml"
+LETTER_FILES: Final = (LETTERS_FILE, MIXED_LETTERS_FILE)
 KNOWLEDGE_FILE: Final = ROUTING_DATA / "knowledge.yml"
 # The parts of a subcategory's knowledge; objects and wording name it, problems only
 # hint at it (many subcategories share 坏了 or 不处理).
@@ -55,7 +58,7 @@ def load_examples(path: Path = EXAMPLES_FILE) -> Examples:
     }
 
 
-def load_all_examples(paths: tuple[Path, ...] = (EXAMPLES_FILE, LETTERS_FILE)) -> Examples:
+def load_all_examples(paths: tuple[Path, ...] = (EXAMPLES_FILE, *LETTER_FILES)) -> Examples:
     """The examples of every file in `paths`, merged per subcategory."""
     merged: dict[tuple[str, str], tuple[str, ...]] = {}
     for path in paths:
