@@ -137,3 +137,21 @@ def test_an_idle_conversation_expires(database_url: str) -> None:
         later = _say(app, "过了很久又说")
         assert later.json()["restarted"] is True
         assert _chat_of(database_url, "过了很久又说") != old
+
+
+def test_another_sites_form_cannot_post_into_the_conversation(
+    app: TestClient, database_url: str
+) -> None:
+    """The cookie now says whose message it is, so a cross-site form (which can send
+    text/plain but not JSON without a preflight this app never allows) must be refused."""
+    app.get("/chat")
+    body = b'{"message_id": "abcdefgh1", "text": "\xe4\xbc\xaa\xe9\x80\xa0"}'
+    forged = app.post("/api/chat", content=body, headers={"Content-Type": "text/plain"})
+    assert forged.status_code == 422
+    with session_scope(database_url) as session:
+        assert session.scalars(select(InboundMessage)).first() is None
+    preflight = app.options(
+        "/api/chat",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
