@@ -41,8 +41,8 @@ from jiesu.faq.entries import FaqItem
 from jiesu.faq.tokens import (
     DEFAULT_READING,
     Reading,
-    clean,
     generic,
+    normalized_terms,
     plain,
     read_question,
     synonyms,
@@ -125,12 +125,13 @@ class FaqIndex:
         worded: list[list[list[str]]] = []  # each entry's phrasings, without its tags
         for number, item in enumerate(items):
             tag_terms = terms(" ".join(item.tags))
-            worded.append([terms(p) for p in item.phrasings])
+            normalized = [normalize(p) for p in item.phrasings]
+            worded.append([normalized_terms(p) for p in normalized])
             phrasing_terms = [words + tag_terms for words in worded[-1]]
             documents += phrasing_terms
             doc_entry += [number] * len(phrasing_terms)
             self._entry_terms.append(frozenset(t for doc in phrasing_terms for t in doc))
-            self._entry_bigrams.append([_bigrams(clean(p)) for p in item.phrasings])
+            self._entry_bigrams.append([_bigrams(plain(p)) for p in normalized])
         frequency = Counter(t for doc in documents for t in set(doc))
         total = len(documents)
         self._idf = {

@@ -144,8 +144,13 @@ def _cut_words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Search terms of `text`: words and their sub-words, synonyms made canonical,
     stop-words dropped."""
+    return normalized_terms(normalize(text))
+
+
+def normalized_terms(normalized: str) -> list[str]:
+    """`terms` of text already normalised (`jiesu.text.normalize`)."""
     stop = stopwords()
-    return [w for w in _cut(text) if w not in stop]
+    return [w for w in _cut_words(plain(normalized, " ")) if w not in stop]
 
 
 def _alias_terms(text: str) -> list[str]:
