@@ -135,6 +135,7 @@
   }
 
   function send(payload, shown) {
+    if (ending) { return; }  // it would land in the conversation being ended
     bubble("me", shown);
     return post(payload, randomId(), shown);
   }
@@ -142,7 +143,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value;
-    if (!text.trim() || ending) { return; }
+    if (!text.trim() || ending) { return; }  // kept in the box until the end is done
     input.value = "";
     send(text, text);
   });
