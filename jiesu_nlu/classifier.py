@@ -90,8 +90,11 @@ def read_cues(cues_file: Text, categories_file: Text) -> Dict[Text, Any]:
         str(word) for first in tree for second in first.get("subcategories", [])
         for word in second.get("keywords", [])
     ]
+    negated = _not_after([str(w) for w in lexicon.get("negators", [])])
+    negatable = {str(name) for name in lexicon.get("negatable_groups", [])}
     patterns = {
-        **{name: _alternation(words) for name, words in groups.items()},
+        **{name: (negated if name in negatable else "") + f"(?:{_alternation(words)})"
+           for name, words in groups.items()},
         **{name: str(pattern) for name, pattern in lexicon.get("cue_patterns", {}).items()},
     }
     pairs = [[str(first), str(second)] for first, second in lexicon.get("cue_pairs", [])]
@@ -99,6 +102,11 @@ def read_cues(cues_file: Text, categories_file: Text) -> Dict[Text, Any]:
     if unknown:
         raise ValueError(f"{cues_file}: cue_pairs name unknown cues {sorted(unknown)}")
     return {"patterns": patterns, "pairs": pairs}
+
+
+def _not_after(negators: List[Text]) -> Text:
+    """Lookbehinds that refuse a match right after a negator: "不负责" is no praise."""
+    return "".join(f"(?<!{re.escape(normalize(n).lower())})" for n in negators if n)
 
 
 def _alternation(words: List[Text]) -> Text:
