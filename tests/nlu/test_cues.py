@@ -21,16 +21,27 @@ print(json.dumps({t: [n for n, v in zip(cues.names, cues.row(normalize(t).lower(
                   for t in texts}, ensure_ascii=False))
 """
 
-PRAISE = ["社区网格员工作很负责，第二天就来修好了", "感谢环卫工人，非常及时", "办事员态度热情，耐心解答"]
-NOT_PRAISE = ["物业根本不负责，也不及时处理", "窗口工作人员态度不热情，没耐心",
-              "我找了负责人好几次都没人管", "希望有关部门及时处理"]
+PRAISE = [
+    "社区网格员工作很负责，第二天就来修好了",
+    "感谢环卫工人，非常及时",
+    "办事员态度热情，耐心解答",
+]
+NOT_PRAISE = [
+    "物业根本不负责，也不及时处理",
+    "窗口工作人员态度不热情，没耐心",
+    "我找了负责人好几次都没人管",
+    "希望有关部门及时处理",
+]
 
 
 @pytest.fixture(scope="module")
 def cues_of() -> dict[str, list[str]]:
     completed = subprocess.run(
         [str(RASA.parent / "python"), "-c", FOUND, json.dumps(PRAISE + NOT_PRAISE)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     found: dict[str, list[str]] = json.loads(completed.stdout.strip().splitlines()[-1])
@@ -43,6 +54,5 @@ def test_praise_words_are_a_praise_cue(cues_of: dict[str, list[str]], text: str)
 
 
 @pytest.mark.parametrize("text", NOT_PRAISE)
-def test_negated_or_neutral_praise_words_are_not(cues_of: dict[str, list[str]],
-                                                  text: str) -> None:
+def test_negated_or_neutral_praise_words_are_not(cues_of: dict[str, list[str]], text: str) -> None:
     assert "praise" not in cues_of[text]
