@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.models import InboundMessage
 from jiesu.outbox import enqueue
+from jiesu.vocabulary import gateway_text
 from tests.security.console import web_app
 
 COOKIE = "jiesu_chat"
@@ -155,3 +157,17 @@ def test_another_sites_form_cannot_post_into_the_conversation(
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
     )
     assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_the_per_conversation_limit_holds_for_a_browser_keeping_its_cookie(
+    app: TestClient,
+) -> None:
+    limit = get_settings().rate_limit_messages
+    texts = [_reply_text(_say(app, f"第{n}条")) for n in range(limit + 1)]
+    assert gateway_text("slow_down") not in texts[:limit]
+    assert texts[limit] == gateway_text("slow_down")
+    assert _reply_text(_say(_browser(app), "另一位居民")) != gateway_text("slow_down")
+
+
+def _reply_text(response: httpx.Response) -> str:
+    return "\n".join(reply.get("text", "") for reply in response.json()["replies"])
