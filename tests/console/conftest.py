@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -13,7 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from jiesu.db import session_scope
 from jiesu.staff.accounts import create_user
 from jiesu.staff.roles import Role
-from jiesu.tickets import AppealType, create_ticket
+from tests.factories import file_ticket
 from tests.servers import RasaStack, WebApp, web_app_alone
 
 PASSWORD = "console-pass-1"
@@ -75,19 +77,18 @@ def _user(
     return name
 
 
-def _ticket(stack: RasaStack, description: str, department: str | None = None,
-            **fields: object) -> str:
-    """A new web-chat complaint with a phone number; its number."""
-    key = uuid.uuid4().hex
-    values: dict[str, object] = {
-        "channel": "web", "source_message_id": key, "sender_id": f"web:{key}",
-        "appeal_type": AppealType.COMPLAIN, "description": description, "address": "建设路18号",
-        "phone": "13812345678", "department": department, "actor": "system",
-    }  # fmt: skip
-    values.update(fields)
+def _ticket(
+    stack: RasaStack,
+    description: str,
+    department: str | None = None,
+    *,
+    now: datetime | None = None,
+    **fields: Any,
+) -> str:
+    """A new web-chat complaint with a phone number, filed `now`; its number."""
+    values: dict[str, Any] = {"address": "建设路18号", "phone": "13812345678", **fields}
     with session_scope(stack.database_url) as session:
-        ticket, _ = create_ticket(session, **values)  # type: ignore[arg-type]
-        return ticket.number
+        return file_ticket(session, description, now, department=department, **values).number
 
 
 def _log_in(page: Page, web_url: str, username: str, password: str = PASSWORD) -> None:
