@@ -26,10 +26,11 @@ from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import Action
 from jiesu.staff.roles import Role
 from jiesu.staff.work import perform
-from jiesu.tickets import AppealType, Status, Ticket, create_ticket, history
+from jiesu.tickets import Status, Ticket, history
 from jiesu.tickets.workflow import resident_actor
 from jiesu.vocabulary import wording
 from tests.core.test_loop_deadlines import outbox_texts
+from tests.factories import file_ticket
 
 
 def _staff(session: Session, role: Role, department: str | None = None) -> StaffUser:
@@ -48,12 +49,9 @@ def test_a_ticket_around_the_closed_loop(database_url: str) -> None:
     with session_scope(database_url) as session:
         dispatcher = _staff(session, Role.DISPATCHER)
         handler = _staff(session, Role.HANDLER, "housing")
-        key = uuid.uuid4().hex
-        ticket, _ = create_ticket(
-            session, channel="web", source_message_id=key, sender_id=f"web:{key}",
-            appeal_type=AppealType.COMPLAIN, description="幸福里小区3号楼楼道灯坏了一个月",
-            category="城乡建设", grid="g-1", dispatch_due_at=start + timedelta(hours=24),
-            reply_due_at=start + timedelta(days=7), actor=resident_actor(f"web:{key}"), now=start,
+        ticket = file_ticket(
+            session, "幸福里小区3号楼楼道灯坏了一个月", start, category="城乡建设", grid="g-1",
+            dispatch_due_at=start + timedelta(hours=24), reply_due_at=start + timedelta(days=7),
         )
         number = ticket.number
         perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
