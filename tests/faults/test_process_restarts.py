@@ -10,7 +10,6 @@ import secrets
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,16 +27,14 @@ from jiesu.loop.models import AlertKind, StaffAlert, Survey
 from jiesu.migrate import upgrade
 from jiesu.models import InboundMessage, utcnow
 from jiesu.tickets import (
-    SYSTEM_ACTOR,
-    AppealType,
     Status,
     Ticket,
     change_status,
-    create_ticket,
     staff_actor,
 )
 from jiesu.tickets.workflow import DeadlineKind
 from jiesu.vocabulary import gateway_text
+from tests.factories import dispatched_ticket
 from tests.faults.conftest import web_chat
 from tests.servers import (
     APP_PYTHON,
@@ -243,17 +240,8 @@ async def test_telegram_adapter_killed_mid_turn_loses_and_repeats_nothing(
 
 def _ticket(session: Session, *, filed_days_ago: float, reply_in_days: float) -> Ticket:
     """A complaint dispatched at once, filed in the past by the real clock."""
-    key = uuid.uuid4().hex
     filed = utcnow() - timedelta(days=filed_days_ago)
-    ticket, _ = create_ticket(
-        session, channel="web", source_message_id=key, sender_id=f"web:{key}",
-        appeal_type=AppealType.COMPLAIN, description="小区楼道灯坏了一个月", address="建设路18号",
-        category="城乡建设", department="housing", grid="g-1",
-        dispatch_due_at=filed + timedelta(hours=24), reply_due_at=filed + timedelta(
-            days=reply_in_days), actor=SYSTEM_ACTOR, now=filed,
-    )
-    change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR, now=filed)
-    return ticket
+    return dispatched_ticket(session, filed, reply_in=timedelta(days=reply_in_days))
 
 
 def test_scheduler_killed_and_restarted_raises_each_reminder_and_survey_once(
