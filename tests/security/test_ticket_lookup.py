@@ -44,6 +44,7 @@ def _file(database_url: str, appeal_type: AppealType = AppealType.COMPLAIN,
         change_status(session, ticket, Status.DISPATCHED, actor=staff_actor("d"), now=T0)
         change_status(session, ticket, Status.IN_PROGRESS, actor=staff_actor("h"), note=NOTE,
                       now=T0)
+        assert ticket.query_code is not None
         return ticket.number, ticket.query_code
 
 
@@ -68,7 +69,7 @@ def test_tickets_get_a_query_code_told_in_the_filing_message(database_url: str) 
             session, channel="web", source_message_id="m2", sender_id=OWNER,
             appeal_type=AppealType.REPORT, description="有人倒垃圾", actor="resident:x",
         )
-        assert other.query_code != code
+        assert other.query_code is not None and other.query_code != code
         # a report's code would never be accepted, so it is not told either
         assert other.query_code not in filed_message(other)
         assert "本对话" in filed_message(other)
