@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from jiesu.db import session_scope
 from jiesu.staff.accounts import create_user
@@ -46,6 +46,19 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
+def dialogs(page: Page) -> list[str]:
+    """The messages of the dialogs (alert, confirm, prompt) `page` opens, each dismissed."""
+    opened: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        opened.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    return opened
+
+
+@pytest.fixture
 def chat_page(browser: Browser, web_url: str) -> Iterator[Page]:
     """The resident web chat on a phone-sized screen, in a fresh browser context."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
@@ -78,7 +91,7 @@ def _user(
 
 
 def _ticket(
-    stack: RasaStack,
+    stack: RasaStack | WebApp,
     description: str,
     department: str | None = None,
     *,

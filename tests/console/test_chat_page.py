@@ -35,9 +35,7 @@ def test_greeting_and_buttons_render_and_a_button_sends_its_payload(page: Page) 
     expect(page.get_by_role("button", name="有帮助", exact=True)).to_be_visible()
 
 
-def test_markup_typed_by_a_resident_is_shown_as_text(page: Page) -> None:
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+def test_markup_typed_by_a_resident_is_shown_as_text(page: Page, dialogs: list[str]) -> None:
     hostile = "<img src=x onerror=alert(1)><script>alert(2)</script>"
     _send(page, hostile)
     expect(page.locator(".msg.me .bubble").last).to_have_text(hostile)

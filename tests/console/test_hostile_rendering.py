@@ -3,7 +3,7 @@ evaluated, no markup run, on the list and on the ticket page."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from jiesu.staff.roles import Role
 from tests.console.conftest import WebApp, _log_in, _ticket, _user
@@ -14,15 +14,10 @@ HOSTILE = (
 )
 
 
-def test_hostile_description_renders_as_text(page: Page, web_app: WebApp) -> None:
-    dialogs: list[str] = []
-
-    def dismiss(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", dismiss)
-    number = _ticket(web_app, HOSTILE)  # type: ignore[arg-type]
+def test_hostile_description_renders_as_text(
+    page: Page, web_app: WebApp, dialogs: list[str]
+) -> None:
+    number = _ticket(web_app, HOSTILE)
     _log_in(page, web_app.url, _user(web_app, Role.ADMIN))
     for path in (f"/tickets/{number}", "/tickets"):
         page.goto(f"{web_app.url}{path}")

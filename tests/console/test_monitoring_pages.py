@@ -166,10 +166,8 @@ def test_a_handler_sees_hot_issues_without_the_merge_form(
 
 
 def test_staff_fill_a_faq_gap_and_the_assistant_answers_it_at_once(
-    page: Page, web_app: WebApp
+    page: Page, web_app: WebApp, dialogs: list[str]
 ) -> None:
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     topic = f"无人机{uuid.uuid4().hex[:4]}"
     asked = [f"{topic}飞行备案怎么办理", f"{topic}飞行要备案吗", "<script>alert(1)</script>"]
     with session_scope(web_app.database_url) as session:

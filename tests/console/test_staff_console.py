@@ -69,10 +69,8 @@ def test_dispatch_accept_return_redispatch_reply_and_close(
 
 
 def test_a_complaint_with_markup_renders_as_text_and_phones_are_masked(
-    page: Page, web_url: str, rasa_stack: RasaStack
+    page: Page, web_url: str, rasa_stack: RasaStack, dialogs: list[str]
 ) -> None:
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     supervisor = _user(rasa_stack, Role.SUPERVISOR)
     number = _ticket(rasa_stack, XSS)
     _log_in(page, web_url, supervisor)
