@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.choices import offered_buttons, typed_choice
@@ -24,7 +26,7 @@ def test_anything_but_a_label_is_left_to_the_nlu(text: str) -> None:
 
 
 def test_the_last_reply_with_buttons_is_what_was_offered() -> None:
-    replies = [
+    replies: list[dict[str, Any]] = [
         {"text": "第一条", "buttons": [{"title": "甲", "payload": "/a"}]},
         {"text": "第二条", "buttons": HELPFUL},
         {"text": "没有按钮"},

@@ -125,10 +125,9 @@ async def test_only_private_chats_are_answered(
         message = payload.get("message") or payload["callback_query"]["message"]
         message["chat"] = group
         await process(app, payload)
-    photo = {"update_id": next(_update_ids), "message": _message(
-        photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}])}
-    photo["message"]["chat"] = group
-    await process(app, photo)
+    photo = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
+    message = _message(photo=photo, chat=group)
+    await process(app, {"update_id": next(_update_ids), "message": message})
     assert rasa.messages == []
     assert api.sent() == []
 
