@@ -57,9 +57,13 @@ def test_app_services_set_only_variables_the_settings_read(name: str) -> None:
     assert {f"TELEGRAM_{field.upper()}" for field in TelegramSettings.model_fields} >= set(
         telegram
     )
-    # and their values have the types the settings expect
-    Settings(**{k.removeprefix("JIESU_").lower(): v for k, v in jiesu.items()})
-    TelegramSettings(**{k.removeprefix("TELEGRAM_").lower(): v for k, v in telegram.items()})
+    # and their values (strings, as the environment gives them) parse into the settings' types
+    jiesu_values: dict[str, Any] = {k.removeprefix("JIESU_").lower(): v for k, v in jiesu.items()}
+    Settings(**jiesu_values)
+    telegram_values: dict[str, Any] = {
+        k.removeprefix("TELEGRAM_").lower(): v for k, v in telegram.items()
+    }
+    TelegramSettings(**telegram_values)
 
 
 @pytest.mark.parametrize("name", sorted(APP_SERVICES - {"actions"}))

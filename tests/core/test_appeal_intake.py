@@ -58,5 +58,5 @@ def test_cancel_emergency_and_a_person_always_interrupt_others_only_when_sure() 
         assert interrupts(intent, 0.3)
     assert interrupts("consult", 0.9)
     assert not interrupts("consult", 0.5)
-    for intent in ("inform", "complain", "out_of_scope", "nlu_fallback", None):
-        assert not interrupts(intent, 0.99)
+    for other in ("inform", "complain", "out_of_scope", "nlu_fallback", None):
+        assert not interrupts(other, 0.99)

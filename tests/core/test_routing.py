@@ -14,8 +14,8 @@ from jiesu.city import load_city
 from jiesu.cli import app
 from jiesu.config import PROJECT_ROOT
 from jiesu.routing import Route, route
-from jiesu.routing.examples import ExampleClassifier, load_examples
-from jiesu.routing.lexicon import LexiconRouter
+from jiesu.routing.examples import ExampleClassifier, Examples, load_examples
+from jiesu.routing.lexicon import Lexicon, LexiconRouter
 from jiesu.routing.prior import keyword_specificity
 from jiesu.routing.router import lexicon_router
 from jiesu.routing.tokens import BODY_CHARS, model_text
@@ -78,8 +78,8 @@ def test_model_text_repeats_the_subject_and_cuts_the_body() -> None:
 
 
 def test_examples_route_messages_without_keywords() -> None:
-    lexicon = {("甲", "一"): ("停水",), ("乙", "二"): ("噪音",)}
-    examples = {
+    lexicon: Lexicon = {("甲", "一"): ("停水",), ("乙", "二"): ("噪音",)}
+    examples: Examples = {
         ("甲", "一"): ("家里的水龙头一滴水也放不出来",),
         ("乙", "二"): ("楼上半夜唱歌吵得睡不着",),
     }
