@@ -159,10 +159,10 @@ def seed(database_url: str, password: str) -> None:
         with session_scope(database_url) as session:
             record_unanswered(session, f"web:question-{n}", question, result)
     with session_scope(database_url) as session:
-        for n, (helpful, question) in enumerate(
+        for n, (helpful, comment) in enumerate(
             [(False, "公租房租金太贵了能减免吗"), (False, "公租房排队要多久"), (True, None)]
         ):
-            record_feedback(session, "public-rental-rent", f"web:fb-{n}", helpful, question)
+            record_feedback(session, "public-rental-rent", f"web:fb-{n}", helpful, comment)
 
 
 def _shoot(page: Page, url: str, name: str) -> bool:
