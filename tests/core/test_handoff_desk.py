@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from jiesu.db import get_engine, session_scope
 from jiesu.handoff import service
@@ -21,12 +22,14 @@ class Tracker:
     """Rasa's HTTP API, checking that nobody holds a database connection while it answers."""
 
     def __init__(self, database_url: str) -> None:
-        self.pool = get_engine(database_url).pool
+        pool = get_engine(database_url).pool
+        assert isinstance(pool, QueuePool)  # the default pool, which counts its connections
+        self.pool = pool
         self.held: list[int] = []
         self.appended: list[dict[str, Any]] = []
 
     def _check(self) -> None:
-        self.held.append(self.pool.checkedout())  # type: ignore[attr-defined]
+        self.held.append(self.pool.checkedout())
 
     async def parse(self, text: str) -> dict[str, Any]:
         self._check()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from jiesu.cli import app
@@ -13,7 +14,7 @@ from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.routing.retrain import MIN_TICKETS, LabelledTicket, labelled_tickets, retrain
 from jiesu.routing.router import lexicon_router
-from jiesu.tickets import AppealType, Status, change_status
+from jiesu.tickets import AppealType, Status, Ticket, change_status
 from jiesu.tickets.assignment import change_category
 from jiesu.tickets.service import create_ticket
 
@@ -60,9 +61,9 @@ def test_too_few_tickets_teach_nothing(tmp_path: Path) -> None:
         retrain(_tickets()[: MIN_TICKETS - 1], lexicon_router().lexicon, lambda t: [], tmp_path)
 
 
-def _file(session: object, text: str, category: str, n: int) -> object:
+def _file(session: Session, text: str, category: str, n: int) -> Ticket:
     ticket, _ = create_ticket(
-        session, channel="web", source_message_id=f"m{n}", sender_id="web:r",  # type: ignore[arg-type]
+        session, channel="web", source_message_id=f"m{n}", sender_id="web:r",
         appeal_type=AppealType.COMPLAIN, description=text, category=category,
         actor="resident:web:r", now=T0 + timedelta(minutes=n))
     return ticket
@@ -71,11 +72,11 @@ def _file(session: object, text: str, category: str, n: int) -> object:
 def test_training_data_is_closed_tickets_and_corrections(database_url: str) -> None:
     with session_scope(database_url) as session:
         closed = _file(session, "路灯不亮", "城乡建设", 1)
-        change_status(session, closed, Status.CLOSED, actor="staff:d", note="已答复",  # type: ignore[arg-type]
+        change_status(session, closed, Status.CLOSED, actor="staff:d", note="已答复",
                       now=T0 + timedelta(hours=1))
         _file(session, "还在办理的工单", "城乡建设", 2)
         corrected = _file(session, "公交站牌被撞坏了", "城乡建设", 3)
-        change_category(session, corrected, "交通运输", None, actor="staff:d",  # type: ignore[arg-type]
+        change_category(session, corrected, "交通运输", None, actor="staff:d",
                         now=T0 + timedelta(hours=2))
     with session_scope(database_url) as session:
         found = [(t.text, t.category) for t in labelled_tickets(session)]
