@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -19,13 +20,13 @@ from tests.servers import free_port
 PASSWORD = "security-pass-1"
 
 
-def web_app(database_url: str, **overrides: object) -> TestClient:
+def web_app(database_url: str, **overrides: Any) -> TestClient:
     """A client of a new web app on `database_url` (enter it to run the app's lifespan)."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "database_url": database_url, "rasa_url": f"http://127.0.0.1:{free_port()}",
         "secret_key": "test-secret", "rasa_timeout_seconds": 2.0, **overrides,
     }  # fmt: skip
-    return TestClient(create_app(Settings(**values)), follow_redirects=False)  # type: ignore[arg-type]
+    return TestClient(create_app(Settings(**values)), follow_redirects=False)
 
 
 def log_in(

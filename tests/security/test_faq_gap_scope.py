@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -19,7 +20,10 @@ from jiesu.staff.roles import SEE_ALL, Role
 from tests.security.console import log_in, web_app
 
 PAGES = ("/faq/gaps", "/exports/faq-gaps.csv", "/exports/faq-gaps.xlsx")
-SCOPED = {Role.HANDLER: {"department": "housing"}, Role.GRID_WORKER: {"grids": ["hubin-sq-1"]}}
+SCOPED: dict[Role, dict[str, Any]] = {
+    Role.HANDLER: {"department": "housing"},
+    Role.GRID_WORKER: {"grids": ["hubin-sq-1"]},
+}
 
 
 @pytest.fixture
@@ -51,7 +55,7 @@ def test_roles_that_see_every_ticket_read_every_gap(
 def test_handlers_and_grid_workers_read_no_gap(
     console: TestClient, database_url: str, asked: str, role: Role
 ) -> None:
-    log_in(console, database_url, role, **SCOPED[role])  # type: ignore[arg-type]
+    log_in(console, database_url, role, **SCOPED[role])
     for path in PAGES:
         response = console.get(path)
         assert response.status_code == 403, path
