@@ -2,9 +2,10 @@
 coverage/precision curve the auto-dispatch threshold is read from.
 
 All of it is fitted on out-of-fold predictions of the router's own training data
-(cross-validation), never on the messages a benchmark reports on. The threshold is
-the lowest confidence above which the routes reach the target precision with 95%
-certainty (a lower confidence bound), not just on average.
+(cross-validation), never on the messages a benchmark reports on. The out-of-the-box
+router's threshold is the lowest confidence above which the routes reach the target
+precision with 95% certainty (a lower confidence bound), not just as measured; a
+trained router's is where the measured precision reaches it (see `model.py`).
 """
 
 from __future__ import annotations
