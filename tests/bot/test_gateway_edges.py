@@ -19,11 +19,12 @@ from jiesu.db import session_scope
 from jiesu.inbox import InboundStatus
 from jiesu.models import InboundMessage, utcnow
 from jiesu.vocabulary import gateway_text
+from tests.rasa_stand_in import RasaStandIn
 
 BUTTONS = [{"title": "修改地点", "payload": '/change{"field": "place"}'}]
 
 
-class StandInRasa:
+class StandInRasa(RasaStandIn):
     """Answers every message with one reply (and the buttons it is given), records what
     reached it, can hold its answer until released, or be down."""
 
@@ -42,15 +43,6 @@ class StandInRasa:
         if self.release is not None:
             await self.release.wait()
         return self.replies or [{"recipient_id": sender_id, "text": f"答复：{text}"}]
-
-    async def parse(self, text: str) -> dict[str, Any]:
-        return {"text": text, "intent": {"name": "greet", "confidence": 1.0}}
-
-    async def events(self, sender_id: str) -> list[dict[str, Any]]:
-        return []
-
-    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
-        raise AssertionError("no conversation is handed to a person in these tests")
 
 
 @pytest.fixture

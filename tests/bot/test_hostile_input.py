@@ -225,7 +225,7 @@ def api() -> FakeBotApi:
 async def bot(
     api: FakeBotApi, fake_rasa: FakeRasa, database_url: str
 ) -> AsyncIterator[Application]:
-    gateway = Gateway(fake_rasa, database_url, max_chars=4000)  # type: ignore[arg-type]
+    gateway = Gateway(fake_rasa, database_url, max_chars=4000)
     channel = TelegramChannel(gateway, CallbackStore(database_url), database_url)
     application = ApplicationBuilder().token("1:test").request(api).updater(None).build()
     channel.install(application)
@@ -260,7 +260,7 @@ async def test_telegram_empty_and_oversized_text_are_answered_without_rasa(
 @pytest.fixture
 def webhook(api: FakeBotApi, fake_rasa: FakeRasa, database_url: str) -> Iterator[TestClient]:
     """The webhook app as `jiesu telegram` serves it in webhook mode, in process."""
-    gateway = Gateway(fake_rasa, database_url, max_chars=4000)  # type: ignore[arg-type]
+    gateway = Gateway(fake_rasa, database_url, max_chars=4000)
     channel = TelegramChannel(gateway, CallbackStore(database_url), database_url)
     application = ApplicationBuilder().token("1:test").request(api).updater(None).build()
     channel.install(application)

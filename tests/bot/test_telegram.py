@@ -24,13 +24,14 @@ from jiesu.db import session_scope
 from jiesu.models import InboundMessage, utcnow
 from jiesu.tickets.models import Attachment
 from jiesu.vocabulary import wording
+from tests.rasa_stand_in import RasaStandIn
 from tests.telegram.fake_api import FakeBotApi
 
 CHAT = 4242
 _update_ids = itertools.count(1000)
 
 
-class FakeRasa:
+class FakeRasa(RasaStandIn):
     """Stands in for the Rasa client: records messages, answers with `replies`."""
 
     def __init__(self) -> None:
@@ -56,7 +57,7 @@ def api() -> FakeBotApi:
 
 @pytest.fixture
 def channel(rasa: FakeRasa, database_url: str) -> TelegramChannel:
-    gateway = Gateway(rasa, database_url, max_chars=4000)  # type: ignore[arg-type]
+    gateway = Gateway(rasa, database_url, max_chars=4000)
     return TelegramChannel(gateway, CallbackStore(database_url), database_url)
 
 

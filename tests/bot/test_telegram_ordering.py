@@ -21,10 +21,11 @@ from bot.telegram.channel import TelegramChannel
 from bot.telegram.ordering import ChatOrder
 from jiesu.db import session_scope
 from jiesu.models import InboundMessage
+from tests.rasa_stand_in import RasaStandIn
 from tests.telegram.fake_api import FakeBotApi
 
 
-class HeldRasa:
+class HeldRasa(RasaStandIn):
     """Stands in for the Rasa client: holds its answer to `held` until released."""
 
     def __init__(self, held: str) -> None:
@@ -45,12 +46,17 @@ class SlowButtonAnswers(FakeBotApi):
     """Acknowledging a pressed button takes a moment, as over the network, so a message
     sent just after the press reaches the handlers first."""
 
-    async def do_request(  # type: ignore[override]
-        self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *timeouts: Any,
+        **named_timeouts: Any,
     ) -> tuple[int, bytes]:
         if url.endswith("/answerCallbackQuery"):
             await asyncio.sleep(0.3)
-        return await super().do_request(url, method, request_data, **kwargs)
+        return await super().do_request(url, method, request_data, *timeouts, **named_timeouts)
 
 
 def _message(update_id: int, chat: int, text: str) -> dict[str, Any]:
@@ -80,7 +86,7 @@ async def test_a_chats_next_message_is_recorded_at_once_and_answered_after_the_f
     database_url: str,
 ) -> None:
     rasa = HeldRasa("第一句")
-    gateway = Gateway(rasa, database_url, max_chars=4000)  # type: ignore[arg-type]
+    gateway = Gateway(rasa, database_url, max_chars=4000)
     channel = TelegramChannel(gateway, CallbackStore(database_url), database_url)
     api = SlowButtonAnswers()
     application = (

@@ -15,9 +15,10 @@ from jiesu.db import session_scope
 from jiesu.models import InboundMessage, utcnow
 from jiesu.outbox import OutboxMessage
 from jiesu.vocabulary import gateway_text
+from tests.rasa_stand_in import RasaStandIn
 
 
-class ScriptedRasa:
+class ScriptedRasa(RasaStandIn):
     """Stands in for the Rasa client: down, up, answering nothing (action server down),
     or holding its answer until released; records what reached it."""
 
@@ -47,7 +48,7 @@ def rasa() -> ScriptedRasa:
 
 @pytest.fixture
 def gateway(rasa: ScriptedRasa, database_url: str) -> Gateway:
-    return Gateway(rasa, database_url, 4000, retry_max_age=timedelta(minutes=30),  # type: ignore[arg-type]
+    return Gateway(rasa, database_url, 4000, retry_max_age=timedelta(minutes=30),
                    claim_lease=timedelta(seconds=60))
 
 
