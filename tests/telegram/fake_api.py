@@ -33,9 +33,15 @@ class FakeBotApi(BaseRequest):
         """The parameters of every call of `method`, JSON values decoded."""
         return [params for name, params in self.calls if name == method]
 
-    async def do_request(  # type: ignore[override]
-        self, url: str, method: str, request_data: RequestData | None = None, **_: Any
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *timeouts: Any,
+        **named_timeouts: Any,
     ) -> tuple[int, bytes]:
+        """Telegram's answer to one call (timeouts are not simulated)."""
         if "/file/bot" in url:
             return 200, self.file_bytes
         name = url.rsplit("/", 1)[-1]
