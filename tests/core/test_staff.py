@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,14 +58,9 @@ def _ticket(session: Session, **fields: Any) -> Ticket:
     return file_ticket(session, phone="13812345678", **fields)
 
 
-def _user(
-    session: Session,
-    name: str,
-    role: Role,
-    department: str | None = None,
-    grids: Sequence[str] = (),
-) -> StaffUser:
-    return create_user(session, name, PASSWORD, role, department=department, grids=grids)
+def _user(session: Session, name: str, role: Role, **binding: Any) -> StaffUser:
+    """A new account `name` with `PASSWORD` (`binding`: department or grids)."""
+    return create_user(session, name, PASSWORD, role, **binding)
 
 
 def test_passwords_are_argon2_hashes_that_verify_only_the_right_password() -> None:
