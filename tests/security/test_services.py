@@ -139,7 +139,7 @@ def test_the_test_servers_bind_loopback_too() -> None:
 def test_secrets_come_only_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("JIESU_SECRET_KEY", "JIESU_RASA_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert (settings.secret_key, settings.rasa_token) == ("", "")
     monkeypatch.setenv("JIESU_SECRET_KEY", "from-the-environment")
-    assert Settings(_env_file=None).secret_key == "from-the-environment"  # type: ignore[call-arg]
+    assert Settings(_env_file=None).secret_key == "from-the-environment"
