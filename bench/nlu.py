@@ -7,7 +7,8 @@ and components taken from git), and `now`, this working tree. For each:
 - cold `rasa train` time (an empty Rasa cache);
 - terse messages acted on: `bench/data/terse.csv`, our own set of short resident
   messages (never trained on), dev and test halves apart: an appeal acted on opens the
-  appeal form (any appeal type), anything else must get its own intent;
+  appeal form (any appeal type), anything else must get its own intent; the same for
+  `bench/data/letters.csv`, our own long letters (80-400 characters);
 - real letters to a city's 问政 board (TipDM 2020 C, 455, titles and bodies) acted on:
   an appeal type or a consultation; and SMP2017 general requests taken for an appeal
   (both in ../shared/data, read for measuring only, skipped where absent);
@@ -49,6 +50,7 @@ SHARED = ROOT.parent / "shared" / "data"
 SMP = SHARED / "smp2017_dev770.csv"
 LETTERS = SHARED / "tipdm2020c_messages_dev455.csv"
 TERSE = ROOT / "bench" / "data" / "terse.csv"
+OWN_LETTERS = ROOT / "bench" / "data" / "letters.csv"
 SPANS = ROOT / "bench" / "data" / "spans.csv"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -162,14 +164,16 @@ def acted_on(expected: str, predicted: str) -> bool:
     return predicted == expected
 
 
-def terse_scores(rows: list[dict[str, str]], parsed: list[dict[str, Any]]) -> dict[str, Any]:
+def split_scores(rows: list[dict[str, str]], parsed: list[dict[str, Any]],
+                 group: str) -> dict[str, Any]:
+    """Acted on, per half of one of our own sets, overall and by the rows' `group` column."""
     scores: dict[str, Any] = {}
     for split in ("dev", "test"):
         pairs = [(row, p) for row, p in zip(rows, parsed, strict=True) if row["split"] == split]
         appeals = [(row, p) for row, p in pairs if row["intent"] in APPEAL_GROUP]
-        styles: dict[str, list[bool]] = {}
+        groups: dict[str, list[bool]] = {}
         for row, p in pairs:
-            styles.setdefault(row["style"], []).append(acted_on(row["intent"], p["intent"]))
+            groups.setdefault(row[group], []).append(acted_on(row["intent"], p["intent"]))
         scores[split] = {
             "n": len(pairs),
             "acted_on": round(sum(acted_on(r["intent"], p["intent"]) for r, p in pairs)
@@ -180,8 +184,8 @@ def terse_scores(rows: list[dict[str, str]], parsed: list[dict[str, Any]]) -> di
                                   / len(pairs), 4),
             "asked_to_rephrase": round(sum(p["intent"] == "nlu_fallback" for _, p in pairs)
                                        / len(pairs), 4),
-            "acted_on_by_style": {style: round(sum(hits) / len(hits), 4)
-                                  for style, hits in sorted(styles.items())},
+            f"acted_on_by_{group}": {name: round(sum(hits) / len(hits), 4)
+                                     for name, hits in sorted(groups.items())},
         }
     return scores
 
@@ -222,8 +226,12 @@ def measure(system: Path, work: Path) -> dict[str, Any]:
     result: dict[str, Any] = {"cold_train_seconds": round(seconds, 1)}
     terse, spans = _rows(TERSE), _rows(SPANS)
     parsed = parse(system, model, [r["text"] for r in terse], work)
-    result["terse"] = terse_scores(terse, parsed)
+    result["terse"] = split_scores(terse, parsed, "style")
     everything = list(parsed)
+    letters = _rows(OWN_LETTERS)
+    parsed = parse(system, model, [r["text"] for r in letters], work)
+    result["own_letters"] = split_scores(letters, parsed, "intent")
+    everything += parsed
     parsed = parse(system, model, [r["text"] for r in spans], work)
     by_text = dict(zip((r["text"] for r in spans), parsed, strict=True))
     result["spans"] = {
@@ -233,10 +241,10 @@ def measure(system: Path, work: Path) -> dict[str, Any]:
         for split in ("dev", "test")
     }
     if LETTERS.exists():
-        letters = _rows(LETTERS)
+        real = _rows(LETTERS)
         result["real_letters"] = {}
         for part in ("title", "body"):
-            parsed = parse(system, model, [r[part] for r in letters], work)
+            parsed = parse(system, model, [r[part] for r in real], work)
             result["real_letters"][part] = letters_scores(parsed)
             everything += parsed
     if SMP.exists():
@@ -256,6 +264,7 @@ def main() -> None:
         "baseline_rev": BASELINE_REV,
         "sources": {
             "terse": "bench/data/terse.csv (our own; dev half tuned on, test half scored)",
+            "own_letters": "bench/data/letters.csv (our own long letters; as terse)",
             "spans": "bench/data/spans.csv (our own)",
             "real_letters": "TipDM 2020 C dev split, ../shared/data, evaluation only",
             "smp2017": "SMP2017-ECDT task 1 dev split (Zhang et al., 2017), ../shared/data",
@@ -272,6 +281,7 @@ def main() -> None:
         print(name, json.dumps({
             "train_s": r["cold_train_seconds"],
             "terse_test": r["terse"]["test"]["acted_on"],
+            "own_letters_test": r["own_letters"]["test"]["acted_on"],
             "titles": r.get("real_letters", {}).get("title", {}).get("acted_on_share"),
             "bodies": r.get("real_letters", {}).get("body", {}).get("acted_on_share"),
             "cv_f1": r["cross_validation"]["intent_macro_f1"],

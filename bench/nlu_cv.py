@@ -5,8 +5,9 @@ For each candidate setting it trains the tokenizer and the intent classifier of
 `config.yml` on k-1 folds of `data/nlu` and scores the held-out fold after the grouped
 fallback at each candidate threshold: macro-F1 of the intent (as Rasa's own
 cross-validation counts it), the share of our out-of-scope examples that would open an
-appeal, and, where `bench/data/terse.csv` exists, the share of its dev half acted on
-(the test half is never read here). No real resident data is read.
+appeal, and the share acted on of the dev halves of our own sets, short messages
+(`bench/data/terse.csv`) and long letters (`bench/data/letters.csv`); their test halves
+are never read here. No real resident data is read.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.nlu import APPEAL_GROUP, TERSE, acted_on  # noqa: E402
+from bench.nlu import APPEAL_GROUP, OWN_LETTERS, TERSE, acted_on  # noqa: E402
 
 
 def pipeline_config() -> dict[str, dict[str, Any]]:
@@ -88,11 +89,12 @@ def load_examples() -> list[Any]:
     return [e for e in data.intent_examples if e.get("intent") and e.get("text")]
 
 
-def terse_rows(split: str) -> list[dict[str, str]]:
-    if not TERSE.exists():
+def dev_rows(path: Path) -> list[dict[str, str]]:
+    """The dev half of one of our own sets (the test half is never read here)."""
+    if not path.exists():
         return []
-    with TERSE.open(encoding="utf-8") as handle:
-        return [row for row in csv.DictReader(handle) if row["split"] == split]
+    with path.open(encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["split"] == "dev"]
 
 
 def cross_validate(settings: dict[str, dict[str, Any]], examples: list[Any], folds: int,
@@ -144,13 +146,19 @@ def out_of_scope_as_appeal(truth: list[str], predicted: list[str]) -> float:
     return sum(p in APPEAL_GROUP | {"emergency"} for _, p in pairs) / len(pairs)
 
 
-def terse_dev_parsed(settings: dict[str, dict[str, Any]],
-                     examples: list[Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    rows = terse_rows("dev")
+DEV_SETS = {"terse": TERSE, "letters": OWN_LETTERS}
+
+
+def dev_parsed(settings: dict[str, dict[str, Any]], examples: list[Any],
+               ) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+    """Each of our own sets' dev half: its intents and how a model of all `examples`
+    parses it."""
     with tempfile.TemporaryDirectory() as storage:
         pipeline = Pipeline(settings, Path(storage))
         pipeline.train(examples)
-        return [row["intent"] for row in rows], pipeline.predict([row["text"] for row in rows])
+        return {name: ([row["intent"] for row in rows],
+                       pipeline.predict([row["text"] for row in rows]))
+                for name, rows in ((name, dev_rows(path)) for name, path in DEV_SETS.items())}
 
 
 def acted_on_share(truth: list[str], predicted: list[str]) -> float | None:
@@ -159,31 +167,38 @@ def acted_on_share(truth: list[str], predicted: list[str]) -> float | None:
     return sum(acted_on(t, p) for t, p in zip(truth, predicted, strict=True)) / len(truth)
 
 
+def grid_of(specs: list[str]) -> list[dict[str, float]]:
+    """Every combination of the classifier settings given as NAME=V1,V2,..."""
+    axes = [(name, [float(v) for v in values.split(",")])
+            for name, values in (spec.split("=", 1) for spec in specs)]
+    return [dict(zip([name for name, _ in axes], combo, strict=True))
+            for combo in itertools.product(*(values for _, values in axes))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--C", type=float, nargs="+", default=None)
-    parser.add_argument("--cue-weight", type=float, nargs="+", default=None)
+    parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
+                        help="classifier settings to try, e.g. --grid C=10,20")
     parser.add_argument("--threshold", type=float, nargs="+", default=None,
                         help="fallback thresholds to score on the same predictions")
     args = parser.parse_args()
     base = pipeline_config()
     examples = load_examples()
-    grid_c = args.C or [base["classifier"].get("C", 20.0)]
-    grid_w = args.cue_weight or [base["classifier"].get("cue_weight", 2.0)]
     thresholds = args.threshold or [base["fallback"]["threshold"]]
-    for c, weight in itertools.product(grid_c, grid_w):
-        settings = {**base, "classifier": {**base["classifier"], "C": c, "cue_weight": weight}}
+    for setting in grid_of(args.grid):
+        settings = {**base, "classifier": {**base["classifier"], **setting}}
         truth, parsed = cross_validate(settings, examples, args.folds)
-        dev_truth, dev_parsed = terse_dev_parsed(settings, examples)
+        dev = dev_parsed(settings, examples)
         for threshold in thresholds:
             fallback = {**base["fallback"], "threshold": threshold}
             predicted = refallback(parsed, fallback)
             print(json.dumps({
-                "C": c, "cue_weight": weight, "threshold": threshold,
+                **setting, "threshold": threshold,
                 "cv_macro_f1": round(macro_f1(truth, predicted), 4),
                 "cv_out_of_scope_as_appeal": round(out_of_scope_as_appeal(truth, predicted), 4),
-                "terse_dev_acted_on": acted_on_share(dev_truth, refallback(dev_parsed, fallback)),
+                **{f"{name}_dev_acted_on": acted_on_share(rows, refallback(parse, fallback))
+                   for name, (rows, parse) in dev.items()},
             }), flush=True)
 
 

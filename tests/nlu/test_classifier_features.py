@@ -31,3 +31,31 @@ def test_fast_tfidf_gives_scikit_learns_numbers() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().splitlines()[-1] == "same"
+
+
+ASK = """
+from rasa.shared.nlu.training_data.message import Message
+from jiesu_nlu.classifier import ask_of
+from jiesu_nlu.tokenizer import JiesuTokenizer
+
+tokenizer = JiesuTokenizer(JiesuTokenizer.get_default_config(), None, None)
+for text in ["我是外地户口，在这边打工三年了。孩子明年上小学。请问需要准备什么材料？",
+             "楼下烧烤店每天吵到凌晨，找过物业没用。恳请有关部门尽快处理，谢谢！",
+             "路灯坏了"]:
+    message = Message(data={"text": text})
+    tokenizer.process([message])
+    words, chars = ask_of(message)
+    print(chars + "|" + "".join(words))
+"""
+
+
+def test_the_ask_is_the_last_sentences_that_say_enough() -> None:
+    completed = subprocess.run(
+        [str(RASA.parent / "python"), "-c", ASK],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    asks = [line.split("|") for line in completed.stdout.strip().splitlines()[-3:]]
+    assert asks == [["孩子明年上小学。请问需要准备什么材料?"] * 2,  # the last alone is short
+                    ["恳请有关部门尽快处理,谢谢!"] * 2,
+                    ["路灯坏了"] * 2]
