@@ -9,10 +9,17 @@ see `prior.py`) as extra features, so the project's own knowledge still counts w
 training data is thin. Classes are weighted by inverse frequency (routing cares for
 rare categories as much as for common ones).
 
+The SVM's inverse regularisation C and the weight of the prior's features beside
+the text (`prior_scale`) are chosen by an inner cross-validation of the training
+tickets: every pair of the grids below is scored by the macro-F1 of its out-of-fold
+predictions (the model trained without each fold scores that fold), and the best
+pair is refitted on all the tickets. Nothing outside the training tickets is looked
+at, so a city's own model picks what suits its own letters.
+
 Confidence is a softmax over the SVM's decision values. Its temperature is fitted on
-out-of-fold decisions of the training tickets (the model trained without each fold
-scores that fold), and the auto-dispatch threshold is read from the same out-of-fold
-predictions: the lowest confidence above which TARGET_PRECISION of them are right.
+the chosen pair's out-of-fold decisions, and the auto-dispatch threshold is read from
+the same out-of-fold predictions: the lowest confidence above which TARGET_PRECISION
+of them are right.
 The measured precision suffices here, without the certainty margin the
 out-of-the-box router needs (`calibration.CERTAINTY`): the held-out folds are the
 city's own tickets, the very kind of message the model routes, whereas the
@@ -23,6 +30,7 @@ certain, so a city starting to train would dispatch nothing.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -31,6 +39,7 @@ import joblib
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
@@ -47,16 +56,22 @@ from jiesu.routing.lexicon import Lexicon
 from jiesu.routing.prior import Assessment, KnowledgePrior, PriorSettings, load_settings
 from jiesu.routing.tokens import model_text, model_words
 
-FORMAT_VERSION: Final = 3
+FORMAT_VERSION: Final = 4
 SEED: Final = 0
 # The first release's fixed softmax temperature and threshold (uncalibrated models).
 SOFTMAX_TEMPERATURE: Final = 0.25
 FIXED_THRESHOLD: Final = 0.4
-# Scale of the prior's features beside the unit-length TF-IDF vectors: the keyword
-# evidence (log counts, often 2-4) is damped, the probabilities (0..1) kept.
+# Scale of the prior's features beside the unit-length TF-IDF vectors, at prior_scale
+# 1: the keyword evidence (log counts, often 2-4) is damped, the probabilities (0..1)
+# kept.
 EVIDENCE_SCALE: Final = 0.05
 PROBABILITY_SCALE: Final = 1.0
+# The first release's constants, kept by an uncalibrated model.
 SVM_C: Final = 2.0
+PRIOR_SCALE: Final = 1.0
+# What the inner cross-validation chooses from (log-spaced, set before any benchmark).
+SVM_C_GRID: Final = (0.25, 0.5, 1.0, 2.0, 4.0)
+PRIOR_SCALE_GRID: Final = (0.5, 1.0, 2.0, 4.0)
 # Folds of the inner cross-validation that calibrates the confidence.
 CALIBRATION_FOLDS: Final = 5
 # Decision value given to a class a fold's model never saw.
@@ -85,6 +100,7 @@ class TrainedRouter:
     temperature: float = SOFTMAX_TEMPERATURE
     threshold: float = FIXED_THRESHOLD
     calibration: dict[str, float] | None = None
+    prior_scale: float = PRIOR_SCALE
 
     @property
     def labels(self) -> list[str]:
@@ -93,7 +109,8 @@ class TrainedRouter:
 
     def features(self, texts: list[str], assessments: list[Assessment]) -> csr_matrix:
         """The SVM's input: text TF-IDF beside the scaled prior features."""
-        return _features(self.text_features, self.prior, texts, assessments)
+        return _features(self.text_features.transform(texts), self.prior.features(assessments),
+                         len(self.prior.categories), self.prior_scale)
 
     def probabilities(
         self, texts: list[str], assessments: list[Assessment] | None = None
@@ -122,15 +139,13 @@ class TrainedRouter:
         return [ranked[0] for ranked in self.ranked(texts, assessments, 1)]
 
 
-def _features(
-    text_features: FeatureUnion, prior: KnowledgePrior, texts: list[str],
-    assessments: list[Assessment],
-) -> csr_matrix:
-    values = prior.features(assessments)
-    width = len(prior.categories)
-    values[:, :width] *= EVIDENCE_SCALE
-    values[:, width:] *= PROBABILITY_SCALE
-    return csr_matrix(hstack([text_features.transform(texts), csr_matrix(values)]))
+def _features(text: csr_matrix, prior_values: np.ndarray, width: int, scale: float) -> csr_matrix:
+    """The text's TF-IDF beside the prior's values (`width` evidence columns, then the
+    probabilities), scaled by `scale`."""
+    values = np.array(prior_values, dtype=np.float64)
+    values[:, :width] *= EVIDENCE_SCALE * scale
+    values[:, width:] *= PROBABILITY_SCALE * scale
+    return csr_matrix(hstack([text, csr_matrix(values)]))
 
 
 def _decisions(svm: LinearSVC, features: csr_matrix) -> np.ndarray:
@@ -140,37 +155,51 @@ def _decisions(svm: LinearSVC, features: csr_matrix) -> np.ndarray:
     return decision
 
 
-def _fit(
-    texts: list[str], labels: list[str], prior: KnowledgePrior, assessments: list[Assessment]
-) -> tuple[FeatureUnion, LinearSVC]:
-    text_features = build_text_features().fit(texts)
-    svm = LinearSVC(C=SVM_C, class_weight="balanced", random_state=SEED)
-    svm.fit(_features(text_features, prior, texts, assessments), labels)
-    return text_features, svm
+def _svm(c: float) -> LinearSVC:
+    return LinearSVC(C=c, class_weight="balanced", random_state=SEED)
+
+
+# (C, prior scale) → decision values of every training ticket.
+Choices = dict[tuple[float, float], np.ndarray]
 
 
 def _out_of_fold(
-    texts: list[str], labels: list[str], prior: KnowledgePrior,
-    assessments: list[Assessment], classes: list[str],
-) -> np.ndarray:
-    """Decision values of each ticket by a model trained without its fold."""
+    texts: list[str], labels: list[str], prior_values: np.ndarray, width: int,
+    classes: list[str], grid: list[tuple[float, float]],
+) -> Choices:
+    """For each (C, prior scale) of `grid`: the decision values of each ticket by a
+    model trained without its fold."""
     smallest = min(labels.count(label) for label in classes)
     folds = min(CALIBRATION_FOLDS, len(texts))
     splitter: StratifiedKFold | KFold = (
         StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
         if smallest >= folds else KFold(n_splits=folds, shuffle=True, random_state=SEED))
-    decisions = np.full((len(texts), len(classes)), _UNSEEN)
+    decisions = {choice: np.full((len(texts), len(classes)), _UNSEEN) for choice in grid}
     for train_idx, test_idx in splitter.split(texts, labels):
         train_labels = [labels[i] for i in train_idx]
         if len(set(train_labels)) < 2:
             continue
-        features, svm = _fit([texts[i] for i in train_idx], train_labels, prior,
-                             [assessments[i] for i in train_idx])
-        fold = _decisions(svm, _features(features, prior, [texts[i] for i in test_idx],
-                                         [assessments[i] for i in test_idx]))
-        columns = [classes.index(str(label)) for label in svm.classes_]
-        decisions[np.ix_(test_idx, columns)] = fold
+        text_features = build_text_features().fit([texts[i] for i in train_idx])
+        train_text = text_features.transform([texts[i] for i in train_idx])
+        test_text = text_features.transform([texts[i] for i in test_idx])
+        for c, scale in grid:
+            svm = _svm(c).fit(
+                _features(train_text, prior_values[train_idx], width, scale), train_labels)
+            fold = _decisions(svm, _features(test_text, prior_values[test_idx], width, scale))
+            columns = [classes.index(str(label)) for label in svm.classes_]
+            decisions[(c, scale)][np.ix_(test_idx, columns)] = fold
     return decisions
+
+
+def select(choices: Choices, gold: np.ndarray) -> tuple[float, float]:
+    """The (C, prior scale) whose out-of-fold predictions have the best macro-F1; of
+    equals, the first in grid order (the most regularised, the least prior)."""
+    def score(choice: tuple[float, float]) -> float:
+        predicted = choices[choice].argmax(axis=1)
+        return float(f1_score(gold, predicted, average="macro", zero_division=0))
+
+    best = max(score(choice) for choice in choices)
+    return next(choice for choice in choices if score(choice) == best)
 
 
 def train(
@@ -185,7 +214,8 @@ def train(
 ) -> TrainedRouter:
     """Fit a router on `texts` labelled with first-level categories. The prior uses
     `examples`, `knowledge` and `settings` (default: the project's shipped ones).
-    Without `calibrate`, the confidence keeps the first release's fixed temperature
+    C and the prior scale are chosen by inner cross-validation (`select`). Without
+    `calibrate`, the model keeps the first release's fixed C, prior scale, temperature
     and threshold (kept for comparison)."""
     prior = KnowledgePrior(
         lexicon,
@@ -193,13 +223,22 @@ def train(
         load_knowledge() if knowledge is None and examples is None else knowledge,
         load_settings() if settings is None else settings,
     )
-    assessments = prior.assess(texts)
-    text_features, svm = _fit(texts, labels, prior, assessments)
-    router = TrainedRouter(text_features, prior, svm)
+    prior_values = prior.features(prior.assess(texts))
+    width = len(prior.categories)
+    classes = sorted(set(labels))
+    c, scale = SVM_C, PRIOR_SCALE
+    decisions: np.ndarray | None = None
+    gold = np.array([classes.index(label) for label in labels])
     if calibrate and len(texts) >= CALIBRATION_FOLDS:
-        classes = router.labels
-        decisions = _out_of_fold(texts, labels, prior, assessments, classes)
-        gold = [classes.index(label) for label in labels]
+        choices = _out_of_fold(texts, labels, prior_values, width, classes,
+                               list(itertools.product(SVM_C_GRID, PRIOR_SCALE_GRID)))
+        c, scale = select(choices, gold)
+        decisions = choices[(c, scale)]
+    text_features = build_text_features().fit(texts)
+    svm = _svm(c).fit(_features(text_features.transform(texts), prior_values, width, scale),
+                      labels)
+    router = TrainedRouter(text_features, prior, svm, prior_scale=scale)
+    if decisions is not None:
         router.temperature = fit_temperature(decisions, gold)
         probabilities = softmax(decisions, router.temperature)
         confidence = probabilities.max(axis=1)
@@ -211,6 +250,8 @@ def train(
             "ece": expected_calibration_error(confidence, correct),
             "target_precision": TARGET_PRECISION,
             "coverage_at_threshold": round(float((confidence >= router.threshold).mean()), 4),
+            "svm_c": c,
+            "prior_scale": scale,
         }
     return router
 
