@@ -12,7 +12,8 @@ them), writes bench/results/routing.json with, old and new side by side in one r
   reaches at 95% precision on these letters (an oracle figure, for reference);
 - a 5-fold stratified cross-validation of the trainable router, old (first-release
   prior, fixed softmax temperature and threshold) and new (current prior, temperature
-  and threshold fitted by an inner cross-validation of each training fold), beside a
+  and threshold fitted, SVM C and prior scale chosen, by an inner cross-validation of
+  each training fold), beside a
   plain TF-IDF (jieba words) + LinearSVC baseline, on the same folds;
 - where the current auto-dispatch threshold comes from: the cross-validation curves of
   our own examples (short messages and letters) that `jiesu calibrate routing` kept in
@@ -133,6 +134,8 @@ def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
     best: dict[str, list[tuple[str, float]]] = {
         name: [("", 0.0)] * len(texts) for name in variants}
     thresholds: dict[str, list[float]] = {name: [] for name in variants}
+    # Each fold's (C, prior scale), chosen by the inner cross-validation of its training part.
+    choices: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
     baseline: list[str | None] = [None] * len(texts)
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     for train_idx, test_idx in folds.split(texts, labels):
@@ -142,6 +145,7 @@ def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
         for name, fit in variants.items():
             router = fit(train_texts, train_labels)
             thresholds[name].append(router.threshold)
+            choices[name].append({"svm_c": router.svm.C, "prior_scale": router.prior_scale})
             for i, guess in zip(test_idx, router.predict(test_texts), strict=True):
                 best[name][i] = guess
         plain = Pipeline([
@@ -155,7 +159,7 @@ def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
         # Each fold's own threshold applies to its test letters; the figures use their mean.
         threshold = round(statistics.mean(thresholds[name]), 4)
         results[name] = {**scored(labels, best[name], threshold),
-                         "fold_thresholds": thresholds[name]}
+                         "fold_thresholds": thresholds[name], "fold_choices": choices[name]}
     results["baseline_tfidf_linearsvc"] = evaluate(labels, baseline)
     return results
 

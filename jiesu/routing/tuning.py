@@ -108,6 +108,15 @@ def curve_report(confidence: list[float], correct: list[bool]) -> dict[str, Any]
     }
 
 
+def per_category_f1(
+    gold: np.ndarray, predicted: np.ndarray, categories: tuple[str, ...]
+) -> dict[str, float]:
+    """F1 of each first-level category that has examples."""
+    present = sorted(set(gold.tolist()))
+    scores = f1_score(gold, predicted, labels=present, average=None, zero_division=0)
+    return {categories[i]: round(float(f), 4) for i, f in zip(present, scores, strict=True)}
+
+
 def kind_of(text: str) -> str:
     """LETTERS for an example with a title line and a body, else SHORT."""
     return LETTERS if "\n" in text.strip() else SHORT
@@ -194,6 +203,7 @@ def tune(
         "log_loss": round(loss, 4),
         "accuracy": round(float(correct.mean()), 4),
         "macro_f1": round(float(f1_score(gold, predicted, average="macro")), 4),
+        "per_category_f1": per_category_f1(gold, predicted, categories),
         "ece": expected_calibration_error(confidence, correct),
         "target_precision": TARGET_PRECISION,
         "coverage_at_threshold": coverage,

@@ -48,7 +48,7 @@ def test_training_chooses_from_the_grids_and_keeps_the_choice() -> None:
     assert router.calibration["svm_c"] in SVM_C_GRID
     assert router.calibration["prior_scale"] in PRIOR_SCALE_GRID
     assert router.prior_scale == router.calibration["prior_scale"]
-    assert router.svm.C == router.calibration["svm_c"]
+    assert router.calibration["svm_c"] == router.svm.C
 
 
 def test_an_uncalibrated_model_keeps_the_first_release_constants() -> None:
