@@ -66,8 +66,8 @@ K1: Final = 1.5
 B: Final = 0.75
 # The logistic model over (blend, coverage, unmatched ask word, topic words, overlap,
 # entry coverage).
-WEIGHTS: Final = (2.88, -0.408, -0.795, 0.827, -0.601, 2.497)
-BIAS: Final = -3.25
+WEIGHTS: Final = (2.919, -0.339, -0.77, 0.824, -0.653, 2.48)
+BIAS: Final = -3.273
 
 
 @dataclass(frozen=True)

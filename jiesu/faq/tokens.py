@@ -25,7 +25,7 @@ _NOT_TEXT: Final = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _CLAUSE_END: Final = re.compile(r"[,.;!?:，。；！？：…~\n]+")
 # Words that make a clause a question (the ask) rather than context.
 _ASKING: Final = re.compile(
-    r"吗|么|呢|怎|咋|啥|什么|哪|谁|多少|多久|多长|几[个天年月岁次]|能不能|可不可以|是不是|"
+    r"吗|么|呢|怎|咋|啥|什么|哪|谁|多少|多久|多长|(?<![好十])几[个天年月岁次]|能不能|可不可以|是不是|"
     r"有没有|要不要|会不会|算不算|行不行|好不好|管不管|给不给|是否|如何|\?|？"
 )
 _ALIAS_ARROW: Final = "=>"
