@@ -11,8 +11,11 @@ now, side by side:
   topics and 50 the base must not answer; dev and test halves; every choice is made
   on the dev half; the test half was scored once at the end of each of two rounds:
   the first retrieval of issue 18, then the confidence with entry coverage and the
-  faster search) and on `bench/data/faq_eval.csv` (the earlier paraphrase
-  set): top1, top3, answered and right, false answers;
+  faster search, so it is no longer clean; the split test2, 159 questions over the
+  44 topics and 27 the base must not answer, written afresh before the third round
+  and scored once at its end, is the held-out set the bars are read on) and on
+  `bench/data/faq_eval.csv` (the earlier paraphrase set): top1, top3, answered and right, false
+  answers;
 - each idea measured on the dev half (switched on one at a time over "before");
 - plain BM25 (bm25s over raw jieba words, threshold calibrated in its favour) on the
   same sets, as the floor;
@@ -293,11 +296,21 @@ def fit(items: list[FaqItem], rows: list[Labelled]) -> None:
     print("BIAS:", round(float(model.intercept_[0]), 3))
 
 
+def _quality_bars(now: dict[str, Any]) -> dict[str, bool]:
+    """Whether a test set's figures for the shipped retrieval meet the quality bars."""
+    return {
+        "top1": now["top1"] >= BARS["top1"],
+        "top3": now["top3"] >= BARS["top3"],
+        "false_answer_rate": now["false_answer_rate"] <= BARS["false_answer_rate"],
+    }
+
+
 def main() -> None:
     items = load_entries()
     before_items = entries_at(BEFORE_COMMIT)
     situations = {
-        split: read_questions(SITUATIONS, topics_of(items), split) for split in ("dev", "test")
+        split: read_questions(SITUATIONS, topics_of(items), split)
+        for split in ("dev", "test", "test2")
     }
     if "--fit" in sys.argv:
         fit(items, situations["dev"])
@@ -311,8 +324,8 @@ def main() -> None:
     plain = PlainBM25(items)
     plain.calibrate([r.question for r in situations["dev"] if not r.tag], BARS["false_answer_rate"])
     systems["plain_bm25"] = plain.ask
-    sets = {"situations_test": situations["test"], "situations_dev": situations["dev"],
-            "paraphrases": paraphrases}  # fmt: skip
+    sets = {"situations_test2": situations["test2"], "situations_test": situations["test"],
+            "situations_dev": situations["dev"], "paraphrases": paraphrases}  # fmt: skip
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -344,16 +357,13 @@ def main() -> None:
         }
     else:
         print(f"skipped the out-of-domain check: {SMP} is absent")
-    questions = [r.question for rows in situations.values() for r in rows]
+    questions = [r.question for split in ("dev", "test") for r in situations[split]]
     results["latency"] = {
         str(size): latency_with_database(synthetic_base(items, size), questions)
         for size in LATENCY_SIZES
     }
-    now = results["sets"]["situations_test"]["now"]
-    results["bars"] = {
-        "top1": now["top1"] >= BARS["top1"],
-        "top3": now["top3"] >= BARS["top3"],
-        "false_answer_rate": now["false_answer_rate"] <= BARS["false_answer_rate"],
+    results["bars_first_test"] = _quality_bars(results["sets"]["situations_test"]["now"])
+    results["bars"] = _quality_bars(results["sets"]["situations_test2"]["now"]) | {
         "smp_answered_share": "smp2017_dev770" not in results
         or results["smp2017_dev770"]["now_answered_share"] <= BARS["smp_answered_share"],
         "p95_ms_10000": results["latency"]["10000"]["search"]["p95_ms"] <= BARS["p95_ms_10000"],
