@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason, HandoffStatus
+from jiesu.labels import minute_text
 from jiesu.models import InboundMessage
-from jiesu.monitoring.tables import local_minute
 from jiesu.tickets.workflow import resident_actor
 
 OPEN_STATUSES = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
@@ -256,8 +256,8 @@ def handoff_row(handoff: Handoff, *, now: datetime) -> HandoffRow:
         status=handoff.status,
         status_label=STATUS_LABELS.get(handoff.status, handoff.status),
         claimed_by=handoff.claimed_by,
-        created_at=local_minute(handoff.created_at),
-        last_resident_at=local_minute(handoff.last_resident_at),
+        created_at=minute_text(handoff.created_at),
+        last_resident_at=minute_text(handoff.last_resident_at),
         waiting=duration_label(times.waiting_seconds),
         first_response=duration_label(times.first_response_seconds),
     )

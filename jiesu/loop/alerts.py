@@ -19,11 +19,9 @@ from typing import Final, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jiesu.appeals.wording import department_name
-from jiesu.city import grid_label
+from jiesu.labels import department_name, grid_label, minute_text
 from jiesu.loop.models import AlertKind, StaffAlert
 from jiesu.loop.rework import latest_round
-from jiesu.monitoring.tables import local_minute
 from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import can_view
 from jiesu.staff.roles import SEE_ALL, Role
@@ -154,9 +152,9 @@ def _row(alert: StaffAlert, ticket: Ticket) -> AlertRow:
         deadline=DEADLINE_LABELS[DeadlineKind(alert.deadline)],
         number=ticket.number,
         description=ticket.description,
-        department=department_name(alert.department) if alert.department else "派单员",
-        due=local_minute(alert.due_at),
-        raised=local_minute(alert.created_at),
+        department=department_name(alert.department),
+        due=minute_text(alert.due_at),
+        raised=minute_text(alert.created_at),
     )
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from jiesu.appeals.wording import department_name
 from jiesu.config import local_timezone
+from jiesu.labels import department_name
 from jiesu.tickets.assignment import changes
 from jiesu.tickets.models import ChangeKind, StatusEvent, Ticket, TicketChange, TicketNote
 from jiesu.tickets.service import history, merged_into, notes
