@@ -11,7 +11,8 @@ Times, all in the city's local time zone (`local_timezone`):
   `stamp_text` is the same for an ISO 8601 time from `jiesu.tickets.serialize`, 无 for none;
 - `date_text`: a day: `2026-11-28`;
 - `month_day_text`: a short span of days: `11-28`;
-- `moment_text`: what residents read: `12月1日（周二）18:00`.
+- `moment_text`: what residents read: `12月1日（周二）18:00`;
+- `duration_text`: how long something took: `1小时5分`, `3分20秒`.
 """
 
 from __future__ import annotations
@@ -99,6 +100,17 @@ def moment_text(moment: datetime) -> str:
     if clock == "00:00":
         local, clock = local - timedelta(days=1), "24:00"
     return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{clock}"
+
+
+def duration_text(seconds: int | None) -> str:
+    """A duration as staff read it (`1小时5分`, `3分20秒`, `45秒`); — for none."""
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}小时{minutes}分"
+    return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
 
 
 def department_name(department_id: str | None) -> str:

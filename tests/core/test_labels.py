@@ -5,25 +5,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 import pytest
 from sqlalchemy.orm import Session
 
 from jiesu.city import current_city
 from jiesu.db import session_scope
+from jiesu.handoff.models import HandoffReason, HandoffStatus
 from jiesu.labels import (
     category_label,
     date_text,
     department_name,
+    duration_text,
     grid_label,
+    label,
     minute_text,
     moment_text,
     month_day_text,
     stamp_text,
 )
+from jiesu.loop.models import AlertKind
 from jiesu.monitoring.exports import ticket_table
 from jiesu.tickets import Status, status_label
+from jiesu.tickets.models import ChangeKind
 from jiesu.tickets.serialize import timestamp
+from jiesu.tickets.workflow import DeadlineKind
 from tests.factories import file_ticket
 
 NEXT_DAY_LOCALLY = datetime(2026, 11, 28, 17, 30, tzinfo=UTC)  # 11-29 01:30 in Shanghai
@@ -88,3 +95,25 @@ def test_every_status_has_its_own_label() -> None:
     named = {status_label(status) for status in Status}
     assert len(named) == len(Status)
     assert status_label(Status.DISPATCHED) == "派单"
+
+
+@pytest.mark.parametrize(
+    ("group", "kinds"),
+    [
+        ("alerts", AlertKind),
+        ("deadlines", DeadlineKind),
+        ("changes", ChangeKind),
+        ("handoff_reasons", HandoffReason),
+        ("handoff_statuses", HandoffStatus),
+    ],
+)
+def test_every_kind_has_its_own_label(group: str, kinds: type[StrEnum]) -> None:
+    named = {label(group, kind.value) for kind in kinds}
+    assert len(named) == len(kinds)
+
+
+def test_durations_as_staff_read_them() -> None:
+    assert duration_text(None) == "—"
+    assert duration_text(45) == "45秒"
+    assert duration_text(200) == "3分20秒"
+    assert duration_text(3900) == "1小时5分"
