@@ -67,6 +67,7 @@ browser:
 check: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test: setup $(MODEL) browser check
 	$(RASA) data validate --fail-on-warnings

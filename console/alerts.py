@@ -14,8 +14,8 @@ from jiesu.db import session_scope
 from jiesu.loop.alerts import alert_rows, overdue_by_name
 from jiesu.models import utcnow
 from jiesu.monitoring.exports import alert_tables
-from jiesu.monitoring.tables import Table
 from jiesu.staff.sessions import Login
+from jiesu.tables import Table
 
 router = APIRouter()
 

@@ -12,7 +12,7 @@ from console.templating import templates
 from jiesu.config import Settings
 from jiesu.db import session_scope
 from jiesu.monitoring.stats import Period, dashboard_tables
-from jiesu.monitoring.tables import Table
+from jiesu.tables import Table
 
 router = APIRouter()
 

@@ -19,9 +19,9 @@ from jiesu.config import Settings, local_timezone
 from jiesu.db import session_scope
 from jiesu.monitoring.exports import MAX_EXPORT, ticket_table
 from jiesu.monitoring.stats import dashboard_tables, rates_by_unit, rates_trend
-from jiesu.monitoring.tables import Table, to_csv, to_xlsx
 from jiesu.staff.queries import visible_tickets
 from jiesu.staff.sessions import Login
+from jiesu.tables import Table, to_csv, to_xlsx
 
 router = APIRouter(prefix="/exports")
 

@@ -13,7 +13,7 @@ from console.params import day_window
 from console.security import CurrentLogin, PostedForm, page_user
 from console.templating import templates
 from jiesu.city import current_city
-from jiesu.config import Settings, local_timezone
+from jiesu.config import Settings
 from jiesu.db import session_scope
 from jiesu.faq.gaps import (
     EntryError,
@@ -25,8 +25,8 @@ from jiesu.faq.gaps import (
 )
 from jiesu.models import utcnow
 from jiesu.monitoring.exports import gap_tables
-from jiesu.monitoring.tables import Table
 from jiesu.staff.sessions import Login
+from jiesu.tables import Table
 
 router = APIRouter(prefix="/faq/gaps")
 
@@ -74,7 +74,6 @@ def _page(
         "added": request.query_params.get("added"),
         "error": error,
         "entered": entered,
-        "tz": local_timezone(),
     }
     return templates.TemplateResponse(
         request=request, name="faq_gaps.html", context=context,

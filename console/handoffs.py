@@ -23,8 +23,8 @@ from jiesu.handoff.models import Handoff
 from jiesu.handoff.transcript import transcript
 from jiesu.models import utcnow
 from jiesu.monitoring.exports import handoff_table
-from jiesu.monitoring.tables import Table
 from jiesu.staff.sessions import Login
+from jiesu.tables import Table
 from jiesu.tickets.serialize import timestamp
 from jiesu.tickets.service import tickets_for_sender
 from jiesu.tickets.workflow import status_label

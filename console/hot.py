@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from console.params import day_window
 from console.security import CurrentLogin, PostedForm, page_user
 from console.templating import templates
-from jiesu.config import Settings, local_timezone
+from jiesu.config import Settings
 from jiesu.db import session_scope
 from jiesu.monitoring.clusters import (
     DEFAULT_DAYS,
@@ -20,9 +20,9 @@ from jiesu.monitoring.clusters import (
     recent_tickets,
 )
 from jiesu.monitoring.exports import hot_tables
-from jiesu.monitoring.tables import Table
 from jiesu.staff.sessions import Login
 from jiesu.staff.work import ActionError
+from jiesu.tables import Table
 
 router = APIRouter()
 
@@ -62,7 +62,6 @@ def _page(
             "may_merge": mergeable,
             "outcome": outcome,
             "error": error,
-            "tz": local_timezone(),
         },
         status_code=400 if error else 200,
     )

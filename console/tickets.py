@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from console.security import CurrentLogin, PostedForm, page_user
 from console.templating import templates
-from jiesu.appeals.wording import department_name
-from jiesu.city import current_city, grid_label
+from jiesu.city import current_city
 from jiesu.config import Settings
 from jiesu.db import session_scope
+from jiesu.labels import department_name, grid_label
 from jiesu.loop.alerts import is_supervised
 from jiesu.models import utcnow
 from jiesu.staff.models import StaffUser
@@ -40,7 +40,7 @@ _E = TypeVar("_E", Status, AppealType, Action)
 def _row(ticket: Ticket, data: dict[str, Any]) -> dict[str, Any]:
     """`data` with the names and flags the pages show; the phone is left to `phone_for`."""
     data.pop("phone")
-    data["department_name"] = department_name(ticket.department) if ticket.department else "未派单"
+    data["department_name"] = department_name(ticket.department)
     data["grid_name"] = grid_label(ticket.grid)
     data["overdue"] = ticket.is_overdue(utcnow())
     return data

@@ -15,7 +15,6 @@ from jiesu.city import current_city
 from jiesu.config import Settings
 from jiesu.db import session_scope
 from jiesu.monitoring.exports import user_table
-from jiesu.monitoring.tables import Table
 from jiesu.staff.accounts import (
     AccountError,
     check_confirmation,
@@ -27,6 +26,7 @@ from jiesu.staff.accounts import (
 from jiesu.staff.models import StaffUser
 from jiesu.staff.roles import ROLE_LABELS, Role
 from jiesu.staff.sessions import Login
+from jiesu.tables import Table
 
 router = APIRouter()
 

@@ -455,15 +455,12 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _minute(timestamp: str | None) -> str:
-    """An ISO 8601 local time as `2026-11-28 10:00`, or 无 for none."""
-    return timestamp[:16].replace("T", " ") if timestamp else "无"
-
-
 def _cell(field: str, value: object) -> str:
+    from jiesu.labels import stamp_text
+
     text = "" if value is None else " ".join(str(value).split())
     if field == "created_at":
-        return _minute(text)
+        return stamp_text(text)
     return text if len(text) <= _SUMMARY_CHARS else text[: _SUMMARY_CHARS - 1] + "…"
 
 
@@ -525,18 +522,21 @@ def tickets_list(
 
 
 def _ticket_text(ticket: dict[str, Any]) -> str:
+    from jiesu.labels import category_label, department_name, grid_label, stamp_text
+
     lines = [
         f"工单 {ticket['number']}  {ticket['status_label']}  {ticket['appeal_type_label']}",
-        f"分类：{'/'.join(filter(None, (ticket['category'], ticket['subcategory']))) or '未分类'}",
-        f"承办单位：{ticket['department'] or '未定'}  网格：{ticket['grid'] or '未定'}  "
+        f"分类：{category_label(ticket['category'], ticket['subcategory'])}",
+        f"承办单位：{department_name(ticket['department'])}  网格：{grid_label(ticket['grid'])}  "
         f"紧急程度：{ticket['urgency']}",
         f"地址：{ticket['address'] or '未提供'}  电话：{ticket['phone'] or '未提供'}",
-        f"受理：{_minute(ticket['created_at'])}  派单时限：{_minute(ticket['dispatch_due_at'])}  "
-        f"答复时限：{_minute(ticket['reply_due_at'])}",
+        f"受理：{stamp_text(ticket['created_at'])}  "
+        f"派单时限：{stamp_text(ticket['dispatch_due_at'])}  "
+        f"答复时限：{stamp_text(ticket['reply_due_at'])}",
         f"诉求：{ticket['description']}",
         "办理记录：",
     ]
-    lines += [f"  {_minute(e['at'])}  {e['actor']}  {_entry_text(e)}" for e in ticket["history"]]
+    lines += [f"  {stamp_text(e['at'])}  {e['actor']}  {_entry_text(e)}" for e in ticket["history"]]
     return "\n".join(lines)
 
 
@@ -631,7 +631,7 @@ def scheduler() -> None:
     escalations, follow-up surveys and their expiry; once a day, the retention purge."""
     import logging
 
-    from jiesu.loop.scheduler import run_forever
+    from jiesu.scheduler import run_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
@@ -674,8 +674,8 @@ def hot(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
 ) -> None:
     """Print the hot issues (热点问题) among recent tickets, hottest first."""
-    from jiesu.config import local_timezone
     from jiesu.db import session_scope
+    from jiesu.labels import month_day_text
     from jiesu.monitoring.clusters import hot_report, recent_tickets
 
     with session_scope(get_settings().database_url) as session:
@@ -685,10 +685,9 @@ def hot(
         return
     if not report.clusters:
         typer.echo(f"最近 {days} 天没有发现热点问题。")
-    zone = local_timezone()
     for rank, cluster in enumerate(report.clusters, start=1):
         issue = cluster.issue
-        span = f"{issue.first.astimezone(zone):%m-%d} 至 {issue.last.astimezone(zone):%m-%d}"
+        span = f"{month_day_text(issue.first)} 至 {month_day_text(issue.last)}"
         typer.echo(
             f"{rank}. {' / '.join(issue.places) or '未识别地点'}：{issue.size} 件"
             f"（最近 {days} 天 {issue.recent} 件，此前 {issue.previous} 件；{span}）"

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from jiesu.db import session_scope
-from jiesu.loop.scheduler import sweep
 from jiesu.models import utcnow
 from jiesu.outbox import OutboxMessage
+from jiesu.scheduler import sweep
 from jiesu.tickets import (
     SYSTEM_ACTOR,
     AppealType,

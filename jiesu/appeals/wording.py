@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any
 
 from jiesu.appeals.dialogue import FIELD_ENTITY
 from jiesu.appeals.filing import Assessment, Draft
 from jiesu.appeals.intake import appeal_fields
-from jiesu.city import current_city
-from jiesu.config import local_timezone
+from jiesu.labels import department_name, moment_text
 from jiesu.tickets.models import AppealType, Ticket
 from jiesu.tickets.workflow import AWAITING_STAFF, Status
 from jiesu.vocabulary import intent_label, wording
 
-_WEEKDAYS: Final = "一二三四五六日"
-
 Button = dict[str, str]
-
-
-def format_moment(moment: datetime) -> str:
-    """A moment as residents read it, in local time: "12月1日（周二）18:00".
-
-    Midnight is the end of the day before ("12月8日（周二）24:00"), as deadlines
-    counted in working days end then.
-    """
-    local = moment.astimezone(local_timezone())
-    clock = f"{local:%H:%M}"
-    if clock == "00:00":
-        local, clock = local - timedelta(days=1), "24:00"
-    return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{clock}"
-
-
-def department_name(department_id: str | None) -> str:
-    """The name of a department stored on a ticket (the dispatch centre if none)."""
-    city = current_city()
-    if department_id is None:
-        return city.dispatch_center.name
-    try:
-        return city.department(department_id).name
-    except KeyError:  # a department the city files no longer list
-        return department_id
 
 
 def appeal_label(appeal_type: AppealType) -> str:
@@ -105,8 +77,8 @@ def filed_message(ticket: Ticket) -> str:
         "appeal_type": appeal_label(ticket.appeal_type),
         "number": ticket.number,
         "department": department_name(ticket.department),
-        "reply_due": format_moment(ticket.reply_due_at) if ticket.reply_due_at else "",
-        "dispatch_due": format_moment(ticket.dispatch_due_at) if ticket.dispatch_due_at else "",
+        "reply_due": moment_text(ticket.reply_due_at) if ticket.reply_due_at else "",
+        "dispatch_due": moment_text(ticket.dispatch_due_at) if ticket.dispatch_due_at else "",
     }
     key = "filed" if ticket.status is Status.DISPATCHED else "filed_unrouted"
     # A report is shown to no other conversation (`jiesu.tickets.lookup`): no code to tell.
@@ -119,7 +91,7 @@ def filed_message(ticket: Ticket) -> str:
 
 def _reply_due_line(ticket: Ticket) -> list[str]:
     if ticket.reply_due_at and ticket.status in AWAITING_STAFF:
-        return [wording("status", "reply_due", reply_due=format_moment(ticket.reply_due_at))]
+        return [wording("status", "reply_due", reply_due=moment_text(ticket.reply_due_at))]
     return []
 
 
@@ -136,7 +108,7 @@ def status_message(ticket: Ticket, latest_note: str | None, merged_into: str | N
     """A ticket's status for its resident: no personal data, only where it stands."""
     lines = [wording("status", "line", number=ticket.number,
                      appeal_type=appeal_label(ticket.appeal_type),
-                     created=format_moment(ticket.created_at),
+                     created=moment_text(ticket.created_at),
                      status=wording("status", "labels", ticket.status.value))]
     if ticket.department and ticket.status is not Status.RECEIVED:
         lines.append(wording("status", "department",

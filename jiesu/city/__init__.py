@@ -24,7 +24,7 @@ from jiesu.city.entries import (
     Worker,
 )
 from jiesu.city.files import AREAS_FILE, CATEGORIES_FILE, DEADLINES_FILE, DEPARTMENTS_FILE
-from jiesu.city.load import CityConfigError, current_city, grid_label, load_city
+from jiesu.city.load import CityConfigError, current_city, load_city
 from jiesu.city.model import City
 
 __all__ = [
@@ -46,6 +46,5 @@ __all__ = [
     "Subcategory",
     "Worker",
     "current_city",
-    "grid_label",
     "load_city",
 ]

@@ -99,14 +99,3 @@ def current_city() -> City:
     """The configured city, loaded and validated once per process."""
     return load_city()
 
-
-def grid_label(grid_id: str | None) -> str:
-    """How staff pages and exports name a grid: `街道·网格`; 未定位 for none; the id when
-    the city lists no such grid."""
-    if grid_id is None:
-        return "未定位"
-    try:
-        located = current_city().grid(grid_id)
-    except KeyError:
-        return grid_id
-    return f"{located.street.name}·{located.grid.name}"

@@ -19,7 +19,7 @@ from typing import Final
 from openpyxl import load_workbook
 
 from jiesu.faq.entries import FaqItem
-from jiesu.monitoring.tables import Table, to_csv, to_xlsx
+from jiesu.tables import Table, to_csv, to_xlsx
 
 # (field, header) in the order of the file's columns.
 COLUMNS: Final = (

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason, HandoffStatus
+from jiesu.labels import duration_text, labels, minute_text
 from jiesu.models import InboundMessage
-from jiesu.monitoring.tables import local_minute
 from jiesu.tickets.workflow import resident_actor
 
 OPEN_STATUSES = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
@@ -25,9 +25,6 @@ ACKNOWLEDGE_EVERY = timedelta(minutes=10)
 # How far back the expected wait looks at first responses.
 WAIT_WINDOW = timedelta(days=7)
 
-REASON_LABELS = {"requested": "居民要求", "fallback": "助手无法理解", "taken_over": "人工接管"}
-STATUS_LABELS = {"waiting": "等待接入", "active": "接待中", "closed": "已交还助手"}
-CHANNEL_LABELS = {"web": "网页", "telegram": "Telegram"}
 
 
 class HandoffError(ValueError):
@@ -200,17 +197,6 @@ def inbox(session: Session, *, closed_since: datetime) -> list[Handoff]:
     return [*open_ones, *closed]
 
 
-def duration_label(seconds: int | None) -> str:
-    """A duration as staff read it (`1小时5分`, `3分20秒`, `45秒`); — for none."""
-    if seconds is None:
-        return "—"
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}小时{minutes}分"
-    return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
-
-
 SHOWN_ID_CHARS = 4
 _RESIDENT_ACTOR = resident_actor("")
 
@@ -219,7 +205,8 @@ def conversation_label(sender_id: str) -> str:
     """The channel and the chat id's last 4 characters (网页 · …a1b2): enough to tell the
     conversations on one page apart, never the id, which is a web chat's bearer secret."""
     channel, _, chat_id = sender_id.partition(":")
-    return f"{CHANNEL_LABELS.get(channel, channel)} · …{chat_id[-SHOWN_ID_CHARS:]}"
+    named = labels("channels").get(channel, channel)
+    return f"{named} · …{chat_id[-SHOWN_ID_CHARS:]}"
 
 
 def actor_label(actor: str) -> str:
@@ -252,14 +239,14 @@ def handoff_row(handoff: Handoff, *, now: datetime) -> HandoffRow:
     return HandoffRow(
         id=handoff.id,
         conversation=conversation_label(handoff.sender_id),
-        reason=REASON_LABELS.get(handoff.reason, handoff.reason),
+        reason=labels("handoff_reasons").get(handoff.reason, handoff.reason),
         status=handoff.status,
-        status_label=STATUS_LABELS.get(handoff.status, handoff.status),
+        status_label=labels("handoff_statuses").get(handoff.status, handoff.status),
         claimed_by=handoff.claimed_by,
-        created_at=local_minute(handoff.created_at),
-        last_resident_at=local_minute(handoff.last_resident_at),
-        waiting=duration_label(times.waiting_seconds),
-        first_response=duration_label(times.first_response_seconds),
+        created_at=minute_text(handoff.created_at),
+        last_resident_at=minute_text(handoff.last_resident_at),
+        waiting=duration_text(times.waiting_seconds),
+        first_response=duration_text(times.first_response_seconds),
     )
 
 

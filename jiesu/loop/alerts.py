@@ -14,30 +14,19 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jiesu.appeals.wording import department_name
-from jiesu.city import grid_label
+from jiesu.labels import department_name, grid_label, label, minute_text
 from jiesu.loop.models import AlertKind, StaffAlert
 from jiesu.loop.rework import latest_round
-from jiesu.monitoring.tables import local_minute
 from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import can_view
 from jiesu.staff.roles import SEE_ALL, Role
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.workflow import AWAITING_STAFF, DeadlineKind
-
-ALERT_LABELS: Final[dict[AlertKind, str]] = {
-    AlertKind.REMINDER: "临期提醒",
-    AlertKind.ESCALATION: "超期督办",
-}
-DEADLINE_LABELS: Final[dict[DeadlineKind, str]] = {
-    DeadlineKind.DISPATCH: "派单时限",
-    DeadlineKind.REPLY: "答复时限",
-}
 
 
 @dataclass(frozen=True)
@@ -150,13 +139,13 @@ class AlertRow:
 def _row(alert: StaffAlert, ticket: Ticket) -> AlertRow:
     return AlertRow(
         escalation=alert.kind == AlertKind.ESCALATION,
-        kind=ALERT_LABELS[AlertKind(alert.kind)],
-        deadline=DEADLINE_LABELS[DeadlineKind(alert.deadline)],
+        kind=label("alerts", AlertKind(alert.kind).value),
+        deadline=label("deadlines", DeadlineKind(alert.deadline).value),
         number=ticket.number,
         description=ticket.description,
-        department=department_name(alert.department) if alert.department else "派单员",
-        due=local_minute(alert.due_at),
-        raised=local_minute(alert.created_at),
+        department=department_name(alert.department),
+        due=minute_text(alert.due_at),
+        raised=minute_text(alert.created_at),
     )
 
 

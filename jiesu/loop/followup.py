@@ -23,8 +23,8 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jiesu.appeals.wording import department_name, format_moment
 from jiesu.config import get_settings
+from jiesu.labels import department_name, moment_text
 from jiesu.loop.models import Answer, Question, Survey, SurveyAnswer
 from jiesu.loop.rework import reopen_for_rework
 from jiesu.outbox import notify
@@ -239,7 +239,7 @@ def _settle(
         due = reopen_for_rework(session, ticket, actor=actor, reason=note, now=now)
         return wording("followup", "reopened", number=ticket.number,
                        department=department_name(ticket.department),
-                       reply_due=format_moment(due))
+                       reply_due=moment_text(due))
     if ticket.status is not Status.REPLIED:
         return None
     if actor == SYSTEM_ACTOR:

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from jiesu.appeals.wording import department_name
 from jiesu.city import current_city
 from jiesu.deadlines import due_dates
+from jiesu.labels import department_name
 from jiesu.loop.models import ReplyRound
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.service import change_status, reopen

@@ -11,11 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from jiesu.appeals.wording import department_name
-from jiesu.city import grid_label
-from jiesu.config import local_timezone
+from jiesu.labels import category_label, date_text, department_name, grid_label, minute_text
 from jiesu.models import utcnow
-from jiesu.monitoring.tables import Table, local_minute
+from jiesu.tables import Table
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.workflow import status_label
 from jiesu.vocabulary import intent_label
@@ -52,10 +50,6 @@ def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
-def _day(moment: datetime) -> str:
-    return moment.astimezone(local_timezone()).strftime("%Y-%m-%d")
-
-
 def ticket_table(tickets: Sequence[Ticket], now: datetime | None = None) -> Table:
     """`tickets` as export rows; residents' phone numbers are left out."""
     moment = now or utcnow()
@@ -64,13 +58,13 @@ def ticket_table(tickets: Sequence[Ticket], now: datetime | None = None) -> Tabl
             t.number,
             status_label(t.status),
             intent_label(t.appeal_type.value),
-            t.category or "未分类",
+            category_label(t.category),
             t.subcategory or "",
-            department_name(t.department) if t.department else "未派单",
+            department_name(t.department),
             grid_label(t.grid),
             t.address or "",
-            local_minute(t.created_at),
-            local_minute(t.reply_due_at),
+            minute_text(t.created_at),
+            minute_text(t.reply_due_at),
             _yes(t.is_overdue(moment)),
             t.description,
         )
@@ -105,8 +99,8 @@ def hot_tables(report: HotReport) -> list[Table]:
                 c.issue.previous,
                 c.issue.growth,
                 " / ".join(c.issue.places) or "未识别地点",
-                _day(c.issue.first),
-                _day(c.issue.last),
+                date_text(c.issue.first),
+                date_text(c.issue.last),
                 _JOIN.join(c.issue.keywords),
                 _JOIN.join(t.number for t in c.tickets),
             )
@@ -133,7 +127,7 @@ def gap_tables(report: GapReport) -> list[Table]:
                 g.count,
                 g.question,
                 _JOIN.join(g.examples[1:]),
-                local_minute(g.latest),
+                minute_text(g.latest),
                 _yes(answered is not None),
                 answered or "",
             )

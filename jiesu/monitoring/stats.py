@@ -18,15 +18,14 @@ from typing import Any, Final
 from sqlalchemy import Select, case, func
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from jiesu.appeals.wording import department_name
-from jiesu.city import grid_label
 from jiesu.config import local_timezone
+from jiesu.labels import category_label, department_name, grid_label, month_day_text
 from jiesu.loop.rates import Rates, rates_by
 from jiesu.models import utcnow
-from jiesu.monitoring.tables import Cell, Table
 from jiesu.staff.models import StaffUser
 from jiesu.staff.queries import scope
 from jiesu.staff.roles import SEE_ALL, Role
+from jiesu.tables import Cell, Table
 from jiesu.tickets.models import AppealType, Ticket
 from jiesu.tickets.service import TicketFilter, select_tickets
 from jiesu.vocabulary import intent_label
@@ -165,9 +164,9 @@ def ticket_stats(
     return TicketStats(
         period=period,
         total=sum(totals.values()),
-        by_day=[(f"{day:%m-%d}", per_day[day]) for day in period.days()],
+        by_day=[(month_day_text(day), per_day[day]) for day in period.days()],
         by_category=_ranked(
-            _labelled(_counts(session, chosen, Ticket.category), lambda c: c or "未分类")
+            _labelled(_counts(session, chosen, Ticket.category), category_label)
         ),
         by_grid=_ranked(_labelled(_counts(session, chosen, Ticket.grid), grid_label)),
         by_appeal_type=[(intent_label(a.value), types[a]) for a in AppealType if types.get(a)],

@@ -13,8 +13,8 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiesu.appeals.wording import department_name
-from jiesu.city import current_city, grid_label
+from jiesu.city import current_city
+from jiesu.labels import department_name, grid_label
 from jiesu.staff.models import StaffUser
 from jiesu.staff.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from jiesu.staff.roles import Role, role_label

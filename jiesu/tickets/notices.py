@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from jiesu.appeals.wording import department_name, format_moment
+from jiesu.labels import department_name, moment_text
 from jiesu.models import utcnow
 from jiesu.outbox import OutboxMessage, notify
 from jiesu.tickets.models import Ticket
@@ -42,7 +42,7 @@ def dispatched(
     due = ticket.reply_due_at
     if due is None or due <= (now or utcnow()):
         return _send(session, ticket, f"{key}_no_deadline", department=department)
-    return _send(session, ticket, key, department=department, reply_due=format_moment(due))
+    return _send(session, ticket, key, department=department, reply_due=moment_text(due))
 
 
 def progress(session: Session, ticket: Ticket, note: str) -> OutboxMessage | None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from jiesu.appeals.wording import department_name
 from jiesu.config import local_timezone
+from jiesu.labels import department_name, label
 from jiesu.tickets.assignment import changes
 from jiesu.tickets.models import ChangeKind, StatusEvent, Ticket, TicketChange, TicketNote
 from jiesu.tickets.service import history, merged_into, notes
@@ -38,14 +38,6 @@ def event_as_dict(event: StatusEvent) -> dict[str, Any]:
     }
 
 
-_CHANGE_LABELS: dict[ChangeKind, str] = {
-    ChangeKind.DEPARTMENT: "承办单位",
-    ChangeKind.CATEGORY: "分类",
-    ChangeKind.CO_HANDLER_ADDED: "增加协办单位",
-    ChangeKind.CO_HANDLER_REMOVED: "不再协办",
-}
-
-
 def change_as_dict(change: TicketChange) -> dict[str, Any]:
     """One department, category or co-handler change: who, when, what, old → new, why.
 
@@ -56,7 +48,7 @@ def change_as_dict(change: TicketChange) -> dict[str, Any]:
         "actor": change.actor,
         "at": timestamp(change.created_at),
         "kind": change.kind.value,
-        "kind_label": _CHANGE_LABELS[change.kind],
+        "kind_label": label("changes", change.kind.value),
         "old": change.old_value,
         "new": change.new_value,
         "old_label": readable(change.old_value),

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.ext.hybrid import hybrid_method
+
+from jiesu.labels import label
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Mapped
@@ -199,13 +198,6 @@ def check_transition(
         raise NoteRequiredError(number, from_status, to_status)
 
 
-@lru_cache(maxsize=1)
-def _labels() -> dict[str, str]:
-    with Path(__file__).with_name("statuses.yml").open(encoding="utf-8") as handle:
-        loaded: dict[str, str] = yaml.safe_load(handle)
-    return loaded
-
-
 def status_label(status: Status) -> str:
-    """The staff-facing Chinese label of `status`."""
-    return _labels()[status.value]
+    """The staff-facing Chinese label of `status` (`jiesu/labels.yml`)."""
+    return label("statuses", status.value)

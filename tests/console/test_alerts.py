@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from jiesu.appeals.wording import department_name
 from jiesu.db import session_scope
-from jiesu.loop.scheduler import sweep
+from jiesu.labels import department_name
 from jiesu.models import utcnow
+from jiesu.scheduler import sweep
 from jiesu.staff.roles import Role
 from jiesu.tickets import SYSTEM_ACTOR, Status, change_status, get_by_number
 from tests.console.conftest import _log_in, _ticket, _user

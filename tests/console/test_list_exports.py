@@ -12,12 +12,12 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from playwright.sync_api import APIResponse, Page
 
-from jiesu.appeals.wording import department_name
 from jiesu.db import session_scope
 from jiesu.faq import record_unanswered
 from jiesu.faq.retrieval import SearchResult
 from jiesu.handoff import service
 from jiesu.handoff.models import HandoffReason
+from jiesu.labels import department_name
 from jiesu.loop.alerts import raise_alerts
 from jiesu.models import utcnow
 from jiesu.staff.roles import Role

@@ -25,10 +25,10 @@ from jiesu.loop.models import (
     SurveyAnswer,
 )
 from jiesu.loop.rates import ALL, rates_by
-from jiesu.loop.scheduler import sweep
 from jiesu.outbox import EXPIRED as EXPIRED_MESSAGE
 from jiesu.outbox import PENDING, OutboxMessage, enqueue, fetch_for_chat
 from jiesu.privacy import EXPIRED
+from jiesu.scheduler import sweep
 from jiesu.tickets import (
     SYSTEM_ACTOR,
     AppealType,

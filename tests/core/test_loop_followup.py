@@ -14,13 +14,13 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from jiesu.appeals.wording import department_name, format_moment
 from jiesu.db import session_scope
+from jiesu.labels import department_name, moment_text
 from jiesu.loop.followup import FollowupStep, answer_survey, give_reason, read_answers
 from jiesu.loop.models import Answer
 from jiesu.loop.rates import ALL, rates_by
-from jiesu.loop.scheduler import sweep
 from jiesu.models import utcnow
+from jiesu.scheduler import sweep
 from jiesu.staff.accounts import create_user
 from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import Action
@@ -71,7 +71,7 @@ def test_a_ticket_around_the_closed_loop(database_url: str) -> None:
         assert ticket.reply_due_at is not None
         assert told == wording("followup", "reopened", number=number,
                                department=department_name("housing"),
-                               reply_due=format_moment(ticket.reply_due_at))
+                               reply_due=moment_text(ticket.reply_due_at))
         reopened = [e for e in history(session, ticket) if e.to_status is Status.REOPENED]
         assert [e.note for e in reopened] == [
             "居民回访：未解决，不满意。原因：灯泡换了第二天又不亮了"]
@@ -93,7 +93,7 @@ def test_a_ticket_around_the_closed_loop(database_url: str) -> None:
         assert outbox_texts(session, ticket.sender_id) == [
             wording("notices", "dispatched", number=number,
                     department=department_name("housing"),
-                    reply_due=format_moment(start + timedelta(days=7))),
+                    reply_due=moment_text(start + timedelta(days=7))),
             wording("notices", "progress", number=number, note="已联系物业，明天上门"),
             wording("notices", "answered", number=number, answer="物业已更换灯泡"),
             ask,

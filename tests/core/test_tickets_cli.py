@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from jiesu.appeals.wording import department_name
 from jiesu.cli import app
 from jiesu.config import get_settings
 from jiesu.db import session_scope
+from jiesu.labels import department_name
 from jiesu.tickets import (
     AppealType,
     Status,
@@ -198,6 +198,7 @@ def test_the_human_readable_list_and_ticket(tickets: None) -> None:
     shown = run("show", DUPLICATE).stdout
     assert f"工单 {DUPLICATE}  已合并  求助" in shown
     assert "受理：2026-11-28 11:00  派单时限：无  答复时限：无" in shown
+    assert "承办单位：示例市住房和城乡建设局  网格：湖滨街道·湖滨社区第一网格" in shown
     assert "2026-11-28 13:00  staff:dispatcher  受理 → 已合并  同一漏水问题" in shown
 
 

@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from jiesu.appeals.wording import department_name
 from jiesu.db import session_scope
+from jiesu.labels import department_name
 from jiesu.tickets import (
     AppealType,
     Status,

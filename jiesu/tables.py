@@ -1,7 +1,7 @@
-"""Report tables, written as CSV or Excel workbooks for download.
+"""Tables, written as CSV or Excel workbooks for download.
 
-One `Table` shape serves the console's HTML tables and every export, so a figure
-on screen and in a downloaded file come from the same rows.
+One `Table` shape serves the console's HTML tables, every report export and the FAQ
+spreadsheets, so a figure on screen and in a downloaded file come from the same rows.
 """
 
 from __future__ import annotations
@@ -11,13 +11,10 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-
-from jiesu.config import local_timezone
 
 Cell = str | int | float | None
 
@@ -35,12 +32,6 @@ class Table:
     title: str
     headers: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
-
-
-def local_minute(moment: datetime | None) -> str:
-    """`moment` in local time as `2026-11-28 10:00`, as lists and exports show it; empty
-    for none."""
-    return moment.astimezone(local_timezone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def safe_cell(value: Cell) -> Cell:

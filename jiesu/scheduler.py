@@ -1,4 +1,7 @@
-"""The closed-loop scheduler: one `sweep` derives what is due from the database and does it.
+"""The scheduler: one `sweep` derives what is due from the database and does it.
+
+It runs the closed loop (`jiesu.loop`), gives up undelivered messages (`jiesu.outbox`)
+and purges expired personal data (`jiesu.privacy`), so it sits above all three.
 
 Nothing is kept in memory between sweeps. What is due comes from the tickets
 and their status events; what was done is recorded in tables with unique keys

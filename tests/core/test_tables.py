@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from jiesu.monitoring.tables import Table, safe_cell, to_csv, to_xlsx
+from jiesu.tables import Table, safe_cell, to_csv, to_xlsx
 
 TABLE = Table(
     "t", "按分类", ("分类", "工单数"),
