@@ -26,8 +26,12 @@ def _fold_char(char: str) -> str:
     return simplified if len(simplified) == 1 else folded
 
 
+@lru_cache(maxsize=1024)
 def normalize(text: str) -> str:
     """Return `text` in simplified Chinese with half-width forms, same length.
+
+    Cached: the tokenizer, the intent classifier and the entity extractors each
+    normalise the same message.
 
     Phrase-level conversion is tried first (it is more accurate for words such
     as 頭髮 → 头发); where it would change the length, the text is folded

@@ -24,13 +24,18 @@ print("same")
 """
 
 
-def test_fast_tfidf_gives_scikit_learns_numbers() -> None:
+def engine_output(code: str) -> list[str]:
+    """The lines `code` prints, run in the engine environment."""
     completed = subprocess.run(
-        [str(RASA.parent / "python"), "-c", CHECK],
+        [str(RASA.parent / "python"), "-c", code],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip().splitlines()[-1] == "same"
+    return completed.stdout.strip().splitlines()
+
+
+def test_fast_tfidf_gives_scikit_learns_numbers() -> None:
+    assert engine_output(CHECK)[-1] == "same"
 
 
 ASK = """
@@ -50,12 +55,22 @@ for text in ["我是外地户口，在这边打工三年了。孩子明年上小
 
 
 def test_the_ask_is_the_last_sentences_that_say_enough() -> None:
-    completed = subprocess.run(
-        [str(RASA.parent / "python"), "-c", ASK],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr
-    asks = [line.split("|") for line in completed.stdout.strip().splitlines()[-3:]]
+    asks = [line.split("|") for line in engine_output(ASK)[-3:]]
     assert asks == [["孩子明年上小学。请问需要准备什么材料?"] * 2,  # the last alone is short
                     ["恳请有关部门尽快处理,谢谢!"] * 2,
                     ["路灯坏了"] * 2]
+
+
+SOUNDS = """
+from jiesu_nlu.classifier import _syllables
+
+for text in ["路灯怀了", "路灯坏了", "河里有死于18条", "A栋🙂"]:
+    print(" ".join(_syllables(text)))
+"""
+
+
+def test_a_homophone_typo_sounds_like_what_was_meant() -> None:
+    typo, meant, fish, mixed = engine_output(SOUNDS)[-4:]
+    assert typo == meant == "lu deng huai le lu_deng deng_huai huai_le"
+    assert fish == "he li you si yu tiao he_li li_you you_si si_yu yu_tiao"
+    assert mixed == "dong"
