@@ -81,11 +81,6 @@ def can(user: StaffUser, capability: Capability) -> bool:
     return capability in POLICY[user.role].capabilities
 
 
-def capabilities(user: StaffUser) -> frozenset[Capability]:
-    """Everything `user`'s role may do."""
-    return POLICY[user.role].capabilities
-
-
 def scope_of(user: StaffUser) -> Scope:
     """Which tickets `user`'s role sees."""
     return POLICY[user.role].scope
