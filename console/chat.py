@@ -3,13 +3,16 @@
 The conversation id is the server's: a random id signed with the console's cookie signer
 (`JIESU_SECRET_KEY`, salted apart from staff sessions) in an HttpOnly cookie. The API
 takes no id from the client, in the body or the URL. A conversation ends when the
-resident presses 结束对话 or after `JIESU_CHAT_IDLE_HOURS` without a message; the browser
-then holds a new id and reads nothing of the old conversation.
+resident presses 结束对话 (revoked on the server, so a copy of its cookie stops working
+too) or after `JIESU_CHAT_IDLE_HOURS` without a message; the browser then holds a new id
+and reads nothing of the old conversation.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -18,11 +21,16 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from bot.gateway import Gateway, Incoming
+from bot.rasa_client import RasaUnavailableError
 from console.templating import templates
+from jiesu.chat_ends import end_chat, has_ended
 from jiesu.config import PROJECT_ROOT, Settings
 from jiesu.db import session_scope
+from jiesu.handoff.desk import HandoffDesk
+from jiesu.models import utcnow
 from jiesu.outbox import fetch_for_chat
 
 router = APIRouter()
@@ -33,6 +41,8 @@ _SALT = "jiesu-web-chat"
 # after it is told apart from a first visit and the page can say the old one ended.
 _COOKIE_MAX_AGE = 30 * 24 * 3600
 _ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+
+log = logging.getLogger(__name__)
 
 
 class ChatMessage(BaseModel):
@@ -79,8 +89,9 @@ def _idle_seconds(request: Request) -> int:
 
 
 def current_chat(request: Request) -> tuple[str | None, bool]:
-    """The browser's conversation id if its cookie is validly signed and the conversation
-    has not been idle too long; and whether a cookie came that no longer counts."""
+    """The browser's conversation id if its cookie is validly signed, the conversation has
+    not been idle too long and the resident has not ended it; and whether a cookie came
+    that no longer counts. Reads the database: call it off the event loop."""
     value = request.cookies.get(CHAT_COOKIE)
     if not value:
         return None, False
@@ -88,7 +99,11 @@ def current_chat(request: Request) -> tuple[str | None, bool]:
         chat_id = _signer(request).loads(value, max_age=_idle_seconds(request), salt=_SALT)
     except BadSignature:  # forged, another key's, or expired
         return None, True
-    return (chat_id, False) if isinstance(chat_id, str) else (None, True)
+    if not isinstance(chat_id, str):
+        return None, True
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        return (None, True) if has_ended(session, chat_id) else (chat_id, False)
 
 
 def new_chat_id() -> str:
@@ -138,7 +153,7 @@ def chat_notices(request: Request, after: Annotated[int | None, Query(ge=0)] = N
 @router.post("/api/chat")
 async def post_message(message: ChatMessage, request: Request, response: Response) -> ChatReplies:
     """Pass one resident message through the gateway and return the replies."""
-    chat_id, ended = current_chat(request)
+    chat_id, ended = await run_in_threadpool(current_chat, request)
     if chat_id is None:
         chat_id = new_chat_id()
     gateway: Gateway = request.app.state.gateway
@@ -151,11 +166,26 @@ async def post_message(message: ChatMessage, request: Request, response: Respons
 
 
 @router.post("/api/chat/end")
-def end_conversation(request: Request) -> Response:
-    """结束对话: the browser gets a new conversation and can no longer read the old one.
+async def end_conversation(request: Request) -> Response:
+    """结束对话: the conversation is revoked on the server (a copy of its cookie reads and
+    writes nothing), its open handoff closes, and the browser gets a new conversation.
     JSON only, which another site's form cannot send."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise HTTPException(status_code=415, detail="请求格式不正确。")
+    chat_id, _ = await run_in_threadpool(current_chat, request)
+    if chat_id is not None:
+        await run_in_threadpool(_revoke, request, chat_id)
+        desk: HandoffDesk = request.app.state.desk
+        try:
+            await desk.resident_ended(f"web:{chat_id}")
+        except RasaUnavailableError:
+            log.warning("Rasa unavailable: the transcript does not say the resident ended it")
     response = JSONResponse({"ended": True})
     give_chat(request, response, new_chat_id())
     return response
+
+
+def _revoke(request: Request, chat_id: str) -> None:
+    settings: Settings = request.app.state.settings
+    with session_scope(settings.database_url) as session:
+        end_chat(session, chat_id, now=utcnow(), idle=timedelta(seconds=_idle_seconds(request)))

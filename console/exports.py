@@ -6,33 +6,42 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Final, NamedTuple
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from console import alerts, faq_gaps, handoffs, hot, users
 from console.dashboard import period_of
-from console.security import CurrentLogin
+from console.security import CurrentLogin, ensure
 from console.tickets import ticket_filter
 from jiesu.config import Settings, local_timezone
 from jiesu.db import session_scope
 from jiesu.monitoring.exports import MAX_EXPORT, ticket_table
 from jiesu.monitoring.stats import dashboard_tables, rates_by_unit, rates_trend
+from jiesu.staff.permissions import Capability
 from jiesu.staff.queries import visible_tickets
 from jiesu.staff.sessions import Login
 from jiesu.tables import Table, to_csv, to_xlsx
 
 router = APIRouter(prefix="/exports")
 
-# The console lists by export name: each gives its page's tables for the same query, after
-# the page's own permission check.
-LISTS: Final[dict[str, Callable[[Request, Login], list[Table]]]] = {
-    "hot": hot.export_tables,
-    "faq-gaps": faq_gaps.export_tables,
-    "alerts": alerts.export_tables,
-    "handoffs": handoffs.export_tables,
-    "users": users.export_tables,
+
+
+class Listing(NamedTuple):
+    """A console list's tables for its page's query, and the capability its page needs."""
+
+    tables: Callable[[Request, Login], list[Table]]
+    needs: Capability | None = None
+
+
+# The console lists by export name.
+LISTS: Final[dict[str, Listing]] = {
+    "hot": Listing(hot.export_tables),
+    "faq-gaps": Listing(faq_gaps.export_tables, Capability.READ_FAQ_GAPS),
+    "alerts": Listing(alerts.export_tables),
+    "handoffs": Listing(handoffs.export_tables, Capability.READ_HANDOFFS),
+    "users": Listing(users.export_tables, Capability.MANAGE_USERS),
 }
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -106,10 +115,12 @@ def export_dashboard_table(request: Request, name: str, login: CurrentLogin) -> 
 
 
 def _list_tables(request: Request, page: str, login: Login) -> list[Table]:
-    tables_of = LISTS.get(page)
-    if tables_of is None:
+    listing = LISTS.get(page)
+    if listing is None:
         raise HTTPException(status_code=404)
-    return tables_of(request, login)
+    if listing.needs is not None:
+        ensure(login, listing.needs)
+    return listing.tables(request, login)
 
 
 @router.get("/{page}.{kind}")

@@ -4,27 +4,21 @@ entries, and a form to add an entry, which the assistant answers from at once.""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.params import day_window
-from console.security import CurrentLogin, PostedForm, page_user
+from console.security import PostedForm, page_user, require
 from console.templating import templates
 from jiesu.city import current_city
 from jiesu.config import Settings
 from jiesu.db import session_scope
-from jiesu.faq.gaps import (
-    EntryError,
-    GapReport,
-    add_entry,
-    gap_report,
-    may_edit,
-    may_read,
-)
+from jiesu.faq.gaps import EntryError, GapReport, add_entry, gap_report
 from jiesu.models import utcnow
 from jiesu.monitoring.exports import gap_tables
+from jiesu.staff.permissions import Capability, can
 from jiesu.staff.sessions import Login
 from jiesu.tables import Table
 
@@ -34,12 +28,8 @@ DAY_CHOICES = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
 _FIELDS = ("question", "alternatives", "answer", "department", "source")
 
-
-def _reader(login: Login) -> Login:
-    """The logged-in user if their role reads the gaps (see `jiesu.faq.gaps.READERS`)."""
-    if not may_read(login.user):
-        raise HTTPException(status_code=403, detail="您无权查看问答缺口。")
-    return login
+Reader = Annotated[Login, Depends(require(Capability.READ_FAQ_GAPS))]
+Editor = Annotated[Login, Depends(require(Capability.EDIT_FAQ))]
 
 
 def _days(value: str | None) -> int:
@@ -53,8 +43,7 @@ def _report(request: Request, days: int) -> GapReport:
 
 
 def export_tables(request: Request, login: Login) -> list[Table]:
-    """The page's two lists for `?days=`, for download (for those who read the page)."""
-    _reader(login)
+    """The page's two lists for `?days=`, for download."""
     return gap_tables(_report(request, _days(request.query_params.get("days"))))
 
 
@@ -69,7 +58,7 @@ def _page(
         "day_choices": DAY_CHOICES,
         "groups": report.groups,
         "unhelpful": report.unhelpful,
-        "may_edit": may_edit(login.user),
+        "may_edit": can(login.user, Capability.EDIT_FAQ),
         "departments": [d.name for d in current_city().departments],
         "added": request.query_params.get("added"),
         "error": error,
@@ -82,17 +71,14 @@ def _page(
 
 
 @router.get("", response_class=HTMLResponse)
-def faq_gaps(request: Request, login: CurrentLogin) -> Response:
+def faq_gaps(request: Request, login: Reader) -> Response:
     """What residents asked that the base could not answer, and what they found unhelpful."""
-    _reader(login)
     return _page(request, login, _days(request.query_params.get("days")))
 
 
 @router.post("/entries", response_class=HTMLResponse)
-def add(request: Request, login: CurrentLogin, form: PostedForm) -> Response:
+def add(request: Request, login: Editor, form: PostedForm) -> Response:
     """Add a knowledge-base entry (admins and dispatchers); searches use it at once."""
-    if not may_edit(login.user):
-        raise HTTPException(status_code=403, detail="您无权新增问答条目。")
     entered = {key: str(form.get(key) or "") for key in _FIELDS}
     days = _days(str(form.get("days") or ""))
     settings: Settings = request.app.state.settings

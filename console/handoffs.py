@@ -4,25 +4,25 @@ and one conversation's page to read, reply, note, claim and hand back."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.rasa_client import RasaClient, RasaUnavailableError
-from console.security import CurrentLogin, page_user, require_csrf
+from console.security import page_user, require, require_csrf
 from console.templating import templates
 from jiesu.config import Settings
 from jiesu.db import session_scope
 from jiesu.handoff import service
-from jiesu.handoff.access import may_answer_handoffs, may_view_handoffs
 from jiesu.handoff.desk import HandoffDesk, canned_replies
 from jiesu.handoff.models import Handoff
 from jiesu.handoff.transcript import transcript
 from jiesu.models import utcnow
 from jiesu.monitoring.exports import handoff_table
+from jiesu.staff.permissions import Capability, can
 from jiesu.staff.sessions import Login
 from jiesu.tables import Table
 from jiesu.tickets.serialize import timestamp
@@ -35,17 +35,8 @@ LIVE_WINDOW = timedelta(hours=2)  # conversations active this recently can be ta
 CLOSED_WINDOW = timedelta(hours=24)  # handed-back conversations still listed
 RASA_DOWN = "智能助手服务暂时不可用，操作未完成，请稍后重试。"
 
-
-def _viewer(login: Login) -> Login:
-    if not may_view_handoffs(login.user):
-        raise HTTPException(status_code=403, detail="您无权查看人工接管。")
-    return login
-
-
-def _answerer(login: Login) -> Login:
-    if not may_answer_handoffs(login.user):
-        raise HTTPException(status_code=403, detail="您无权处理人工接管会话。")
-    return login
+Reader = Annotated[Login, Depends(require(Capability.READ_HANDOFFS))]
+Answerer = Annotated[Login, Depends(require(Capability.ANSWER_HANDOFFS))]
 
 
 def _inbox(session: Session, now: datetime) -> list[service.HandoffRow]:
@@ -54,7 +45,6 @@ def _inbox(session: Session, now: datetime) -> list[service.HandoffRow]:
 
 def export_tables(request: Request, login: Login) -> list[Table]:
     """The inbox's handoffs as the page lists them, for download."""
-    _viewer(login)
     settings: Settings = request.app.state.settings
     with session_scope(settings.database_url) as session:
         return [handoff_table(_inbox(session, utcnow()))]
@@ -74,10 +64,9 @@ def _lists(request: Request) -> dict[str, Any]:
 
 
 @router.get("/handoffs", response_class=HTMLResponse)
-def handoff_inbox(request: Request, login: CurrentLogin, part: str | None = None) -> Response:
+def handoff_inbox(request: Request, login: Reader, part: str | None = None) -> Response:
     """The inbox; `?part=lists` is the lists alone, which the page reloads by itself."""
-    _viewer(login)
-    context = {"me": page_user(login), "may_answer": may_answer_handoffs(login.user),
+    context = {"me": page_user(login), "may_answer": can(login.user, Capability.ANSWER_HANDOFFS),
                **_lists(request)}
     name = "handoff_lists.html" if part == "lists" else "handoffs.html"
     return templates.TemplateResponse(request=request, name=name, context=context)
@@ -95,10 +84,9 @@ async def _form_text(request: Request, login: Login, field: str) -> str:
 
 
 @router.post("/handoffs/take-over")
-async def take_over(request: Request, login: CurrentLogin) -> Response:
+async def take_over(request: Request, login: Answerer) -> Response:
     """Take a live conversation from the assistant and open its page. The form names it by
     its latest message (the list's reference), never by its conversation id."""
-    _answerer(login)
     ref = await _form_text(request, login, "ref")
     sender_id = await run_in_threadpool(_live_sender, request, ref)
     if sender_id is None:
@@ -156,7 +144,7 @@ def _page_context(request: Request, login: Login, handoff_id: int) -> dict[str, 
         ]
         return {
             "me": page_user(login),
-            "may_answer": may_answer_handoffs(login.user),
+            "may_answer": can(login.user, Capability.ANSWER_HANDOFFS),
             "h": service.handoff_row(handoff, now=utcnow()),
             "sender_id": handoff.sender_id,
             "mine": handoff.claimed_by == login.user.username,
@@ -168,9 +156,8 @@ def _page_context(request: Request, login: Login, handoff_id: int) -> dict[str, 
 
 
 @router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
-async def handoff_page(request: Request, handoff_id: int, login: CurrentLogin) -> Response:
+async def handoff_page(request: Request, handoff_id: int, login: Reader) -> Response:
     """One handed-over conversation: transcript, the resident's tickets, notes, actions."""
-    _viewer(login)
     return await _render_page(request, login, handoff_id)
 
 
@@ -187,10 +174,9 @@ async def _render_page(
 
 
 @router.get("/handoffs/{handoff_id}/transcript", response_class=HTMLResponse)
-async def handoff_transcript(request: Request, handoff_id: int, login: CurrentLogin) -> Response:
+async def handoff_transcript(request: Request, handoff_id: int, login: Reader) -> Response:
     """The transcript alone; the page reloads it by itself every few seconds, so this
     reads only the conversation id, not the rest of the page."""
-    _viewer(login)
     sender_id = await run_in_threadpool(_sender_of, request, handoff_id)
     lines, error = await _lines(request, sender_id)
     return templates.TemplateResponse(
@@ -215,10 +201,9 @@ def _change(request: Request, handoff_id: int, action: str, staff: str, text: st
 
 @router.post("/handoffs/{handoff_id}/{action}")
 async def handoff_action(
-    request: Request, handoff_id: int, action: str, login: CurrentLogin
+    request: Request, handoff_id: int, action: str, login: Answerer
 ) -> Response:
     """Reply, note, claim, release or hand back; errors are shown on the page."""
-    _answerer(login)
     text = await _form_text(request, login, "text")
     staff = login.user.username
     try:

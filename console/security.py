@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -16,9 +17,11 @@ from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import FormData
 
+from console.nav import menu_for
 from jiesu.config import Settings
 from jiesu.db import session_scope
-from jiesu.staff.roles import Role, role_label
+from jiesu.staff.permissions import Capability, can
+from jiesu.staff.roles import role_label
 from jiesu.staff.sessions import SESSION_LIFETIME, Login, find_login
 
 SESSION_COOKIE = "jiesu_session"
@@ -92,6 +95,33 @@ def require_login(request: Request) -> Login:
 
 CurrentLogin = Annotated[Login, Depends(require_login)]
 
+# Why a page or action is refused, by the capability it needs (else the general 403 text).
+REFUSALS: dict[Capability, str] = {
+    Capability.READ_HANDOFFS: "您无权查看人工接管。",
+    Capability.ANSWER_HANDOFFS: "您无权处理人工接管会话。",
+    Capability.READ_FAQ_GAPS: "您无权查看问答缺口。",
+    Capability.EDIT_FAQ: "您无权新增问答条目。",
+    Capability.MANAGE_USERS: "只有管理员可以管理用户。",
+}
+
+
+def ensure(login: Login, capability: Capability) -> None:
+    """Refuse (403) unless the logged-in user's role has `capability`."""
+    if not can(login.user, capability):
+        raise HTTPException(status_code=403, detail=REFUSALS.get(capability))
+
+
+def require(capability: Capability) -> Callable[[Login], Coroutine[Any, Any, Login]]:
+    """A route dependency: the logged-in staff member if their role has `capability`,
+    else 403 (and the login page for anyone not logged in). Declare it as
+    `Annotated[Login, Depends(require(Capability.X))]`."""
+
+    async def guard(login: CurrentLogin) -> Login:
+        ensure(login, capability)
+        return login
+
+    return guard
+
 
 async def require_csrf(request: Request, expected: str) -> None:
     """Refuse (403) a form post whose `csrf_token` field is not `expected`."""
@@ -132,7 +162,7 @@ def page_user(login: Login) -> dict[str, Any]:
     return {
         "username": login.user.username,
         "role": role_label(login.user.role),
-        "is_admin": login.user.role is Role.ADMIN,
+        "menu": menu_for(login.user),
         "csrf_token": login.csrf_token,
     }
 

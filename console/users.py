@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from console.security import CurrentLogin, PostedForm, page_user
+from console.security import PostedForm, page_user, require
 from console.templating import templates
 from jiesu.city import current_city
 from jiesu.config import Settings
@@ -24,6 +24,7 @@ from jiesu.staff.accounts import (
     user_rows,
 )
 from jiesu.staff.models import StaffUser
+from jiesu.staff.permissions import Capability
 from jiesu.staff.roles import ROLE_LABELS, Role
 from jiesu.staff.sessions import Login
 from jiesu.tables import Table
@@ -38,10 +39,7 @@ NOTICES = {
     "password": "密码已重置，该用户需用新密码重新登录。",
 }
 
-
-def _require_admin(login: Login) -> None:
-    if login.user.role is not Role.ADMIN:
-        raise HTTPException(status_code=403, detail="只有管理员可以管理用户。")
+Admin = Annotated[Login, Depends(require(Capability.MANAGE_USERS))]
 
 
 def _grid_names() -> dict[str, str]:
@@ -49,8 +47,7 @@ def _grid_names() -> dict[str, str]:
 
 
 def export_tables(request: Request, login: Login) -> list[Table]:
-    """Every account as the list shows it, for download (administrators only)."""
-    _require_admin(login)
+    """Every account as the list shows it, for download."""
     settings: Settings = request.app.state.settings
     with session_scope(settings.database_url) as session:
         return [user_table(user_rows(session))]
@@ -81,9 +78,8 @@ def _page(
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, login: CurrentLogin) -> Response:
+def users_page(request: Request, login: Admin) -> Response:
     """Every staff account, with the forms to add one and to change each."""
-    _require_admin(login)
     return _page(request, login)
 
 
@@ -93,9 +89,8 @@ def _text(form: FormData, key: str) -> str:
 
 
 @router.post("/users")
-def add_user(request: Request, login: CurrentLogin, form: PostedForm) -> Response:
+def add_user(request: Request, login: Admin, form: PostedForm) -> Response:
     """Create an account; the form comes back with the reason if it cannot be made."""
-    _require_admin(login)
     username, chosen = _text(form, "username").strip(), _text(form, "role")
     department = _text(form, "department") or None
     grids = [g for g in form.getlist("grids") if isinstance(g, str) and g]
@@ -128,10 +123,9 @@ def _user_or_404(session: Session, user_id: int) -> StaffUser:
 
 @router.post("/users/{user_id}/active")
 def change_active(
-    request: Request, user_id: int, login: CurrentLogin, form: PostedForm
+    request: Request, user_id: int, login: Admin, form: PostedForm
 ) -> Response:
     """Deactivate (停用) or reactivate (启用) an account."""
-    _require_admin(login)
     active = _text(form, "active") == "1"
     settings: Settings = request.app.state.settings
     try:
@@ -145,10 +139,9 @@ def change_active(
 
 @router.post("/users/{user_id}/password")
 def change_password(
-    request: Request, user_id: int, login: CurrentLogin, form: PostedForm
+    request: Request, user_id: int, login: Admin, form: PostedForm
 ) -> Response:
     """Reset an account's password (重置密码), typed twice."""
-    _require_admin(login)
     password = _text(form, "password")
     settings: Settings = request.app.state.settings
     try:

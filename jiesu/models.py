@@ -42,3 +42,13 @@ class InboundMessage(Base):
     # ago belongs to a process that died (see bot/gateway.py).
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class EndedChat(Base):
+    """A web chat the resident ended (结束对话): its cookie, even a copy, no longer counts.
+    Kept only while such a cookie could still be young enough to be accepted."""
+
+    __tablename__ = "ended_chats"
+
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

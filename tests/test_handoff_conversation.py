@@ -19,7 +19,7 @@ from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.desk import HandoffDesk
 from jiesu.handoff.models import HandoffReason, HandoffStatus
-from jiesu.handoff.transcript import RESIDENT, STAFF, transcript
+from jiesu.handoff.transcript import RESIDENT, STAFF, SYSTEM, transcript
 from jiesu.outbox import OutboxMessage
 from tests.resident import text_of
 from tests.servers import RasaStack
@@ -125,3 +125,17 @@ async def test_when_the_fallback_gives_up_the_conversation_goes_to_a_person(
         handoff = service.current(session, resident.sender_id)
         assert handoff is not None and handoff.reason == HandoffReason.FALLBACK
 
+
+
+async def test_a_resident_ending_the_chat_closes_the_handoff_and_rasa_keeps_the_note(
+    rasa_stack: RasaStack, rasa: RasaClient
+) -> None:
+    gateway = Gateway(rasa, rasa_stack.database_url, max_chars=4000)
+    desk = HandoffDesk(rasa, rasa_stack.database_url)
+    resident = WebResident(gateway)
+    assert "分钟内回复" in await resident.says("我要转人工")
+    await desk.resident_ended(resident.sender_id)
+    lines = transcript(await rasa.events(resident.sender_id))
+    assert (lines[-1].speaker, lines[-1].text) == (SYSTEM, "居民已结束对话")
+    with session_scope(rasa_stack.database_url) as session:
+        assert service.current(session, resident.sender_id) is None

@@ -27,29 +27,12 @@ from jiesu.faq.retrieval import search
 from jiesu.faq.store import STAFF_PREFIX
 from jiesu.faq.tokens import terms
 from jiesu.models import utcnow
-from jiesu.staff.models import StaffUser
-from jiesu.staff.roles import SEE_ALL, Role
 
 # Cosine similarity of term vectors from which two questions are the same gap.
 MIN_SIMILARITY: Final = 0.5
 EXAMPLES: Final = 3
 MAX_QUESTIONS: Final = 5000
 LIMITS: Final = {"question": 2000, "answer": 4000, "department": 128, "source": 255}
-# Who may read the gaps: residents' own words, which belong to no department or grid, so
-# (as with tickets) the roles that see every ticket see them and the others see none.
-READERS: Final = SEE_ALL
-# Who may add entries to the knowledge base from the console.
-EDITORS: Final = frozenset({Role.ADMIN, Role.DISPATCHER})
-
-
-def may_read(user: StaffUser) -> bool:
-    """Whether `user` may read the unanswered questions and the unhelpful entries."""
-    return user.role in READERS
-
-
-def may_edit(user: StaffUser) -> bool:
-    """Whether `user` may add knowledge-base entries."""
-    return user.role in EDITORS
 
 
 @dataclass(frozen=True)

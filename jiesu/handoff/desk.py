@@ -22,12 +22,15 @@ from sqlalchemy.orm import Session
 from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.models import HandoffReason
-from jiesu.handoff.transcript import STAFF_KEY
+from jiesu.handoff.transcript import ENDED_KEY, STAFF_KEY
 from jiesu.models import utcnow
 from jiesu.outbox import notify
 from jiesu.vocabulary import wording, wording_list
 
 T = TypeVar("T")
+
+# Who closed a handoff whose resident ended the web chat (结束对话), in place of a staff name.
+RESIDENT_ENDED = "resident"
 
 
 class TrackerApi(Protocol):
@@ -173,6 +176,26 @@ class HandoffDesk:
             {"event": "action", "name": "action_listen", "timestamp": now.timestamp()},
         ])
         await self._in_thread(record)
+
+    async def resident_ended(self, sender_id: str) -> None:
+        """The resident ended the conversation (结束对话): its open handoff, if any, closes,
+        and the transcript says the resident ended it. Nothing can refuse this, so the
+        database goes first: if Rasa is down, the handoff still leaves the inbox, and the
+        caller sees Rasa's error for the missing transcript line."""
+        now = self._clock()
+
+        def record(session: Session) -> bool:
+            handoff = service.current(session, sender_id)
+            if handoff is None:
+                return False
+            service.close(handoff, RESIDENT_ENDED, now=now)
+            return True
+
+        if not await self._in_thread(record):
+            return
+        await self._tracker.append_events(sender_id, [
+            {"event": "resume", "timestamp": now.timestamp(), "metadata": {ENDED_KEY: True}},
+        ])
 
 
 def _current_id(session: Session, sender_id: str) -> int | None:

@@ -14,10 +14,12 @@ from typing import Any
 from jiesu.vocabulary import intent_label
 
 STAFF_KEY = "staff"  # the bot event metadata naming the staff member who wrote it
+ENDED_KEY = "ended_by_resident"  # the resume event's metadata when the resident ended the chat
 _PAYLOAD = re.compile(r"^/(\w+)")
 
 RESIDENT, ASSISTANT, STAFF, SYSTEM = "resident", "assistant", "staff", "system"
 _SYSTEM_EVENTS = {"pause": "转人工（智能助手暂停）", "resume": "交还智能助手"}
+_RESIDENT_ENDED = "居民已结束对话"
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ def _line(position: int, event: dict[str, Any]) -> Line | None:
         titles = tuple(str(button.get("title", "")) for button in buttons)
         return Line(position, at, ASSISTANT, text, choices=titles)
     if kind in _SYSTEM_EVENTS:
-        return Line(position, at, SYSTEM, _SYSTEM_EVENTS[kind])
+        ended = (event.get("metadata") or {}).get(ENDED_KEY)
+        return Line(position, at, SYSTEM, _RESIDENT_ENDED if ended else _SYSTEM_EVENTS[kind])
     return None
 
 

@@ -23,8 +23,7 @@ from jiesu.labels import department_name, grid_label, label, minute_text
 from jiesu.loop.models import AlertKind, StaffAlert
 from jiesu.loop.rework import latest_round
 from jiesu.staff.models import StaffUser
-from jiesu.staff.permissions import can_view
-from jiesu.staff.roles import SEE_ALL, Role
+from jiesu.staff.permissions import Scope, can_view, scope_of
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.workflow import AWAITING_STAFF, DeadlineKind
 
@@ -100,9 +99,10 @@ def raise_alerts(session: Session, now: datetime, reminder_fraction: float) -> i
 
 
 def _may_see(user: StaffUser, alert: StaffAlert, ticket: Ticket) -> bool:
-    if user.role in SEE_ALL:
+    sees = scope_of(user)
+    if sees is Scope.ALL:
         return True
-    if user.role is Role.HANDLER:
+    if sees is Scope.DEPARTMENT:
         return alert.department is not None and alert.department == user.department
     return can_view(user, ticket)
 
@@ -115,7 +115,7 @@ def alerts_for(session: Session, user: StaffUser, *, limit: int = 200) -> list[A
         .join(Ticket, Ticket.id == StaffAlert.ticket_id)
         .order_by(StaffAlert.created_at.desc(), StaffAlert.id.desc())
     )
-    if user.role is Role.HANDLER:
+    if scope_of(user) is Scope.DEPARTMENT:
         query = query.where(StaffAlert.department == user.department)
     rows = session.execute(query).all()
     seen = [AlertView(alert, ticket) for alert, ticket in rows if _may_see(user, alert, ticket)]

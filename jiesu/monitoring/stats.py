@@ -23,8 +23,8 @@ from jiesu.labels import category_label, department_name, grid_label, month_day_
 from jiesu.loop.rates import Rates, rates_by
 from jiesu.models import utcnow
 from jiesu.staff.models import StaffUser
+from jiesu.staff.permissions import Scope, scope_of
 from jiesu.staff.queries import scope
-from jiesu.staff.roles import SEE_ALL, Role
 from jiesu.tables import Cell, Table
 from jiesu.tickets.models import AppealType, Ticket
 from jiesu.tickets.service import TicketFilter, select_tickets
@@ -196,9 +196,10 @@ def stats_tables(stats: TicketStats) -> list[Table]:
 def _rates_scope(user: StaffUser) -> tuple[str | None, frozenset[str] | None]:
     """The `rates_by` grouping and the keys `user` may see (None: everything), by the
     same role rules as the ticket lists."""
-    if user.role in SEE_ALL:
+    sees = scope_of(user)
+    if sees is Scope.ALL:
         return None, None
-    if user.role is Role.GRID_WORKER:
+    if sees is Scope.GRIDS:
         return "grid", frozenset(user.grids)
     return "department", frozenset({user.department} if user.department else ())
 

@@ -8,17 +8,17 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from jiesu.staff.models import StaffUser
-from jiesu.staff.permissions import can_view
-from jiesu.staff.roles import SEE_ALL, Role
+from jiesu.staff.permissions import Scope, can_view, scope_of
 from jiesu.tickets.models import CoHandler, Ticket
 from jiesu.tickets.service import ANY_TICKET, TicketFilter, get_by_number, list_tickets
 
 
 def scope(user: StaffUser) -> ColumnElement[bool]:
     """The tickets `user`'s role lets them see (the SQL twin of `permissions.can_view`)."""
-    if user.role in SEE_ALL:
+    sees = scope_of(user)
+    if sees is Scope.ALL:
         return true()
-    if user.role is Role.GRID_WORKER:
+    if sees is Scope.GRIDS:
         return Ticket.grid.in_(user.grids) if user.grids else false()
     co_handled = select(CoHandler.ticket_id).where(CoHandler.department == user.department)
     return or_(Ticket.department == user.department, Ticket.id.in_(co_handled))

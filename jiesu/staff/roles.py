@@ -23,10 +23,6 @@ ROLE_LABELS: dict[Role, str] = {
     Role.SUPERVISOR: "督办",
 }
 
-# Roles that see every ticket; the others see only their department's or grids'.
-SEE_ALL: frozenset[Role] = frozenset({Role.ADMIN, Role.DISPATCHER, Role.SUPERVISOR})
-
-
 def role_label(role: Role) -> str:
     """The Chinese name of `role`."""
     return ROLE_LABELS[role]

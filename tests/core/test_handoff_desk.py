@@ -12,8 +12,9 @@ from sqlalchemy.pool import QueuePool
 
 from jiesu.db import get_engine, session_scope
 from jiesu.handoff import service
-from jiesu.handoff.desk import HandoffDesk
-from jiesu.handoff.models import Handoff, HandoffReason
+from jiesu.handoff.desk import RESIDENT_ENDED, HandoffDesk
+from jiesu.handoff.models import Handoff, HandoffReason, HandoffStatus
+from jiesu.handoff.transcript import transcript
 
 SENDER = "web:resident-1"
 
@@ -91,3 +92,19 @@ async def test_a_refused_reply_reaches_neither_rasa_nor_the_resident(database_ur
     with pytest.raises(service.HandoffError):
         await desk.hand_back(handoff_id, "disp")
     assert len(tracker.appended) == appended + 4  # the hand-back only
+
+
+async def test_a_resident_ending_the_chat_closes_its_handoff_and_the_transcript_says_so(
+    database_url: str,
+) -> None:
+    tracker = Tracker(database_url)
+    desk = HandoffDesk(tracker, database_url)
+    await desk.resident_ended(SENDER)  # no handoff: nothing to do
+    assert tracker.appended == []
+    handoff_id = await desk.take_over(SENDER, "disp")
+    await desk.resident_ended(SENDER)
+    assert tracker.held and set(tracker.held) == {0}
+    assert [line.text for line in transcript(tracker.appended)][-1] == "居民已结束对话"
+    with session_scope(database_url) as session:
+        handoff = service.get(session, handoff_id)
+        assert handoff.status == HandoffStatus.CLOSED and handoff.closed_by == RESIDENT_ENDED

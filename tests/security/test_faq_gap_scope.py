@@ -12,14 +12,15 @@ import pytest
 from starlette.testclient import TestClient
 
 from jiesu.db import session_scope
-from jiesu.faq.gaps import may_read
 from jiesu.faq.records import record_unanswered
 from jiesu.faq.retrieval import SearchResult
 from jiesu.staff.models import StaffUser
-from jiesu.staff.roles import SEE_ALL, Role
+from jiesu.staff.permissions import Capability, Scope, can, scope_of
+from jiesu.staff.roles import Role
 from tests.security.console import log_in, web_app
 
 PAGES = ("/faq/gaps", "/exports/faq-gaps.csv", "/exports/faq-gaps.xlsx")
+SEE_ALL = sorted(r for r in Role if scope_of(StaffUser(username="x", role=r)) is Scope.ALL)
 SCOPED: dict[Role, dict[str, Any]] = {
     Role.HANDLER: {"department": "housing"},
     Role.GRID_WORKER: {"grids": ["hubin-sq-1"]},
@@ -41,7 +42,7 @@ def asked(database_url: str) -> str:
     return question
 
 
-@pytest.mark.parametrize("role", sorted(SEE_ALL))
+@pytest.mark.parametrize("role", SEE_ALL)
 def test_roles_that_see_every_ticket_read_every_gap(
     console: TestClient, database_url: str, asked: str, role: Role
 ) -> None:
@@ -65,4 +66,6 @@ def test_handlers_and_grid_workers_read_no_gap(
 
 def test_the_rule_follows_the_ticket_scopes() -> None:
     for role in Role:
-        assert may_read(StaffUser(username="x", role=role)) is (role in SEE_ALL)
+        assert can(StaffUser(username="x", role=role), Capability.READ_FAQ_GAPS) is (
+            role in SEE_ALL
+        )

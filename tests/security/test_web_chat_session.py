@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 
 import httpx
@@ -16,6 +17,9 @@ from starlette.testclient import TestClient
 
 from jiesu.config import get_settings
 from jiesu.db import session_scope
+from jiesu.handoff import service
+from jiesu.handoff.desk import RESIDENT_ENDED
+from jiesu.handoff.models import HandoffReason, HandoffStatus
 from jiesu.models import InboundMessage
 from jiesu.outbox import enqueue
 from jiesu.vocabulary import gateway_text
@@ -171,3 +175,35 @@ def test_the_per_conversation_limit_holds_for_a_browser_keeping_its_cookie(
 
 def _reply_text(response: httpx.Response) -> str:
     return "\n".join(reply.get("text", "") for reply in response.json()["replies"])
+
+
+def test_a_copy_of_an_ended_conversations_cookie_reads_and_writes_nothing(
+    app: TestClient, database_url: str
+) -> None:
+    _say(app, "结束前说的话")
+    old = _chat_of(database_url, "结束前说的话")
+    copy = _browser(app)
+    copy.cookies.set(COOKIE, app.cookies[COOKIE])  # taken before the resident ended it
+    assert app.post("/api/chat/end", json={}).status_code == 200
+    _queue(database_url, old, "给已结束对话的通知")
+    assert _notices(copy) == []
+    later = _say(copy, "用旧凭证又说")
+    assert later.json()["restarted"] is True
+    assert _chat_of(database_url, "用旧凭证又说") != old
+
+
+def test_ending_the_conversation_closes_its_open_handoff(
+    app: TestClient, database_url: str
+) -> None:
+    _say(app, "我要找人工")
+    sender = f"web:{_chat_of(database_url, '我要找人工')}"
+    with session_scope(database_url) as session:
+        handoff, _ = service.open_handoff(
+            session, sender, HandoffReason.REQUESTED, now=datetime.now(UTC)
+        )
+        handoff_id = handoff.id
+    assert app.post("/api/chat/end", json={}).status_code == 200  # Rasa is down here
+    with session_scope(database_url) as session:
+        ended = service.get(session, handoff_id)
+        assert ended.status == HandoffStatus.CLOSED and ended.closed_by == RESIDENT_ENDED
+        assert service.current(session, sender) is None
