@@ -66,10 +66,12 @@ browser:
 
 check: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: setup $(MODEL) browser check
+# The house's rules first, before the model trains.
+test: setup check $(MODEL) browser
 	$(RASA) data validate --fail-on-warnings
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out var/rasa-test
 	$(VENV)/bin/pytest

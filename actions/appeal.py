@@ -132,8 +132,9 @@ class ActionAskAppealAddress(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
-        dispatcher.utter_message(text=wording("appeal", "ask_address"),
-                                 json_message=share_keyboard("location"))
+        dispatcher.utter_message(
+            text=wording("appeal", "ask_address"), json_message=share_keyboard("location")
+        )
         return []
 
 
@@ -162,8 +163,9 @@ class ActionAskAppealConfirmed(Action):
     ) -> Events:
         draft = draft_of(appeal_slots(tracker))
         if tracker.get_slot(EDITING):
-            dispatcher.utter_message(text=wording("appeal", "which_field"),
-                                     buttons=edit_buttons(draft.appeal_type))
+            dispatcher.utter_message(
+                text=wording("appeal", "which_field"), buttons=edit_buttons(draft.appeal_type)
+            )
             return [SlotSet(EDITING, None)]
         assessment = assess(draft)
         text, buttons = summary(draft, assessment)
@@ -190,7 +192,10 @@ class ActionSubmitAppeal(Action):
         try:
             # In a thread: the retries' pauses must not stall the action server's other turns.
             ticket, created = await asyncio.to_thread(
-                file_appeal_retrying, draft, assessment, sender_id=tracker.sender_id,
+                file_appeal_retrying,
+                draft,
+                assessment,
+                sender_id=tracker.sender_id,
                 source_message_id=source_message_id(tracker),
             )
         except SQLAlchemyError:

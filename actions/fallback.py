@@ -23,8 +23,15 @@ from jiesu.vocabulary import intent_label, reply
 # Intents worth offering as "did you mean"; small talk and bare answers are not.
 CLARIFIABLE_INTENTS = frozenset(
     {
-        "consult", "seek_help", "complain", "report", "suggest", "praise",
-        "query_ticket", "request_human", "emergency",
+        "consult",
+        "seek_help",
+        "complain",
+        "report",
+        "suggest",
+        "praise",
+        "query_ticket",
+        "request_human",
+        "emergency",
     }
 )
 MAX_CHOICES = 3
@@ -47,8 +54,7 @@ class ActionDefaultAskAffirmation(Action):
     ) -> Events:
         ranking = tracker.latest_message.get("intent_ranking") or []
         buttons = [
-            {"title": intent_label(name), "payload": f"/{name}"}
-            for name in likely_intents(ranking)
+            {"title": intent_label(name), "payload": f"/{name}"} for name in likely_intents(ranking)
         ]
         # Rasa's two-stage fallback reads out_of_scope as "none of these".
         buttons.append({"title": reply("none_of_these"), "payload": "/out_of_scope"})
@@ -71,8 +77,9 @@ def likely_appeal(ranking: list[dict[str, Any]]) -> str | None:
     appeals = [e for e in ranking if e.get("name") in APPEAL_INTENTS]
     others = [e for e in ranking if e.get("name") not in APPEAL_INTENTS | {"nlu_fallback"}]
     together = sum(float(e.get("confidence") or 0.0) for e in appeals)
-    if not appeals or together <= max((float(e.get("confidence") or 0.0) for e in others),
-                                      default=0.0):
+    if not appeals or together <= max(
+        (float(e.get("confidence") or 0.0) for e in others), default=0.0
+    ):
         return None
     return str(max(appeals, key=lambda e: float(e.get("confidence") or 0.0))["name"])
 
@@ -93,8 +100,10 @@ class ActionDefaultFallback(Action):
             turn = replace(turn_of(tracker), intent=appeal)
             step = take(appeal_slots(tracker), None, turn, current_city())
             if step.updates.get(DESCRIPTION):
-                return [*(SlotSet(name, value) for name, value in step.updates.items()),
-                        FollowupAction("appeal_form")]
+                return [
+                    *(SlotSet(name, value) for name, value in step.updates.items()),
+                    FollowupAction("appeal_form"),
+                ]
         return [UserUtteranceReverted(), *hand_over(dispatcher, tracker, HandoffReason.FALLBACK)]
 
 

@@ -31,23 +31,29 @@ def _faq(key: str, **values: object) -> str:
 
 
 def _answer(match: Match) -> str:
-    return _faq("answer", answer=match.answer.strip(), department=match.department,
-                source=match.source)
+    return _faq(
+        "answer", answer=match.answer.strip(), department=match.department, source=match.source
+    )
 
 
 def _out_of_scope(dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(text=_faq("out_of_scope"), buttons=[
-        {"title": _faq("out_of_scope_consult_button"), "payload": "/consult"},
-        {"title": _faq("out_of_scope_complain_button"), "payload": "/complain"},
-        {"title": _faq("out_of_scope_status_button"), "payload": "/query_ticket"},
-        {"title": _faq("human_button"), "payload": "/request_human"},
-    ])
+    dispatcher.utter_message(
+        text=_faq("out_of_scope"),
+        buttons=[
+            {"title": _faq("out_of_scope_consult_button"), "payload": "/consult"},
+            {"title": _faq("out_of_scope_complain_button"), "payload": "/complain"},
+            {"title": _faq("out_of_scope_status_button"), "payload": "/query_ticket"},
+            {"title": _faq("human_button"), "payload": "/request_human"},
+        ],
+    )
 
 
 def _not_sure(dispatcher: CollectingDispatcher, result: SearchResult) -> None:
     buttons = [{"title": m.question, "payload": m.question} for m in result.matches[:3]]
-    buttons += [{"title": _faq("record_button"), "payload": "/affirm"},
-                {"title": _faq("human_button"), "payload": "/request_human"}]
+    buttons += [
+        {"title": _faq("record_button"), "payload": "/affirm"},
+        {"title": _faq("human_button"), "payload": "/request_human"},
+    ]
     dispatcher.utter_message(text=_faq("not_sure"), buttons=buttons)
 
 
@@ -79,10 +85,13 @@ class ActionAnswerPolicy(Action):
             best = result.matches[0]
             dispatcher.utter_message(text=_answer(best))
             if not in_form:
-                dispatcher.utter_message(text=_faq("was_it_helpful"), buttons=[
-                    {"title": _faq("helpful_button"), "payload": "/affirm"},
-                    {"title": _faq("unhelpful_button"), "payload": "/deny"},
-                ])
+                dispatcher.utter_message(
+                    text=_faq("was_it_helpful"),
+                    buttons=[
+                        {"title": _faq("helpful_button"), "payload": "/affirm"},
+                        {"title": _faq("unhelpful_button"), "payload": "/deny"},
+                    ],
+                )
             return [SlotSet(ENTRY, best.id), SlotSet(QUESTION, question)]
         if out_of_scope:
             _out_of_scope(dispatcher)
@@ -116,7 +125,12 @@ class ActionFaqFollowup(Action):
             return cleared
         if yes and question:
             prefilled = [SlotSet(name, None) for name in SLOTS if name not in (TYPE, DESCRIPTION)]
-            return [*cleared, *prefilled, SlotSet(TYPE, AppealType.CONSULT.value),
-                    SlotSet(DESCRIPTION, question), FollowupAction("appeal_form")]
+            return [
+                *cleared,
+                *prefilled,
+                SlotSet(TYPE, AppealType.CONSULT.value),
+                SlotSet(DESCRIPTION, question),
+                FollowupAction("appeal_form"),
+            ]
         dispatcher.utter_message(text=_faq("no_ticket"))
         return cleared

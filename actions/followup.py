@@ -52,8 +52,14 @@ class ActionRateTicket(Action):
         number = next(tracker.get_latest_entity_values(NUMBER_ENTITY), None)
         try:
             with session_scope() as session:
-                step = answer_survey(session, tracker.sender_id, number=number,
-                                     answers=_answers(tracker, typed), text=typed, now=utcnow())
+                step = answer_survey(
+                    session,
+                    tracker.sender_id,
+                    number=number,
+                    answers=_answers(tracker, typed),
+                    text=typed,
+                    now=utcnow(),
+                )
         except SQLAlchemyError:
             log.exception("follow-up answer from %s failed", tracker.sender_id)
             dispatcher.utter_message(text=wording("followup", "unavailable"))

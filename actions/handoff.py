@@ -25,9 +25,7 @@ from jiesu.vocabulary import reply, wording
 log = logging.getLogger(__name__)
 
 
-def hand_over(
-    dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason
-) -> Events:
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason) -> Events:
     """Open the handoff, tell the resident roughly when a person answers, and pause.
 
     If the handoff cannot be recorded, the resident is given the hotline instead

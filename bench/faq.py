@@ -85,8 +85,13 @@ FIT_CS = (0.3, 1.0, 3.0)
 FIT_THRESHOLDS = tuple(round(0.4 + 0.025 * n, 3) for n in range(23))
 CV_REPEATS = 10
 WRONG_COST = 3.0
-BARS = {"top1": 0.90, "top3": 0.97, "false_answer_rate": 0.03, "smp_answered_share": 0.02,
-        "p95_ms_10000": 5.0}  # fmt: skip
+BARS = {
+    "top1": 0.90,
+    "top3": 0.97,
+    "false_answer_rate": 0.03,
+    "smp_answered_share": 0.02,
+    "p95_ms_10000": 5.0,
+}
 Ask = Callable[[str], SearchResult]
 
 
@@ -124,11 +129,16 @@ class PlainBM25:
         ranked = self.ranked(question)[:3]
         matches = [
             Match(
-                id=self.items[e].id, question=self.items[e].question, answer="",
-                department="", source="", tags=list(self.items[e].tags), score=s,
+                id=self.items[e].id,
+                question=self.items[e].question,
+                answer="",
+                department="",
+                source="",
+                tags=list(self.items[e].tags),
+                score=s,
             )
             for e, s in ranked
-        ]  # fmt: skip
+        ]
         answered = bool(ranked) and ranked[0][1] >= self.threshold
         return SearchResult(answered=answered, matches=matches)
 
@@ -181,10 +191,14 @@ def synthetic_base(items: list[FaqItem], size: int) -> list[FaqItem]:
         copy += 1
         for item in items[: size - len(base)]:
             place = f"示例{copy}区"
-            base.append(replace(
-                item, id=f"{item.id}-{copy}", question=place + item.question,
-                alternatives=tuple(place + a for a in reversed(item.alternatives)),
-            ))  # fmt: skip
+            base.append(
+                replace(
+                    item,
+                    id=f"{item.id}-{copy}",
+                    question=place + item.question,
+                    alternatives=tuple(place + a for a in reversed(item.alternatives)),
+                )
+            )
     return base
 
 
@@ -281,9 +295,11 @@ def fit(items: list[FaqItem], rows: list[Labelled]) -> None:
             )
             utility = right - WRONG_COST * (wrong + false)
             share = right / (~unanswerable).sum()
-            print(f"C={c} threshold={answer_from:.3f}: answered right {share:.3f}, "
-                  f"wrong {wrong:.1f}, false answers {false:.1f}/{unanswerable.sum()}, "
-                  f"utility {utility:.1f}")  # fmt: skip
+            print(
+                f"C={c} threshold={answer_from:.3f}: answered right {share:.3f}, "
+                f"wrong {wrong:.1f}, false answers {false:.1f}/{unanswerable.sum()}, "
+                f"utility {utility:.1f}"
+            )
             if best is None or utility > best[0] + 1e-9:
                 best = (utility, c, answer_from)
     assert best is not None
@@ -324,8 +340,12 @@ def main() -> None:
     plain = PlainBM25(items)
     plain.calibrate([r.question for r in situations["dev"] if not r.tag], BARS["false_answer_rate"])
     systems["plain_bm25"] = plain.ask
-    sets = {"situations_test2": situations["test2"], "situations_test": situations["test"],
-            "situations_dev": situations["dev"], "paraphrases": paraphrases}  # fmt: skip
+    sets = {
+        "situations_test2": situations["test2"],
+        "situations_test": situations["test"],
+        "situations_dev": situations["dev"],
+        "paraphrases": paraphrases,
+    }
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),

@@ -49,8 +49,9 @@ def _report(issues: list[HotIssue], records: int, seconds: float, params: HotIss
         f"- run time: {seconds:.1f} s (bar: under {BAR_SECONDS:.0f} s) on "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
         "- parameters: "
-        + ", ".join(f"{f.name}={_value(getattr(params, f.name))}"
-                    for f in dataclasses.fields(params)),
+        + ", ".join(
+            f"{f.name}={_value(getattr(params, f.name))}" for f in dataclasses.fields(params)
+        ),
         "",
         f"## Top {TOP}",
         "",

@@ -174,7 +174,10 @@ async def converse(
 
 
 async def drive(
-    webhook: str, script: Callable[[int], list[Turn]], residents: int, conversations: int,
+    webhook: str,
+    script: Callable[[int], list[Turn]],
+    residents: int,
+    conversations: int,
     tag: str,
 ) -> Level:
     """`conversations` conversations by `residents` residents talking at the same time."""
@@ -282,7 +285,7 @@ def _children() -> dict[int, list[int]]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        parent = int(stat[stat.rindex(")") + 2:].split()[1])
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
         children.setdefault(parent, []).append(int(entry.name))
     return children
 
@@ -301,7 +304,7 @@ def _cpu_seconds(pid: int) -> float:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0.0
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
@@ -318,7 +321,9 @@ def _rss_kib(pid: int) -> int:
 def rasa_version() -> str:
     output = subprocess.run(
         [str(RASA.parent / "python"), "-c", "import rasa; print(rasa.__version__)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return output.strip()
 
@@ -334,8 +339,11 @@ def plain_bot(version: str) -> Path:
         bot = Path(tmp) / "bot"
         bot.mkdir()
         subprocess.run(
-            [str(RASA), "init", "--no-prompt", "--init-dir", str(bot)], cwd=bot, check=True,
-            stdout=subprocess.DEVNULL, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            [str(RASA), "init", "--no-prompt", "--init-dir", str(bot)],
+            cwd=bot,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
         )
         shutil.rmtree(project, ignore_errors=True)
         shutil.copytree(bot, project, ignore=shutil.ignore_patterns(".rasa"))
@@ -354,9 +362,21 @@ def plain_rasa(project: Path, port: int, token: str, workdir: Path) -> Iterator[
     )
     [model] = sorted((project / "models").glob("*.tar.gz"))[-1:]
     command = [
-        str(RASA), "run", "--model", str(model), "--endpoints", str(endpoints),
-        "--credentials", str(project / "credentials.yml"), "--interface", "127.0.0.1",
-        "--port", str(port), "--enable-api", "--auth-token", token,
+        str(RASA),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(project / "credentials.yml"),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--enable-api",
+        "--auth-token",
+        token,
     ]
     with running(command, workdir / "plain-rasa.log") as process:
         yield process.pid
@@ -368,7 +388,8 @@ def load_note(results: dict[str, Any]) -> str | None:
     one, five, _ = results["load_average_at_start"]
     during = [
         figures["load_average_1min_before"]
-        for name in SETUPS for figures in results.get(name, {}).values()
+        for name in SETUPS
+        for figures in results.get(name, {}).values()
     ]
     if max([one, five, *during]) <= HIGH_LOAD:
         return None
@@ -425,18 +446,22 @@ def ours_served(
         write_endpoints(endpoints, action_port, tracker)
     else:
         endpoints = SCALE_ENDPOINTS
-        env = {**scale, "SANIC_WORKERS": str(WORKERS),
-               "JIESU_ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}"}
+        env = {
+            **scale,
+            "SANIC_WORKERS": str(WORKERS),
+            "JIESU_ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}",
+        }
     name = "scaled" if scale else "one"
     with (
         action_server(action_port, workdir / f"actions-{name}.log", database) as actions,
-        rasa_servers([rasa_port], endpoints, token, [workdir / f"rasa-{name}.log"], env)
-        as [rasa],
+        rasa_servers([rasa_port], endpoints, token, [workdir / f"rasa-{name}.log"], env) as [rasa],
     ):
         assert actions.process is not None
         yield Served(
-            f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", ours,
-            {"rasa": rasa.pid, "action_server": actions.process.pid}, database,
+            f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+            ours,
+            {"rasa": rasa.pid, "action_server": actions.process.pid},
+            database,
         )
 
 
@@ -472,8 +497,9 @@ def measure(
     level = asyncio.run(drive(served.webhook, served.script, residents, conversations, name))
     cpu_after = memory.cpu_seconds()
     figures = summary(level)
-    used = {role: cpu_after[f"{name}.{role}"] - cpu_before[f"{name}.{role}"]
-            for role in served.pids}
+    used = {
+        role: cpu_after[f"{name}.{role}"] - cpu_before[f"{name}.{role}"] for role in served.pids
+    }
     figures["cpu_busy_share"] = {  # of one core, over the level's time
         role: round(seconds / level.seconds, 2) for role, seconds in used.items()
     }
@@ -497,7 +523,9 @@ def run(levels: tuple[int, ...]) -> dict[str, Any]:
     project = plain_bot(version)
     results: dict[str, Any] = {
         "machine": {
-            "cpus": os.cpu_count(), "python": platform.python_version(), "rasa": version,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "rasa": version,
         },
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_at_start": [round(x, 2) for x in load_at_start],
@@ -519,17 +547,23 @@ def run(levels: tuple[int, ...]) -> dict[str, Any]:
             served["ours"] = stack.enter_context(ours_scaled(workdir, token))
         except Unavailable as reason:
             results["unavailable"] = {"ours": str(reason)}
-        served["ours_one_process"] = stack.enter_context(ours_served(
-            workdir, token, f"sqlite:///{workdir / 'jiesu.db'}", workdir / "tracker.db", None))
+        served["ours_one_process"] = stack.enter_context(
+            ours_served(
+                workdir, token, f"sqlite:///{workdir / 'jiesu.db'}", workdir / "tracker.db", None
+            )
+        )
         plain_port = free_port()
         plain_pid = stack.enter_context(plain_rasa(project, plain_port, token, workdir))
         wait_until_ok(f"http://127.0.0.1:{plain_port}/status", 240, params={"token": token})
         served["plain_bot"] = Served(
-            f"http://127.0.0.1:{plain_port}/webhooks/rest/webhook", plain,
-            {"rasa": plain_pid}, None,
+            f"http://127.0.0.1:{plain_port}/webhooks/rest/webhook",
+            plain,
+            {"rasa": plain_pid},
+            None,
         )
-        pids = {f"{name}.{role}": pid
-                for name, bot in served.items() for role, pid in bot.pids.items()}
+        pids = {
+            f"{name}.{role}": pid for name, bot in served.items() for role, pid in bot.pids.items()
+        }
         with MemoryWatch(pids) as memory:
             for name, bot in served.items():  # warm up: not measured
                 asyncio.run(drive(bot.webhook, bot.script, WORKERS, 2 * WORKERS, f"warm-{name}"))
@@ -543,9 +577,13 @@ def run(levels: tuple[int, ...]) -> dict[str, Any]:
         results["note"] = note
     plain_rates = {key: figures["messages_per_s"] for key, figures in results["plain_bot"].items()}
     results["throughput_ratio_to_plain_bot"] = {
-        name: {key: round(figures["messages_per_s"] / plain_rates[key], 2)
-               for key, figures in results[name].items() if plain_rates.get(key)}
-        for name in ("ours", "ours_one_process") if name in results
+        name: {
+            key: round(figures["messages_per_s"] / plain_rates[key], 2)
+            for key, figures in results[name].items()
+            if plain_rates.get(key)
+        }
+        for name in ("ours", "ours_one_process")
+        if name in results
     }
     judged = "ours" if "ours" in results else "ours_one_process"
     at_10 = results[judged].get("10")
@@ -558,7 +596,8 @@ def run(levels: tuple[int, ...]) -> dict[str, Any]:
         ),
         "tickets_created_as_expected": all(
             figures["tickets_created"] == figures["tickets_expected"]
-            for name in ("ours", "ours_one_process") if name in results
+            for name in ("ours", "ours_one_process")
+            if name in results
             for figures in results[name].values()
         ),
     }
@@ -572,10 +611,12 @@ def main() -> None:
         RESULTS.write_text(
             json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-    print(json.dumps(
-        {k: results[k] for k in ("throughput_ratio_to_plain_bot", "targets_met")},
-        ensure_ascii=False,
-    ))
+    print(
+        json.dumps(
+            {k: results[k] for k in ("throughput_ratio_to_plain_bot", "targets_met")},
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

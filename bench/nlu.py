@@ -44,8 +44,14 @@ from bench.spans import span_scores  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "nlu.json"
 BASELINE_REV = "8de1bef"  # main before the NLU of issue 19
-BASELINE_FILES = ["config.yml", "domain.yml", "data", "jiesu_nlu", "jiesu/__init__.py",
-                  "jiesu/text.py"]
+BASELINE_FILES = [
+    "config.yml",
+    "domain.yml",
+    "data",
+    "jiesu_nlu",
+    "jiesu/__init__.py",
+    "jiesu/text.py",
+]
 SHARED = ROOT.parent / "shared" / "data"
 SMP = SHARED / "smp2017_dev770.csv"
 LETTERS = SHARED / "tipdm2020c_messages_dev455.csv"
@@ -91,15 +97,20 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _environment(system: Path, cache: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(system), "RASA_CACHE_DIRECTORY": str(cache),
-            "RASA_TELEMETRY_ENABLED": "false"}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(system),
+        "RASA_CACHE_DIRECTORY": str(cache),
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
 
 
 def checkout_baseline(into: Path) -> Path:
     """The files of the NLU at `BASELINE_REV`, as they were committed."""
     into.mkdir()
-    archive = subprocess.run(["git", "archive", BASELINE_REV, *BASELINE_FILES], cwd=ROOT,
-                             check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", BASELINE_REV, *BASELINE_FILES], cwd=ROOT, check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
 
@@ -108,9 +119,14 @@ def train_cold(system: Path, out: Path) -> tuple[Path, float]:
     """Train `system` with an empty Rasa cache; the model and the seconds it took."""
     with tempfile.TemporaryDirectory() as cache:
         started = time.monotonic()
-        subprocess.run([str(RASA), "train", "--fixed-model-name", "nlu", "--out", str(out)],
-                       cwd=system, env=_environment(system, Path(cache)), check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [str(RASA), "train", "--fixed-model-name", "nlu", "--out", str(out)],
+            cwd=system,
+            env=_environment(system, Path(cache)),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         return out / "nlu.tar.gz", time.monotonic() - started
 
 
@@ -119,9 +135,14 @@ def parse(system: Path, model: Path, texts: list[str], work: Path) -> list[dict[
     given, taken = work / "texts.json", work / "parsed.json"
     given.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
     with tempfile.TemporaryDirectory() as cache:
-        subprocess.run([str(PYTHON), "-c", PARSE, str(model), str(given), str(taken)],
-                       cwd=system, env=_environment(system, Path(cache)), check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [str(PYTHON), "-c", PARSE, str(model), str(given), str(taken)],
+            cwd=system,
+            env=_environment(system, Path(cache)),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     parsed: list[dict[str, Any]] = json.loads(taken.read_text(encoding="utf-8"))
     return parsed
 
@@ -129,23 +150,44 @@ def parse(system: Path, model: Path, texts: list[str], work: Path) -> list[dict[
 def cross_validate(system: Path, work: Path) -> dict[str, Any]:
     """Rasa's own k-fold cross-validation of the system's intents."""
     config = yaml.safe_load((system / "config.yml").read_text(encoding="utf-8"))
-    config["pipeline"] = [step for step in config["pipeline"]
-                          if step["name"] not in NOT_FOR_INTENTS]
+    config["pipeline"] = [
+        step for step in config["pipeline"] if step["name"] not in NOT_FOR_INTENTS
+    ]
     intents_only = work / "config-intents.yml"
     intents_only.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     out = work / "cv"
     with tempfile.TemporaryDirectory() as cache:
-        subprocess.run([str(RASA), "test", "nlu", "--nlu", "data/nlu", "--config",
-                        str(intents_only), "--cross-validation", "--folds", str(FOLDS),
-                        "--out", str(out), "--no-plot"],
-                       cwd=system, env=_environment(system, Path(cache)), check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                str(RASA),
+                "test",
+                "nlu",
+                "--nlu",
+                "data/nlu",
+                "--config",
+                str(intents_only),
+                "--cross-validation",
+                "--folds",
+                str(FOLDS),
+                "--out",
+                str(out),
+                "--no-plot",
+            ],
+            cwd=system,
+            env=_environment(system, Path(cache)),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     report = json.loads((out / "intent_report.json").read_text(encoding="utf-8"))
     errors_file = out / "intent_errors.json"
     errors = json.loads(errors_file.read_text(encoding="utf-8")) if errors_file.exists() else []
     confusions = Counter(f"{e['intent']} → {e['intent_prediction']['name']}" for e in errors)
-    per_intent = {name: round(m["f1-score"], 4) for name, m in sorted(report.items())
-                  if isinstance(m, dict) and "support" in m and not name.endswith("avg")}
+    per_intent = {
+        name: round(m["f1-score"], 4)
+        for name, m in sorted(report.items())
+        if isinstance(m, dict) and "support" in m and not name.endswith("avg")
+    }
     return {
         "folds": FOLDS,
         "examples": report["macro avg"]["support"],
@@ -164,8 +206,9 @@ def acted_on(expected: str, predicted: str) -> bool:
     return predicted == expected
 
 
-def split_scores(rows: list[dict[str, str]], parsed: list[dict[str, Any]],
-                 group: str) -> dict[str, Any]:
+def split_scores(
+    rows: list[dict[str, str]], parsed: list[dict[str, Any]], group: str
+) -> dict[str, Any]:
     """Acted on, per half of one of our own sets, overall and by the rows' `group` column."""
     scores: dict[str, Any] = {}
     for split in ("dev", "test"):
@@ -176,16 +219,21 @@ def split_scores(rows: list[dict[str, str]], parsed: list[dict[str, Any]],
             groups.setdefault(row[group], []).append(acted_on(row["intent"], p["intent"]))
         scores[split] = {
             "n": len(pairs),
-            "acted_on": round(sum(acted_on(r["intent"], p["intent"]) for r, p in pairs)
-                              / len(pairs), 4),
+            "acted_on": round(
+                sum(acted_on(r["intent"], p["intent"]) for r, p in pairs) / len(pairs), 4
+            ),
             "appeals_opening_the_form": round(
-                sum(p["intent"] in APPEAL_GROUP for _, p in appeals) / max(len(appeals), 1), 4),
-            "exact_intent": round(sum(r["intent"] == p["intent"] for r, p in pairs)
-                                  / len(pairs), 4),
-            "asked_to_rephrase": round(sum(p["intent"] == "nlu_fallback" for _, p in pairs)
-                                       / len(pairs), 4),
-            f"acted_on_by_{group}": {name: round(sum(hits) / len(hits), 4)
-                                     for name, hits in sorted(groups.items())},
+                sum(p["intent"] in APPEAL_GROUP for _, p in appeals) / max(len(appeals), 1), 4
+            ),
+            "exact_intent": round(
+                sum(r["intent"] == p["intent"] for r, p in pairs) / len(pairs), 4
+            ),
+            "asked_to_rephrase": round(
+                sum(p["intent"] == "nlu_fallback" for _, p in pairs) / len(pairs), 4
+            ),
+            f"acted_on_by_{group}": {
+                name: round(sum(hits) / len(hits), 4) for name, hits in sorted(groups.items())
+            },
         }
     return scores
 
@@ -212,8 +260,10 @@ def smp_scores(parsed: list[dict[str, Any]]) -> dict[str, Any]:
 
 def latency(parsed: list[dict[str, Any]]) -> dict[str, float]:
     times = sorted(p["ms"] for p in parsed)
-    return {"p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
+    }
 
 
 def first_entity(parsed: dict[str, Any], name: str) -> str:
@@ -235,9 +285,13 @@ def measure(system: Path, work: Path) -> dict[str, Any]:
     parsed = parse(system, model, [r["text"] for r in spans], work)
     by_text = dict(zip((r["text"] for r in spans), parsed, strict=True))
     result["spans"] = {
-        split: span_scores(lambda text: (first_entity(by_text[text], "address"),
-                                         first_entity(by_text[text], "time")),
-                           [r for r in spans if r["split"] == split])
+        split: span_scores(
+            lambda text: (
+                first_entity(by_text[text], "address"),
+                first_entity(by_text[text], "time"),
+            ),
+            [r for r in spans if r["split"] == split],
+        )
         for split in ("dev", "test")
     }
     if LETTERS.exists():
@@ -278,17 +332,23 @@ def main() -> None:
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for name in ("before", "now"):
         r = results[name]
-        print(name, json.dumps({
-            "train_s": r["cold_train_seconds"],
-            "terse_test": r["terse"]["test"]["acted_on"],
-            "own_letters_test": r["own_letters"]["test"]["acted_on"],
-            "titles": r.get("real_letters", {}).get("title", {}).get("acted_on_share"),
-            "bodies": r.get("real_letters", {}).get("body", {}).get("acted_on_share"),
-            "cv_f1": r["cross_validation"]["intent_macro_f1"],
-            "smp": r.get("smp2017", {}).get("appeal_share"),
-            "address_em_test": r["spans"]["test"].get("address_exact_match"),
-            "p95_ms": r["parse_latency"]["p95_ms"],
-        }, ensure_ascii=False))
+        print(
+            name,
+            json.dumps(
+                {
+                    "train_s": r["cold_train_seconds"],
+                    "terse_test": r["terse"]["test"]["acted_on"],
+                    "own_letters_test": r["own_letters"]["test"]["acted_on"],
+                    "titles": r.get("real_letters", {}).get("title", {}).get("acted_on_share"),
+                    "bodies": r.get("real_letters", {}).get("body", {}).get("acted_on_share"),
+                    "cv_f1": r["cross_validation"]["intent_macro_f1"],
+                    "smp": r.get("smp2017", {}).get("appeal_share"),
+                    "address_em_test": r["spans"]["test"].get("address_exact_match"),
+                    "p95_ms": r["parse_latency"]["p95_ms"],
+                },
+                ensure_ascii=False,
+            ),
+        )
 
 
 if __name__ == "__main__":

@@ -55,7 +55,8 @@ class Pipeline:
         storage = LocalModelStorage(storage_dir)
         self.tokenizer = JiesuTokenizer(
             {**JiesuTokenizer.get_default_config(), **settings["tokenizer"]},
-            storage, Resource("tokenizer"),
+            storage,
+            Resource("tokenizer"),
         )
         self.tokenizer_loaded = False
         self.classifier = LinearIntentClassifier(
@@ -97,8 +98,9 @@ def dev_rows(path: Path) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(handle) if row["split"] == "dev"]
 
 
-def cross_validate(settings: dict[str, dict[str, Any]], examples: list[Any], folds: int,
-                   seed: int = 20261205) -> tuple[list[str], list[dict[str, Any]]]:
+def cross_validate(
+    settings: dict[str, dict[str, Any]], examples: list[Any], folds: int, seed: int = 20261205
+) -> tuple[list[str], list[dict[str, Any]]]:
     """The held-out examples' intents and how each was parsed, over all folds."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -127,8 +129,9 @@ def refallback(parsed: list[dict[str, Any]], fallback: dict[str, Any]) -> list[s
     decided = []
     for result in parsed:
         ranking = [r for r in result["intent_ranking"] if r["name"] != "nlu_fallback"]
-        message = Message(data={"text": result["text"], "intent": dict(ranking[0]),
-                                "intent_ranking": ranking})
+        message = Message(
+            data={"text": result["text"], "intent": dict(ranking[0]), "intent_ranking": ranking}
+        )
         classifier.process([message])
         decided.append(message.get("intent")["name"])
     return decided
@@ -149,16 +152,19 @@ def out_of_scope_as_appeal(truth: list[str], predicted: list[str]) -> float:
 DEV_SETS = {"terse": TERSE, "letters": OWN_LETTERS}
 
 
-def dev_parsed(settings: dict[str, dict[str, Any]], examples: list[Any],
-               ) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+def dev_parsed(
+    settings: dict[str, dict[str, Any]],
+    examples: list[Any],
+) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
     """Each of our own sets' dev half: its intents and how a model of all `examples`
     parses it."""
     with tempfile.TemporaryDirectory() as storage:
         pipeline = Pipeline(settings, Path(storage))
         pipeline.train(examples)
-        return {name: ([row["intent"] for row in rows],
-                       pipeline.predict([row["text"] for row in rows]))
-                for name, rows in ((name, dev_rows(path)) for name, path in DEV_SETS.items())}
+        return {
+            name: ([row["intent"] for row in rows], pipeline.predict([row["text"] for row in rows]))
+            for name, rows in ((name, dev_rows(path)) for name, path in DEV_SETS.items())
+        }
 
 
 def acted_on_share(truth: list[str], predicted: list[str]) -> float | None:
@@ -169,19 +175,33 @@ def acted_on_share(truth: list[str], predicted: list[str]) -> float | None:
 
 def grid_of(specs: list[str]) -> list[dict[str, float]]:
     """Every combination of the classifier settings given as NAME=V1,V2,..."""
-    axes = [(name, [float(v) for v in values.split(",")])
-            for name, values in (spec.split("=", 1) for spec in specs)]
-    return [dict(zip([name for name, _ in axes], combo, strict=True))
-            for combo in itertools.product(*(values for _, values in axes))]
+    axes = [
+        (name, [float(v) for v in values.split(",")])
+        for name, values in (spec.split("=", 1) for spec in specs)
+    ]
+    return [
+        dict(zip([name for name, _ in axes], combo, strict=True))
+        for combo in itertools.product(*(values for _, values in axes))
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
-                        help="classifier settings to try, e.g. --grid C=10,20")
-    parser.add_argument("--threshold", type=float, nargs="+", default=None,
-                        help="fallback thresholds to score on the same predictions")
+    parser.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2",
+        help="classifier settings to try, e.g. --grid C=10,20",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        nargs="+",
+        default=None,
+        help="fallback thresholds to score on the same predictions",
+    )
     args = parser.parse_args()
     base = pipeline_config()
     examples = load_examples()
@@ -193,13 +213,25 @@ def main() -> None:
         for threshold in thresholds:
             fallback = {**base["fallback"], "threshold": threshold}
             predicted = refallback(parsed, fallback)
-            print(json.dumps({
-                **setting, "threshold": threshold,
-                "cv_macro_f1": round(macro_f1(truth, predicted), 4),
-                "cv_out_of_scope_as_appeal": round(out_of_scope_as_appeal(truth, predicted), 4),
-                **{f"{name}_dev_acted_on": acted_on_share(rows, refallback(parse, fallback))
-                   for name, (rows, parse) in dev.items()},
-            }), flush=True)
+            print(
+                json.dumps(
+                    {
+                        **setting,
+                        "threshold": threshold,
+                        "cv_macro_f1": round(macro_f1(truth, predicted), 4),
+                        "cv_out_of_scope_as_appeal": round(
+                            out_of_scope_as_appeal(truth, predicted), 4
+                        ),
+                        **{
+                            f"{name}_dev_acted_on": acted_on_share(
+                                rows, refallback(parse, fallback)
+                            )
+                            for name, (rows, parse) in dev.items()
+                        },
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

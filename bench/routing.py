@@ -73,17 +73,16 @@ Ranked = list[tuple[str, float]]
 
 def first_release_prior() -> KnowledgePrior:
     """The out-of-the-box router as first released."""
-    return KnowledgePrior(lexicon_router().lexicon, load_examples(FIRST_RELEASE_EXAMPLES),
-                          None, PriorSettings())
+    return KnowledgePrior(
+        lexicon_router().lexicon, load_examples(FIRST_RELEASE_EXAMPLES), None, PriorSettings()
+    )
 
 
 def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: metrics[k] for k in ("n", "accuracy", "macro_f1")}
 
 
-def scored(
-    labels: list[str], best: list[tuple[str, float]], threshold: float
-) -> dict[str, Any]:
+def scored(labels: list[str], best: list[tuple[str, float]], threshold: float) -> dict[str, Any]:
     """Quality, calibration and dispatch figures of predictions with confidences."""
     predicted = [category for category, _ in best]
     confidences = [confidence for _, confidence in best]
@@ -97,7 +96,8 @@ def scored(
         "dispatched_precision": precision,
         "needs_dispatcher_share": round(1 - coverage, 4),
         "oracle_coverage_at_95_precision": best_coverage_at_precision(
-            confidences, correct, TARGET_PRECISION),
+            confidences, correct, TARGET_PRECISION
+        ),
         "curve": curve_summary(confidences, correct),
     }
 
@@ -115,8 +115,11 @@ def own_letters(old: KnowledgePrior, new: KnowledgePrior) -> dict[str, Any]:
         texts = [row["text"] for row in rows if row["split"] == split]
         labels = [row["category"] for row in rows if row["split"] == split]
         results[split] = {
-            name: {k: v for k, v in out_of_the_box(texts, labels, prior).items()
-                   if k not in ("per_class", "curve")}
+            name: {
+                k: v
+                for k, v in out_of_the_box(texts, labels, prior).items()
+                if k not in ("per_class", "curve")
+            }
             for name, prior in (("first_release", old), ("current", new))
         }
     return results
@@ -128,11 +131,11 @@ def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
     old_examples = load_examples(FIRST_RELEASE_EXAMPLES)
     variants: dict[str, Callable[[list[str], list[str]], trained.TrainedRouter]] = {
         "first_release": lambda x, y: trained.train(
-            x, y, lexicon, old_examples, None, PriorSettings(), calibrate=False),
+            x, y, lexicon, old_examples, None, PriorSettings(), calibrate=False
+        ),
         "current": lambda x, y: trained.train(x, y, lexicon),
     }
-    best: dict[str, list[tuple[str, float]]] = {
-        name: [("", 0.0)] * len(texts) for name in variants}
+    best: dict[str, list[tuple[str, float]]] = {name: [("", 0.0)] * len(texts) for name in variants}
     thresholds: dict[str, list[float]] = {name: [] for name in variants}
     # Each fold's (C, prior scale), chosen by the inner cross-validation of its training part.
     choices: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
@@ -148,18 +151,23 @@ def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
             choices[name].append({"svm_c": router.svm.C, "prior_scale": router.prior_scale})
             for i, guess in zip(test_idx, router.predict(test_texts), strict=True):
                 best[name][i] = guess
-        plain = Pipeline([
-            ("tfidf", TfidfVectorizer(analyzer=tokenize)),
-            ("svm", LinearSVC(random_state=SEED)),
-        ]).fit(train_texts, train_labels)
+        plain = Pipeline(
+            [
+                ("tfidf", TfidfVectorizer(analyzer=tokenize)),
+                ("svm", LinearSVC(random_state=SEED)),
+            ]
+        ).fit(train_texts, train_labels)
         for i, label in zip(test_idx, plain.predict(test_texts), strict=True):
             baseline[i] = str(label)
     results: dict[str, Any] = {"folds": FOLDS, "seed": SEED}
     for name in variants:
         # Each fold's own threshold applies to its test letters; the figures use their mean.
         threshold = round(statistics.mean(thresholds[name]), 4)
-        results[name] = {**scored(labels, best[name], threshold),
-                         "fold_thresholds": thresholds[name], "fold_choices": choices[name]}
+        results[name] = {
+            **scored(labels, best[name], threshold),
+            "fold_thresholds": thresholds[name],
+            "fold_choices": choices[name],
+        }
     results["baseline_tfidf_linearsvc"] = evaluate(labels, baseline)
     return results
 
@@ -195,8 +203,9 @@ def main() -> None:
             "first_release": out_of_the_box(texts, labels, old),
             "current": out_of_the_box(texts, labels, new),
             "current_settings": new.settings.as_dict(),
-            "current_threshold_from": yaml.safe_load(
-                SETTINGS_FILE.read_text(encoding="utf-8"))["cv"],
+            "current_threshold_from": yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))[
+                "cv"
+            ],
         },
         "own_letters": own_letters(old, new),
         "titles_only": {
@@ -216,20 +225,33 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     box, cv = results["out_of_the_box"], results["cross_validation"]
-    print(json.dumps({
-        "out_of_the_box": {name: _summary(box[name]) | {
-            "dispatched": box[name]["dispatched_share"],
-            "precision": box[name]["dispatched_precision"], "ece": box[name]["ece"]}
-            for name in ("first_release", "current")},
-        "own_letters_test": {
-            name: _summary(results["own_letters"]["test"][name]) | {
-                "dispatched": results["own_letters"]["test"][name]["dispatched_share"],
-                "precision": results["own_letters"]["test"][name]["dispatched_precision"]}
-            for name in ("first_release", "current")},
-        "cv": {name: _summary(cv[name]) for name in ("first_release", "current")},
-        "cv_baseline": _summary(cv["baseline_tfidf_linearsvc"]),
-        "latency_ms": {k: v["p95_ms"] for k, v in results["latency"].items()},
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "out_of_the_box": {
+                    name: _summary(box[name])
+                    | {
+                        "dispatched": box[name]["dispatched_share"],
+                        "precision": box[name]["dispatched_precision"],
+                        "ece": box[name]["ece"],
+                    }
+                    for name in ("first_release", "current")
+                },
+                "own_letters_test": {
+                    name: _summary(results["own_letters"]["test"][name])
+                    | {
+                        "dispatched": results["own_letters"]["test"][name]["dispatched_share"],
+                        "precision": results["own_letters"]["test"][name]["dispatched_precision"],
+                    }
+                    for name in ("first_release", "current")
+                },
+                "cv": {name: _summary(cv[name]) for name in ("first_release", "current")},
+                "cv_baseline": _summary(cv["baseline_tfidf_linearsvc"]),
+                "latency_ms": {k: v["p95_ms"] for k, v in results["latency"].items()},
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

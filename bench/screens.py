@@ -91,8 +91,12 @@ APPEALS: list[tuple[AppealType, str, str | None, float]] = [
 ]
 
 UNANSWERED = [
-    "无人机飞行备案怎么办理", "无人机飞行要去哪里备案", "在公园放无人机需要审批吗",
-    "养蜜蜂需要去哪里登记", "电动自行车上牌要带什么", "电动车上牌在哪里办",
+    "无人机飞行备案怎么办理",
+    "无人机飞行要去哪里备案",
+    "在公园放无人机需要审批吗",
+    "养蜜蜂需要去哪里登记",
+    "电动自行车上牌要带什么",
+    "电动车上牌在哪里办",
     "老年人乘公交免费卡怎么办理",
 ]
 
@@ -111,8 +115,13 @@ def _progress(session: Session, ticket: Ticket, filed: datetime, now: datetime) 
     if age < timedelta(days=2):
         return
     if ticket.status is Status.RECEIVED and ticket.category is not None:
-        change_status(session, ticket, Status.DISPATCHED, actor="staff:dispatcher",
-                      now=filed + timedelta(hours=1))
+        change_status(
+            session,
+            ticket,
+            Status.DISPATCHED,
+            actor="staff:dispatcher",
+            now=filed + timedelta(hours=1),
+        )
         ticket.department = current_city().department_for(ticket.category, ticket.subcategory).id
     if ticket.status is not Status.DISPATCHED:
         return
@@ -121,12 +130,20 @@ def _progress(session: Session, ticket: Ticket, filed: datetime, now: datetime) 
     if ticket.id % 4 == 0:
         return  # still being handled; late once its deadline passes
     change_status(
-        session, ticket, Status.REPLIED, actor="staff:handler", note="已处理并回复居民。",
+        session,
+        ticket,
+        Status.REPLIED,
+        actor="staff:handler",
+        note="已处理并回复居民。",
         now=filed + timedelta(days=1, hours=6),
     )
     if age > timedelta(days=7):
         change_status(
-            session, ticket, Status.CLOSED, actor="staff:dispatcher", note="居民确认已解决。",
+            session,
+            ticket,
+            Status.CLOSED,
+            actor="staff:dispatcher",
+            note="居民确认已解决。",
             now=filed + timedelta(days=3),
         )
 
@@ -139,16 +156,27 @@ def seed(database_url: str, password: str) -> None:
         filed: list[Ticket] = []
         for n, (kind, text, address, days) in enumerate(APPEALS):
             when = now - timedelta(days=days)
-            draft = Draft(appeal_type=kind, description=text, address=address,
-                          phone=f"1380000{n:04d}")
+            draft = Draft(
+                appeal_type=kind, description=text, address=address, phone=f"1380000{n:04d}"
+            )
             ticket, _ = file_appeal(
-                session, draft, assess(draft), sender_id=f"web:sample-{n}",
-                source_message_id=f"sample-{n}", now=when,
+                session,
+                draft,
+                assess(draft),
+                sender_id=f"web:sample-{n}",
+                source_message_id=f"sample-{n}",
+                now=when,
             )
             filed.append(ticket)
             if n == MERGED:
-                merge(session, ticket, into=filed[0], actor="staff:dispatcher",
-                      note="与主工单为同一电梯问题，合并办理。", now=when + timedelta(hours=2))
+                merge(
+                    session,
+                    ticket,
+                    into=filed[0],
+                    actor="staff:dispatcher",
+                    note="与主工单为同一电梯问题，合并办理。",
+                    now=when + timedelta(hours=2),
+                )
             else:
                 _progress(session, ticket, when, now)
         record_first_rounds(session)
@@ -187,13 +215,18 @@ def main() -> int:
         seed(database_url, password)
         port = _free_port()
         env = {
-            **os.environ, "JIESU_DATABASE_URL": database_url, "JIESU_WEB_PORT": str(port),
+            **os.environ,
+            "JIESU_DATABASE_URL": database_url,
+            "JIESU_WEB_PORT": str(port),
             "JIESU_SECRET_KEY": secrets.token_urlsafe(32),
         }
         url = f"http://127.0.0.1:{port}"
         with (Path(workdir) / "web.log").open("wb") as log:
             web = subprocess.Popen(
-                [sys.executable, "-m", "jiesu.cli", "web"], cwd=ROOT, env=env, stdout=log,
+                [sys.executable, "-m", "jiesu.cli", "web"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
                 stderr=subprocess.STDOUT,
             )
             try:
@@ -236,9 +269,14 @@ def _screens(url: str, password: str, database_url: str) -> None:
         page.wait_for_load_state()
         print(f"控制台截图 → {RESULTS.relative_to(ROOT)}/")
         pages = [
-            ("/", "home"), ("/tickets", "tickets"), (f"/tickets/{number}", "ticket"),
-            ("/dashboard", "dashboard"), ("/hot", "hot"), ("/faq/gaps", "faq_gaps"),
-            ("/handoffs", "handoffs"), ("/alerts", "alerts"),
+            ("/", "home"),
+            ("/tickets", "tickets"),
+            (f"/tickets/{number}", "ticket"),
+            ("/dashboard", "dashboard"),
+            ("/hot", "hot"),
+            ("/faq/gaps", "faq_gaps"),
+            ("/handoffs", "handoffs"),
+            ("/alerts", "alerts"),
         ]
         for path, name in pages:
             _shoot(page, f"{url}{path}", name)

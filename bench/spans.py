@@ -54,10 +54,14 @@ def span_scores(predict: Predict, rows: Sequence[dict[str, str]]) -> dict[str, A
         should += bool(expected_address)
         both += bool(address) and bool(expected_address)
         if address != expected_address or when != expected_time:
-            misses.append({
-                "id": row.get("id", ""), "text": row["text"],
-                "address": [expected_address, address], "time": [expected_time, when],
-            })
+            misses.append(
+                {
+                    "id": row.get("id", ""),
+                    "text": row["text"],
+                    "address": [expected_address, address],
+                    "time": [expected_time, when],
+                }
+            )
     n = len(rows)
     return {
         "rows": n,
@@ -94,8 +98,10 @@ def _latency_ms(predict: Predict, texts: list[str], rounds: int = 20) -> dict[st
             timings.append((time.perf_counter() - started) * 1000)
         per_text.append(statistics.median(timings))
     per_text.sort()
-    return {"p50_ms": round(statistics.median(per_text), 4),
-            "p95_ms": round(per_text[int(0.95 * (len(per_text) - 1))], 4)}
+    return {
+        "p50_ms": round(statistics.median(per_text), 4),
+        "p95_ms": round(per_text[int(0.95 * (len(per_text) - 1))], 4),
+    }
 
 
 def main() -> None:
@@ -115,9 +121,11 @@ def main() -> None:
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for split in ("dev", "test"):
         scores = results[split]
-        print(f"{split}: {scores['rows']} rows, address exact {scores['address_exact']}, "
-              f"time exact {scores['time_exact']}, has-address P/R "
-              f"{scores['has_address']['precision']}/{scores['has_address']['recall']}")
+        print(
+            f"{split}: {scores['rows']} rows, address exact {scores['address_exact']}, "
+            f"time exact {scores['time_exact']}, has-address P/R "
+            f"{scores['has_address']['precision']}/{scores['has_address']['recall']}"
+        )
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 

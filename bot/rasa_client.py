@@ -36,9 +36,13 @@ def bearer_token(secret: str, now: float | None = None) -> str:
     issued = int(time.time() if now is None else now)
     parts = [
         _base64url(json.dumps(part, separators=(",", ":")).encode())
-        for part in ({"alg": "HS256", "typ": "JWT"},
-                     {"user": {"username": "jiesu", "role": "admin"},
-                      "exp": issued + _BEARER_LIFETIME_SECONDS})
+        for part in (
+            {"alg": "HS256", "typ": "JWT"},
+            {
+                "user": {"username": "jiesu", "role": "admin"},
+                "exp": issued + _BEARER_LIFETIME_SECONDS,
+            },
+        )
     ]
     signing_input = ".".join(parts).encode("ascii")
     signature = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
@@ -63,7 +67,8 @@ class RasaClient:
 
     def __init__(self, base_url: str, timeout_seconds: float, token: str = "") -> None:
         self._client = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout_seconds,
+            base_url=base_url,
+            timeout=timeout_seconds,
             auth=_BearerAuth(token) if token else None,
         )
 
@@ -88,9 +93,7 @@ class RasaClient:
     async def parse(self, text: str) -> dict[str, Any]:
         """What the NLU makes of `text` (intent, entities), without the assistant acting."""
         try:
-            response = await self._client.post(
-                "/model/parse", json={"text": text}
-            )
+            response = await self._client.post("/model/parse", json={"text": text})
             response.raise_for_status()
             parsed: dict[str, Any] = response.json()
         except (httpx.HTTPError, ValueError) as error:
@@ -115,7 +118,8 @@ class RasaClient:
         try:
             response = await self._client.post(
                 f"/conversations/{quote(sender_id, safe=':')}/tracker/events",
-                params={"include_events": "NONE"}, json=events,
+                params={"include_events": "NONE"},
+                json=events,
             )
             response.raise_for_status()
         except httpx.HTTPError as error:

@@ -61,8 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.signer = make_signer(settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(  # added after the body limit, so it runs first: nothing refused is read
-        AddressRateLimit, max_requests=settings.address_rate_limit_messages,
-        window_seconds=settings.address_rate_limit_seconds, routes=[("POST", "/api/chat")],
+        AddressRateLimit,
+        max_requests=settings.address_rate_limit_messages,
+        window_seconds=settings.address_rate_limit_seconds,
+        routes=[("POST", "/api/chat")],
     )
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

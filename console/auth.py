@@ -91,16 +91,21 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))
     client_ip = request.client.host if request.client else "unknown"
     settings: Settings = request.app.state.settings
-    blocked, token = await run_in_threadpool(
-        _check_login, settings, username, password, client_ip)
+    blocked, token = await run_in_threadpool(_check_login, settings, username, password, client_ip)
     if blocked:
         return await run_in_threadpool(
-            _login_page, request, error="登录失败次数过多，请 15 分钟后再试。", status_code=429,
+            _login_page,
+            request,
+            error="登录失败次数过多，请 15 分钟后再试。",
+            status_code=429,
             username=username,
         )
     if token is None:
         return await run_in_threadpool(
-            _login_page, request, error="用户名或密码错误。", status_code=401,
+            _login_page,
+            request,
+            error="用户名或密码错误。",
+            status_code=401,
             username=username,
         )
     response = RedirectResponse(_next_page(str(form.get("next", ""))), status_code=303)

@@ -27,7 +27,6 @@ from jiesu.tables import Table, to_csv, to_xlsx
 router = APIRouter(prefix="/exports")
 
 
-
 class Listing(NamedTuple):
     """A console list's tables for its page's query, and the capability its page needs."""
 
@@ -50,7 +49,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
     return Response(
-        body, media_type=media_type,
+        body,
+        media_type=media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
@@ -90,7 +90,8 @@ def export_rates(request: Request, kind: str, login: CurrentLogin) -> Response:
     period = period_of(request)
     with session_scope(_settings(request).database_url) as session:
         tables = [
-            rates_by_unit(session, login.user, period), rates_trend(session, login.user, period)
+            rates_by_unit(session, login.user, period),
+            rates_trend(session, login.user, period),
         ]
     return _send(tables, "rates", kind)
 

@@ -48,7 +48,11 @@ def export_tables(request: Request, login: Login) -> list[Table]:
 
 
 def _page(
-    request: Request, login: Login, days: int, *, error: str | None = None,
+    request: Request,
+    login: Login,
+    days: int,
+    *,
+    error: str | None = None,
     entered: dict[str, str] | None = None,
 ) -> Response:
     report = _report(request, days)
@@ -65,7 +69,9 @@ def _page(
         "entered": entered,
     }
     return templates.TemplateResponse(
-        request=request, name="faq_gaps.html", context=context,
+        request=request,
+        name="faq_gaps.html",
+        context=context,
         status_code=400 if error else 200,
     )
 
@@ -85,8 +91,11 @@ def add(request: Request, login: Editor, form: PostedForm) -> Response:
     try:
         with session_scope(settings.database_url) as session:
             entry = add_entry(
-                session, question=entered["question"], answer=entered["answer"],
-                department=entered["department"], source=entered["source"],
+                session,
+                question=entered["question"],
+                answer=entered["answer"],
+                department=entered["department"],
+                source=entered["source"],
                 alternatives=tuple(entered["alternatives"].splitlines()),
             )
             entry_id = entry.id

@@ -56,8 +56,13 @@ def _lists(request: Request) -> dict[str, Any]:
     with session_scope(settings.database_url) as session:
         handoffs = _inbox(session, now)
         live = [
-            {"ref": c.ref, "conversation": service.conversation_label(c.sender_id),
-             "last_at": timestamp(c.last_at), "last_text": c.last_text, "messages": c.messages}
+            {
+                "ref": c.ref,
+                "conversation": service.conversation_label(c.sender_id),
+                "last_at": timestamp(c.last_at),
+                "last_text": c.last_text,
+                "messages": c.messages,
+            }
             for c in service.live_conversations(session, since=now - LIVE_WINDOW)
         ]
     return {"handoffs": handoffs, "live": live}
@@ -66,8 +71,11 @@ def _lists(request: Request) -> dict[str, Any]:
 @router.get("/handoffs", response_class=HTMLResponse)
 def handoff_inbox(request: Request, login: Reader, part: str | None = None) -> Response:
     """The inbox; `?part=lists` is the lists alone, which the page reloads by itself."""
-    context = {"me": page_user(login), "may_answer": can(login.user, Capability.ANSWER_HANDOFFS),
-               **_lists(request)}
+    context = {
+        "me": page_user(login),
+        "may_answer": can(login.user, Capability.ANSWER_HANDOFFS),
+        **_lists(request),
+    }
     name = "handoff_lists.html" if part == "lists" else "handoffs.html"
     return templates.TemplateResponse(request=request, name=name, context=context)
 
@@ -114,8 +122,13 @@ async def _lines(request: Request, sender_id: str) -> tuple[list[dict[str, Any]]
     except RasaUnavailableError:
         return [], "智能助手服务暂时不可用，无法读取对话记录。"
     return [
-        {"speaker": line.speaker, "text": line.text, "author": line.author,
-         "choices": line.choices, "at": timestamp(line.at)}
+        {
+            "speaker": line.speaker,
+            "text": line.text,
+            "author": line.author,
+            "choices": line.choices,
+            "at": timestamp(line.at),
+        }
         for line in transcript(events)
     ], None
 
@@ -138,8 +151,12 @@ def _page_context(request: Request, login: Login, handoff_id: int) -> dict[str, 
     with session_scope(settings.database_url) as session:
         handoff = _handoff_or_404(session, handoff_id)
         tickets = [
-            {"number": t.number, "status": status_label(t.status), "description": t.description,
-             "created_at": timestamp(t.created_at)}
+            {
+                "number": t.number,
+                "status": status_label(t.status),
+                "description": t.description,
+                "created_at": timestamp(t.created_at),
+            }
             for t in tickets_for_sender(session, handoff.sender_id)
         ]
         return {
@@ -148,8 +165,10 @@ def _page_context(request: Request, login: Login, handoff_id: int) -> dict[str, 
             "h": service.handoff_row(handoff, now=utcnow()),
             "sender_id": handoff.sender_id,
             "mine": handoff.claimed_by == login.user.username,
-            "notes": [{"author": n.author, "text": n.text, "at": timestamp(n.created_at)}
-                      for n in service.notes_of(session, handoff)],
+            "notes": [
+                {"author": n.author, "text": n.text, "at": timestamp(n.created_at)}
+                for n in service.notes_of(session, handoff)
+            ],
             "tickets": tickets,
             "canned": canned_replies(),
         }
@@ -168,7 +187,9 @@ async def _render_page(
     context["lines"], context["transcript_error"] = await _lines(request, context["sender_id"])
     context["error"] = error
     return templates.TemplateResponse(
-        request=request, name="handoff.html", context=context,
+        request=request,
+        name="handoff.html",
+        context=context,
         status_code=400 if error else 200,
     )
 
@@ -180,7 +201,8 @@ async def handoff_transcript(request: Request, handoff_id: int, login: Reader) -
     sender_id = await run_in_threadpool(_sender_of, request, handoff_id)
     lines, error = await _lines(request, sender_id)
     return templates.TemplateResponse(
-        request=request, name="handoff_transcript.html",
+        request=request,
+        name="handoff_transcript.html",
         context={"lines": lines, "transcript_error": error},
     )
 

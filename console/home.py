@@ -63,5 +63,6 @@ async def console_home(request: Request) -> HTMLResponse:
 def healthz(request: Request) -> JSONResponse:
     """Liveness of the web app and its database (used by `make run` and tests)."""
     ok = _database_ok(request.app.state.settings)
-    return JSONResponse({"status": "ok" if ok else "database unavailable"},
-                        status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "database unavailable"}, status_code=200 if ok else 503
+    )

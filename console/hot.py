@@ -43,7 +43,11 @@ def export_tables(request: Request, login: Login) -> list[Table]:
 
 
 def _page(
-    request: Request, login: Login, days: int, *, outcome: MergeOutcome | None = None,
+    request: Request,
+    login: Login,
+    days: int,
+    *,
+    outcome: MergeOutcome | None = None,
     error: str | None = None,
 ) -> Response:
     settings: Settings = request.app.state.settings
@@ -82,7 +86,10 @@ def merge(request: Request, login: CurrentLogin, form: PostedForm) -> Response:
     try:
         with session_scope(settings.database_url) as session:
             outcome = merge_cluster(
-                session, login.user, lead=str(form.get("lead") or ""), numbers=numbers,
+                session,
+                login.user,
+                lead=str(form.get("lead") or ""),
+                numbers=numbers,
                 note=str(form.get("note") or ""),
             )
     except ActionError as refused:

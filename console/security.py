@@ -59,7 +59,11 @@ def _unsign(request: Request, cookie: str, max_age: int) -> str | None:
 
 def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
-        name, _signer(request).dumps(value), max_age=max_age, httponly=True, samesite="lax",
+        name,
+        _signer(request).dumps(value),
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
         secure=request.url.scheme == "https",
     )
 
@@ -165,4 +169,3 @@ def page_user(login: Login) -> dict[str, Any]:
         "menu": menu_for(login.user),
         "csrf_token": login.csrf_token,
     }
-

@@ -119,7 +119,11 @@ def ticket_list(request: Request, login: CurrentLogin) -> Response:
 
 
 def _ticket_page(
-    request: Request, session: Session, user: StaffUser, ticket: Ticket, login: Login,
+    request: Request,
+    session: Session,
+    user: StaffUser,
+    ticket: Ticket,
+    login: Login,
     error: str | None = None,
 ) -> Response:
     data = _row(ticket, describe_ticket(session, ticket))
@@ -179,8 +183,9 @@ def ticket_action(
     chosen = _enum_or_none(Action, action)
     if chosen is None:
         raise HTTPException(status_code=404, detail=NOT_FOUND)
-    fields = {key: str(form.get(key) or "") or None
-              for key in ("note", "department", "into", "category")}
+    fields = {
+        key: str(form.get(key) or "") or None for key in ("note", "department", "into", "category")
+    }
     tell_resident = form.get("tell_resident") == "1"
     settings: Settings = request.app.state.settings
     error: str | None = None

@@ -54,7 +54,10 @@ def export_tables(request: Request, login: Login) -> list[Table]:
 
 
 def _page(
-    request: Request, login: Login, *, error: str | None = None,
+    request: Request,
+    login: Login,
+    *,
+    error: str | None = None,
     form: dict[str, Any] | None = None,
 ) -> Response:
     settings: Settings = request.app.state.settings
@@ -104,7 +107,10 @@ def add_user(request: Request, login: Admin, form: PostedForm) -> Response:
         check_confirmation(_text(form, "password"), _text(form, "confirmation"))
         with session_scope(settings.database_url) as session:
             create_user(
-                session, username, _text(form, "password"), role,
+                session,
+                username,
+                _text(form, "password"),
+                role,
                 # Only the binding the role uses is kept: the form offers both.
                 department=department if role is Role.HANDLER else None,
                 grids=grids if role is Role.GRID_WORKER else (),
@@ -122,9 +128,7 @@ def _user_or_404(session: Session, user_id: int) -> StaffUser:
 
 
 @router.post("/users/{user_id}/active")
-def change_active(
-    request: Request, user_id: int, login: Admin, form: PostedForm
-) -> Response:
+def change_active(request: Request, user_id: int, login: Admin, form: PostedForm) -> Response:
     """Deactivate (停用) or reactivate (启用) an account."""
     active = _text(form, "active") == "1"
     settings: Settings = request.app.state.settings
@@ -133,14 +137,13 @@ def change_active(
             set_active(session, _user_or_404(session, user_id), active, by=login.user)
     except AccountError as refused:
         return _page(request, login, error=str(refused))
-    return RedirectResponse(f"/users?done={'reactivated' if active else 'deactivated'}",
-                            status_code=303)
+    return RedirectResponse(
+        f"/users?done={'reactivated' if active else 'deactivated'}", status_code=303
+    )
 
 
 @router.post("/users/{user_id}/password")
-def change_password(
-    request: Request, user_id: int, login: Admin, form: PostedForm
-) -> Response:
+def change_password(request: Request, user_id: int, login: Admin, form: PostedForm) -> Response:
     """Reset an account's password (重置密码), typed twice."""
     password = _text(form, "password")
     settings: Settings = request.app.state.settings

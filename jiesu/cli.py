@@ -69,8 +69,12 @@ def web() -> None:
 
     settings = get_settings()
     uvicorn.run(
-        "console.app:create_app", factory=True, host=settings.web_host, port=settings.web_port,
-        forwarded_allow_ips=settings.forwarded_allow_ips, log_level="info",
+        "console.app:create_app",
+        factory=True,
+        host=settings.web_host,
+        port=settings.web_port,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_level="info",
     )
 
 
@@ -116,8 +120,9 @@ def ready(
         "按 Ctrl-C 停止全部服务。\n"
     )
     if not _admin_exists(settings.database_url):
-        typer.echo("尚无管理员账号。创建第一个管理员："
-                   ".venv/bin/jiesu users add admin --role admin\n")
+        typer.echo(
+            "尚无管理员账号。创建第一个管理员：.venv/bin/jiesu users add admin --role admin\n"
+        )
     if hold:
         with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
@@ -152,6 +157,8 @@ def say(
             await rasa.aclose()
 
     typer.echo(json.dumps(asyncio.run(run()), ensure_ascii=False, indent=2))
+
+
 _TEXT_COLUMNS = typer.Option("title,body", help="CSV columns joined into the text.")
 _LABEL_COLUMN = typer.Option("label", help="CSV column with the first-level category.")
 
@@ -177,9 +184,13 @@ def route_command(
     note = "（置信度低，转派单员）" if result.needs_dispatcher else ""
     typer.echo(f"{where} → {result.department}  置信度 {result.confidence:.2f}{note}")
     if result.needs_dispatcher and result.guesses:
-        typer.echo("候选：" + "；".join(
-            f"{'/'.join(p for p in (g.category, g.subcategory) if p)} {g.confidence:.2f}"
-            for g in result.guesses))
+        typer.echo(
+            "候选："
+            + "；".join(
+                f"{'/'.join(p for p in (g.category, g.subcategory) if p)} {g.confidence:.2f}"
+                for g in result.guesses
+            )
+        )
 
 
 @train_app.command("routing")
@@ -192,9 +203,11 @@ def train_routing(
         typer.Option(help="Where to write the model (joblib); --from-db: the deployed model."),
     ] = None,
     from_db: bool = typer.Option(
-        False, "--from-db",
+        False,
+        "--from-db",
         help="Train on the city's closed tickets and routing feedback; replace the deployed "
-             "model only if the new one is not worse on the newest tickets."),
+        "model only if the new one is not worse on the newest tickets.",
+    ),
     text_columns: str = _TEXT_COLUMNS,
     label_column: str = _LABEL_COLUMN,
 ) -> None:
@@ -225,7 +238,8 @@ def _train_routing_from_db(out: Path | None) -> None:
     current = deployed_model()
     try:
         outcome = retrain(
-            tickets, lexicon_router().lexicon,
+            tickets,
+            lexicon_router().lexicon,
             lambda texts: [route(text, model=current).category for text in texts],
             out or deployed_model_path(),
         )
@@ -260,8 +274,8 @@ def eval_routing(
     text_columns: str = _TEXT_COLUMNS,
     label_column: str = _LABEL_COLUMN,
     model: Annotated[
-        Path | None, typer.Option(help="A trained model; default: the deployed one, else out of "
-                                       "the box.")
+        Path | None,
+        typer.Option(help="A trained model; default: the deployed one, else out of the box."),
     ] = None,
 ) -> None:
     """First-level accuracy, macro-F1 and per-class scores of routing on a labelled CSV."""
@@ -443,10 +457,15 @@ def eval_faq(
 
 # The columns of `jiesu tickets list` without --json: heading and ticket field.
 _TICKET_COLUMNS = (
-    ("编号", "number"), ("状态", "status_label"), ("类型", "appeal_type_label"),
-    ("分类", "category"), ("承办单位", "department"), ("网格", "grid"),
-    ("受理时间", "created_at"), ("诉求", "description"),
-)  # fmt: skip
+    ("编号", "number"),
+    ("状态", "status_label"),
+    ("类型", "appeal_type_label"),
+    ("分类", "category"),
+    ("承办单位", "department"),
+    ("网格", "grid"),
+    ("受理时间", "created_at"),
+    ("诉求", "description"),
+)
 _SUMMARY_CHARS = 20
 
 
@@ -589,8 +608,13 @@ def _role(value: str) -> Role:
 @users_app.command("add")
 def users_add(
     name: str,
-    role: Annotated[str, typer.Option(help="admin 管理员, dispatcher 派单员, handler 承办人, "
-                                           "grid_worker 网格员 or supervisor 督办.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="admin 管理员, dispatcher 派单员, handler 承办人, "
+            "grid_worker 网格员 or supervisor 督办."
+        ),
+    ],
     department: Annotated[
         str | None, typer.Option(help="A handler's department id (data/city/departments.yml).")
     ] = None,
@@ -641,7 +665,8 @@ def scheduler() -> None:
 @app.command("telegram")
 def telegram(
     idle_without_token: bool = typer.Option(
-        False, help="Without TELEGRAM_BOT_TOKEN, wait idle instead of failing (for `make run`).",
+        False,
+        help="Without TELEGRAM_BOT_TOKEN, wait idle instead of failing (for `make run`).",
     ),
 ) -> None:
     """Serve residents on Telegram (TELEGRAM_MODE polling or webhook); needs TELEGRAM_BOT_TOKEN."""
@@ -708,9 +733,11 @@ def _erased_text(erased: Erased) -> str:
 
 
 def _tracker_store_failed(error: Exception, done: str) -> typer.Exit:
-    typer.echo(f"无法读取 Rasa 的对话记录库（JIESU_TRACKER_STORE_URL）：{error}。{done}"
-               "请把 JIESU_TRACKER_STORE_URL 指向 Rasa 实际使用的 tracker store 后重新运行。",
-               err=True)
+    typer.echo(
+        f"无法读取 Rasa 的对话记录库（JIESU_TRACKER_STORE_URL）：{error}。{done}"
+        "请把 JIESU_TRACKER_STORE_URL 指向 Rasa 实际使用的 tracker store 后重新运行。",
+        err=True,
+    )
     return typer.Exit(1)
 
 
@@ -741,8 +768,9 @@ def residents_forget(
             error, f"应用数据库中的个人信息已删除（{_erased_text(erased)}），对话记录未删除。"
         ) from error
     if not any(vars(erased).values()):
-        typer.echo(f"没有找到对话 {sender_id} 的任何记录（编号有误，或已删除过）："
-                   f"{_erased_text(erased)}。")
+        typer.echo(
+            f"没有找到对话 {sender_id} 的任何记录（编号有误，或已删除过）：{_erased_text(erased)}。"
+        )
         return
     typer.echo(f"已删除 {sender_id} 的个人信息：{_erased_text(erased)}。")
 
@@ -758,8 +786,12 @@ def residents_purge() -> None:
     settings = get_settings()
     try:
         with session_scope(settings.database_url) as session:
-            erased = purge_expired(session, utcnow(), settings.retention_days,
-                                   tracker_store_url=settings.tracker_store_url)
+            erased = purge_expired(
+                session,
+                utcnow(),
+                settings.retention_days,
+                tracker_store_url=settings.tracker_store_url,
+            )
     except TrackerStoreError as error:
         raise _tracker_store_failed(error, "本次没有完成清理。") from error
     typer.echo(f"已删除超过 {settings.retention_days} 天的个人信息：{_erased_text(erased)}。")

@@ -54,7 +54,8 @@ class Settings(BaseSettings):
         default=4000, description="Longest resident message passed to the assistant."
     )
     rate_limit_messages: int = Field(
-        default=20, gt=0,
+        default=20,
+        gt=0,
         description="Messages one conversation may send per `rate_limit_seconds` before the "
         "gateway asks it to slow down (the rest are kept, not passed to the assistant).",
     )
@@ -62,7 +63,8 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="Window of the per-conversation rate limit."
     )
     address_rate_limit_messages: int = Field(
-        default=120, gt=0,
+        default=120,
+        gt=0,
         description="Messages one client address may post to the web chat API per "
         "`address_rate_limit_seconds`; further ones get a 429 and are not recorded (a client "
         "choosing its own conversation ids escapes the per-conversation limit). Counted per "
@@ -72,36 +74,43 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="Window of the per-address rate limit."
     )
     chat_idle_hours: float = Field(
-        default=24.0, gt=0,
+        default=24.0,
+        gt=0,
         description="Hours after a web chat's last message at which its conversation ends: "
         "the browser's cookie no longer reads it and its next message starts a new one.",
     )
     retry_max_age_minutes: float = Field(
-        default=30.0, gt=0,
+        default=30.0,
+        gt=0,
         description="Messages that found the assistant down are answered once it is back if "
         "they are younger than this; older ones are given up and the resident asked to resend.",
     )
     retry_interval_seconds: float = Field(
-        default=15.0, gt=0,
+        default=15.0,
+        gt=0,
         description="How often the web app retries messages that found the assistant down.",
     )
     claim_lease_seconds: float = Field(
-        default=120.0, gt=0,
+        default=120.0,
+        gt=0,
         description="A message taken to be answered this long ago without an answer belongs "
         "to a process that died, and is answered again; keep it above `rasa_timeout_seconds`.",
     )
     sqlite_busy_timeout_ms: int = Field(
-        default=5000, ge=0,
+        default=5000,
+        ge=0,
         description="How long a SQLite connection waits for a lock before the write fails "
         "(and is retried where the write is idempotent, e.g. filing a ticket).",
     )
     max_request_bytes: int = Field(
-        default=1_000_000, gt=0,
+        default=1_000_000,
+        gt=0,
         description="Largest request body the web app and the Telegram webhook accept "
         "(413 above it).",
     )
     retention_days: int = Field(
-        default=365, gt=0,
+        default=365,
+        gt=0,
         description="Days after which the scheduler's daily purge (or `jiesu residents "
         "purge`) removes personal data from closed tickets and old messages.",
     )
@@ -125,15 +134,19 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="How often `jiesu scheduler` checks deadlines and surveys."
     )
     reminder_fraction: float = Field(
-        default=0.8, gt=0, lt=1,
+        default=0.8,
+        gt=0,
+        lt=1,
         description="Share of a deadline's time after which its department is reminded.",
     )
     survey_timeout_hours: float = Field(
-        default=72.0, gt=0,
+        default=72.0,
+        gt=0,
         description="Hours a follow-up waits for the resident before it counts as no response.",
     )
     outbox_expiry_days: float = Field(
-        default=30.0, gt=0,
+        default=30.0,
+        gt=0,
         description="Days a message for a resident (a notice, a staff reply) waits to be "
         "delivered before it is given up, e.g. for a web chat never opened again.",
     )

@@ -91,8 +91,11 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
 
 
 def in_transaction(
-    work: Callable[[Session], T], url: str | None = None, *,
-    attempts: int = 3, backoff_seconds: float = 0.2,
+    work: Callable[[Session], T],
+    url: str | None = None,
+    *,
+    attempts: int = 3,
+    backoff_seconds: float = 0.2,
 ) -> T:
     """Run `work` in a transaction of its own; if the database is locked or briefly
     unreachable (SQLAlchemy's OperationalError: SQLite's busy timeout ran out, a lost
@@ -111,7 +114,12 @@ def in_transaction(
             if attempt >= attempts:
                 raise
             delay = backoff_seconds * 2 ** (attempt - 1)
-            log.warning("database busy (attempt %d of %d), retrying in %.1f s: %s",
-                        attempt, attempts, delay, error.orig)
+            log.warning(
+                "database busy (attempt %d of %d), retrying in %.1f s: %s",
+                attempt,
+                attempts,
+                delay,
+                error.orig,
+            )
             time.sleep(delay)
             attempt += 1

@@ -74,8 +74,12 @@ class AddressRateLimit:
     """
 
     def __init__(
-        self, app: ASGIApp, max_requests: int, window_seconds: float,
-        routes: Iterable[tuple[str, str]], now: Callable[[], float] = time.monotonic,
+        self,
+        app: ASGIApp,
+        max_requests: int,
+        window_seconds: float,
+        routes: Iterable[tuple[str, str]],
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_requests <= 0 or window_seconds <= 0:
             raise ValueError("max_requests and window_seconds must be positive")
@@ -99,7 +103,8 @@ class AddressRateLimit:
         wait = self._admit(address_key(client[0]))
         if wait is not None:
             response = JSONResponse(
-                {"detail": gateway_text("address_too_fast")}, status_code=429,
+                {"detail": gateway_text("address_too_fast")},
+                status_code=429,
                 headers={"Retry-After": str(wait)},
             )
             await response(scope, receive, send)

@@ -44,7 +44,10 @@ class OutboxMessage(Base):
 
 
 def enqueue(
-    session: Session, channel: str, chat_id: str, text: str,
+    session: Session,
+    channel: str,
+    chat_id: str,
+    text: str,
     buttons: list[dict[str, Any]] | None = None,
 ) -> OutboxMessage:
     """Queue `text` (with optional buttons: title, payload) for the resident's chat."""
@@ -117,7 +120,9 @@ def mark_failed_attempt(session: Session, message_id: int, error: str) -> None:
 
 
 def notify(
-    session: Session, sender_id: str, text: str,
+    session: Session,
+    sender_id: str,
+    text: str,
     buttons: list[dict[str, Any]] | None = None,
 ) -> OutboxMessage | None:
     """Queue `text` for the resident of the conversation `sender_id` ("<channel>:<chat id>");

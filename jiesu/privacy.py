@@ -72,9 +72,14 @@ def forget_resident(session: Session, sender_id: str) -> Erased:
         (InboundMessage.channel == channel) & (InboundMessage.chat_id == chat_id),
         FORGOTTEN,
     )
-    erased.outbox = _count(session.execute(delete(OutboxMessage).where(
-        OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
-    )))
+    erased.outbox = _count(
+        session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.chat_id == chat_id,
+            )
+        )
+    )
     handoffs = select(Handoff.id).where(Handoff.sender_id == sender_id)
     erased.notes = _erase_notes(session, HandoffNote.handoff_id.in_(handoffs), FORGOTTEN)
     erased.questions = _erase_questions(
@@ -95,24 +100,38 @@ def _pseudonymise(session: Session, sender_id: str) -> int:
         # Not a change of the record: columns stamped on update (updated_at) keep their value.
         unchanged = {column.name: column for column in table.c if column.onupdate is not None}
         if "sender_id" in table.c:
-            found += _count(session.execute(update(table).where(table.c.sender_id == sender_id)
-                                            .values(sender_id=pseudonym, **unchanged)))
+            found += _count(
+                session.execute(
+                    update(table)
+                    .where(table.c.sender_id == sender_id)
+                    .values(sender_id=pseudonym, **unchanged)
+                )
+            )
         if "actor" in table.c:
-            found += _count(session.execute(
-                update(table).where(table.c.actor == resident_actor(sender_id))
-                .values(actor=resident_actor(pseudonym), **unchanged)))
+            found += _count(
+                session.execute(
+                    update(table)
+                    .where(table.c.actor == resident_actor(sender_id))
+                    .values(actor=resident_actor(pseudonym), **unchanged)
+                )
+            )
     channel, _, chat_id = sender_id.partition(":")
     # The channel too, so that pseudonymised messages are told apart (`_over_conversations`).
-    found += _count(session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.channel == channel, InboundMessage.chat_id == chat_id)
-        .values(channel=PSEUDONYM_CHANNEL, chat_id=pseudonym.partition(":")[2])
-    ))
+    found += _count(
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.channel == channel, InboundMessage.chat_id == chat_id)
+            .values(channel=PSEUDONYM_CHANNEL, chat_id=pseudonym.partition(":")[2])
+        )
+    )
     return found
 
 
 def purge_expired(
-    session: Session, now: datetime, retention_days: int, *,
+    session: Session,
+    now: datetime,
+    retention_days: int,
+    *,
     tracker_store_url: str | None = None,
 ) -> Erased:
     """Erase the personal data of finished tickets and of messages, notes and questions
@@ -123,18 +142,26 @@ def purge_expired(
     if tracker_store_url is not None:
         check_tracker_store(tracker_store_url)
     before = now - timedelta(days=retention_days)
-    tickets = session.scalars(select(Ticket.id).where(
-        Ticket.status.in_(FINISHED), Ticket.updated_at < before,
-        Ticket.description.not_in(_PLACEHOLDERS),
-    )).all()
+    tickets = session.scalars(
+        select(Ticket.id).where(
+            Ticket.status.in_(FINISHED),
+            Ticket.updated_at < before,
+            Ticket.description.not_in(_PLACEHOLDERS),
+        )
+    ).all()
     erased = Erased(tickets=_erase_tickets(session, tickets, EXPIRED))
     erased.photos = _delete_photos(
         session, Attachment.ticket_id.in_(tickets) | (Attachment.created_at < before)
     )
     erased.messages = _erase_messages(session, InboundMessage.received_at < before, EXPIRED)
-    erased.outbox = _count(session.execute(delete(OutboxMessage).where(
-        OutboxMessage.created_at < before, OutboxMessage.status != PENDING,
-    )))
+    erased.outbox = _count(
+        session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.created_at < before,
+                OutboxMessage.status != PENDING,
+            )
+        )
+    )
     erased.notes = _erase_notes(session, HandoffNote.created_at < before, EXPIRED)
     erased.questions = _erase_questions(
         session, FaqUnanswered.created_at < before, FaqFeedback.created_at < before
@@ -156,14 +183,21 @@ def _over_conversations(session: Session, before: datetime) -> list[str]:
     unfinished = select(Ticket.sender_id).where(Ticket.status.not_in(FINISHED))
     handed = select(Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES))
     told = select(OutboxMessage.channel + ":" + OutboxMessage.chat_id).where(
-        (OutboxMessage.created_at >= before) | (OutboxMessage.status == PENDING))
-    return list(session.scalars(
-        select(sender_id)
-        .where(InboundMessage.channel != PSEUDONYM_CHANNEL, sender_id.not_in(unfinished),
-               sender_id.not_in(handed), sender_id.not_in(told))
-        .group_by(InboundMessage.channel, InboundMessage.chat_id)
-        .having(func.max(InboundMessage.received_at) < before)
-    ))
+        (OutboxMessage.created_at >= before) | (OutboxMessage.status == PENDING)
+    )
+    return list(
+        session.scalars(
+            select(sender_id)
+            .where(
+                InboundMessage.channel != PSEUDONYM_CHANNEL,
+                sender_id.not_in(unfinished),
+                sender_id.not_in(handed),
+                sender_id.not_in(told),
+            )
+            .group_by(InboundMessage.channel, InboundMessage.chat_id)
+            .having(func.max(InboundMessage.received_at) < before)
+        )
+    )
 
 
 def _count(result: object) -> int:
@@ -175,17 +209,25 @@ def _erase_tickets(session: Session, ids: Sequence[int], placeholder: str) -> in
     if not ids:
         return 0
     session.execute(
-        update(Ticket).where(Ticket.id.in_(ids)).values(
-            description=placeholder, address=None, happened=None, phone=None,
+        update(Ticket)
+        .where(Ticket.id.in_(ids))
+        .values(
+            description=placeholder,
+            address=None,
+            happened=None,
+            phone=None,
             query_code=None,  # nobody looks the ticket up any more
             updated_at=Ticket.updated_at,  # erasing is no change of the appeal
-        ).execution_options(synchronize_session=False)
+        )
+        .execution_options(synchronize_session=False)
     )
-    session.execute(update(RoutingFeedback).where(RoutingFeedback.ticket_id.in_(ids))
-                    .values(text=placeholder))
+    session.execute(
+        update(RoutingFeedback).where(RoutingFeedback.ticket_id.in_(ids)).values(text=placeholder)
+    )
     surveys = select(Survey.id).where(Survey.ticket_id.in_(ids))
-    session.execute(update(SurveyAnswer).where(SurveyAnswer.survey_id.in_(surveys))
-                    .values(text=None))
+    session.execute(
+        update(SurveyAnswer).where(SurveyAnswer.survey_id.in_(surveys)).values(text=None)
+    )
     return len(ids)
 
 
@@ -199,17 +241,24 @@ def _delete_photos(session: Session, which: ColumnElement[bool]) -> int:
 
 
 def _erase_messages(session: Session, which: ColumnElement[bool], placeholder: str) -> int:
-    return _count(session.execute(
-        update(InboundMessage).where(which, InboundMessage.text.not_in(_PLACEHOLDERS))
-        .values(text=placeholder, replies=None)
-    ))
+    return _count(
+        session.execute(
+            update(InboundMessage)
+            .where(which, InboundMessage.text.not_in(_PLACEHOLDERS))
+            .values(text=placeholder, replies=None)
+        )
+    )
 
 
 def _erase_notes(session: Session, which: ColumnElement[bool], placeholder: str) -> int:
-    return _count(session.execute(
-        update(HandoffNote).where(which, HandoffNote.text.not_in(_PLACEHOLDERS))
-        .values(text=placeholder).execution_options(synchronize_session=False)
-    ))
+    return _count(
+        session.execute(
+            update(HandoffNote)
+            .where(which, HandoffNote.text.not_in(_PLACEHOLDERS))
+            .values(text=placeholder)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def _erase_questions(
@@ -255,8 +304,11 @@ def erase_transcripts(
         which, values = "timestamp < :before", {"before": before.timestamp()}
     try:
         with get_engine(tracker_store_url).begin() as connection:
-            found = len(connection.scalars(
-                text(f"SELECT DISTINCT sender_id FROM events WHERE {which}"), values).all())
+            found = len(
+                connection.scalars(
+                    text(f"SELECT DISTINCT sender_id FROM events WHERE {which}"), values
+                ).all()
+            )
             connection.execute(text(f"DELETE FROM events WHERE {which}"), values)
     except SQLAlchemyError as error:
         raise _unreadable(tracker_store_url, type(error).__name__) from error

@@ -61,8 +61,14 @@ def sweep(session: Session, now: datetime, *, tracker_store_url: str | None = No
     alerts = raise_alerts(session, now, settings.reminder_fraction)
     undelivered = expire_undelivered(session, now - timedelta(days=settings.outbox_expiry_days))
     purged = _purge_once_a_day(session, now, tracker_store_url)
-    return SweepReport(rounds=rounds, alerts=alerts, surveys_sent=sent, surveys_expired=expired,
-                       outbox_expired=undelivered, purged=purged)
+    return SweepReport(
+        rounds=rounds,
+        alerts=alerts,
+        surveys_sent=sent,
+        surveys_expired=expired,
+        outbox_expired=undelivered,
+        purged=purged,
+    )
 
 
 def _purge_once_a_day(
@@ -84,11 +90,15 @@ def _purge_once_a_day(
     try:
         erased = purge_expired(session, now, retention_days, tracker_store_url=tracker_store_url)
     except TrackerStoreError as error:
-        log.error("retention purge not run: Rasa's tracker store (JIESU_TRACKER_STORE_URL) "
-                  "cannot be read: %s", error)
+        log.error(
+            "retention purge not run: Rasa's tracker store (JIESU_TRACKER_STORE_URL) "
+            "cannot be read: %s",
+            error,
+        )
         return None
-    session.add(RetentionPurge(day=day, ran_at=now, retention_days=retention_days,
-                               **asdict(erased)))
+    session.add(
+        RetentionPurge(day=day, ran_at=now, retention_days=retention_days, **asdict(erased))
+    )
     session.flush()
     return erased
 

@@ -153,8 +153,10 @@ class Gazetteer:
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         self.names: tuple[str, ...] = tuple(
-            sorted({normalize(n).strip() for n in names if len(n.strip()) >= 2},
-                   key=lambda n: (-len(n), n))
+            sorted(
+                {normalize(n).strip() for n in names if len(n.strip()) >= 2},
+                key=lambda n: (-len(n), n),
+            )
         )
         self._pattern = re.compile(_alternation(self.names)) if self.names else None
 
@@ -184,7 +186,7 @@ class Gazetteer:
                 short.append(name[:-2])
             for prefix in prefixes:
                 if name.startswith(prefix) and len(name) - len(prefix) >= 3:
-                    short.append(name[len(prefix):])
+                    short.append(name[len(prefix) :])
         return cls([*names, *short])
 
     @classmethod
@@ -207,8 +209,9 @@ def _name_start(text: str, end: int, floor: int, rules: _Rules) -> int:
     `MAX_NAME`, stopping at `floor`, a stop word or a stop character."""
     start = end
     while start > max(floor, end - MAX_NAME):
-        if any(text.startswith(w, start - len(w)) for w in rules.stop_words
-               if start - len(w) >= floor):
+        if any(
+            text.startswith(w, start - len(w)) for w in rules.stop_words if start - len(w) >= floor
+        ):
             break
         char = text[start - 1]
         if not _NAME_CHAR.match(char) or char in rules.stop_chars or char in JOINERS:
@@ -217,8 +220,9 @@ def _name_start(text: str, end: int, floor: int, rules: _Rules) -> int:
     return start
 
 
-def _cores(text: str, gazetteer: Gazetteer, blocked: list[tuple[int, int]],
-           rules: _Rules) -> list[tuple[int, int]]:
+def _cores(
+    text: str, gazetteer: Gazetteer, blocked: list[tuple[int, int]], rules: _Rules
+) -> list[tuple[int, int]]:
     """Place names: gazetteer names and names followed by a place suffix."""
     known = gazetteer.find(text)
     suffixes = tuple(rules.suffixes)
@@ -249,13 +253,19 @@ def _cores(text: str, gazetteer: Gazetteer, blocked: list[tuple[int, int]],
         # a name has a Chinese character (58路 is a bus line); some suffixes need none
         # and a road's name does not end in a digit (公交28路 is a bus line)
         name_ok = (not name and minimum == 0) or (
-            len(name) >= max(minimum, 1) and not name.isascii()
-            and not (suffix in ROAD_SUFFIXES and name[-1].isdigit()))
+            len(name) >= max(minimum, 1)
+            and not name.isascii()
+            and not (suffix in ROAD_SUFFIXES and name[-1].isdigit())
+        )
         if name_ok and text[start:b] not in rules.generic:
             cores.append((start, b))
-        elif not name and a == floor and any(
-            e == a and (suffix not in ROAD_SUFFIXES or not text[s:e].endswith(suffixes))
-            for s, e in cores
+        elif (
+            not name
+            and a == floor
+            and any(
+                e == a and (suffix not in ROAD_SUFFIXES or not text[s:e].endswith(suffixes))
+                for s, e in cores
+            )
         ):
             # continues the place before it: 阳光花园小区, 春华(小区) + 大道; but a road
             # never continues a place with a suffix (幸福路路面)
@@ -283,8 +293,9 @@ def _extend(text: str, end: int, rules: _Rules) -> int:
     return end
 
 
-def _places(norm: str, gazetteer: Gazetteer, times: list[tuple[int, int]],
-            rules: _Rules) -> list[tuple[int, int]]:
+def _places(
+    norm: str, gazetteer: Gazetteer, times: list[tuple[int, int]], rules: _Rules
+) -> list[tuple[int, int]]:
     """(start, end) of each place in normalised text."""
     places: list[tuple[int, int]] = []
     core_end = 0
@@ -299,8 +310,12 @@ def _places(norm: str, gazetteer: Gazetteer, times: list[tuple[int, int]],
     # Junctions: two roads joined by 和/与 and closed by 路口 are one place.
     merged: list[tuple[int, int]] = []
     for start, end in places:
-        if (merged and merged[-1][1] + 1 == start and norm[start - 1] in JOINERS
-                and rules.junction_ends.search(norm[start:end])):
+        if (
+            merged
+            and merged[-1][1] + 1 == start
+            and norm[start - 1] in JOINERS
+            and rules.junction_ends.search(norm[start:end])
+        ):
             merged[-1] = (merged[-1][0], end)
             continue
         merged.append((start, end))
@@ -314,8 +329,11 @@ def _times(norm: str, rules: _Rules) -> list[tuple[int, int]]:
     while (first := rules.time_start.search(norm, position)) is not None:
         start = first.start()
         end, strong = max(
-            ((m.end(), kind_strong) for pattern, kind_strong in rules.time_patterns
-             if (m := pattern.match(norm, start)) is not None),
+            (
+                (m.end(), kind_strong)
+                for pattern, kind_strong in rules.time_patterns
+                if (m := pattern.match(norm, start)) is not None
+            ),
             key=lambda found: found[0],
         )
         if end == start:

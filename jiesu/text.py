@@ -53,6 +53,7 @@ def strip_control(text: str) -> str:
     from what was sent.
     """
     return "".join(
-        c for c in text
+        c
+        for c in text
         if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _BIDI_CONTROLS)
     )

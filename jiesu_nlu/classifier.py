@@ -119,14 +119,18 @@ def read_cues(cues_file: Text, categories_file: Text) -> Dict[Text, Any]:
     tree = yaml.safe_load(Path(categories_file).read_text(encoding="utf-8"))["categories"]
     groups = {name: [str(w) for w in words] for name, words in lexicon["cue_groups"].items()}
     groups["object"] = [
-        str(word) for first in tree for second in first.get("subcategories", [])
+        str(word)
+        for first in tree
+        for second in first.get("subcategories", [])
         for word in second.get("keywords", [])
     ]
     negated = _not_after([str(w) for w in lexicon.get("negators", [])])
     negatable = {str(name) for name in lexicon.get("negatable_groups", [])}
     patterns = {
-        **{name: (negated if name in negatable else "") + f"(?:{_alternation(words)})"
-           for name, words in groups.items()},
+        **{
+            name: (negated if name in negatable else "") + f"(?:{_alternation(words)})"
+            for name, words in groups.items()
+        },
         **{name: str(pattern) for name, pattern in lexicon.get("cue_patterns", {}).items()},
     }
     pairs = [[str(first), str(second)] for first, second in lexicon.get("cue_pairs", [])]
@@ -169,8 +173,7 @@ class Cues:
         found = [1.0 if p.search(text) else 0.0 for p in self._patterns]
         pairs = [found[a] * found[b] for a, b in self._pairs]
         details = float(len(text) <= self.DETAILS_MAX and only_details(text))
-        return [*found, *pairs, details,
-                min(float(np.log1p(len(text))) / self.LENGTH_SCALE, 1.5)]
+        return [*found, *pairs, details, min(float(np.log1p(len(text))) / self.LENGTH_SCALE, 1.5)]
 
     def matrix(self, texts: List[Text], weight: float) -> csr_matrix:
         return csr_matrix(np.array([self.row(t) for t in texts]).reshape(-1, self.size) * weight)
@@ -180,13 +183,14 @@ def _idf_of(fitted: Optional[Dict[Text, Any]]) -> Dict[Text, np.ndarray]:
     """The vectorizers' idf weights, read once: scikit-learn rebuilds `idf_` on each access."""
     if fitted is None:
         return {}
-    return {name: fitted[name].idf_ for name in ("words", "chars", "sounds")
-            if fitted.get(name) is not None}
+    return {
+        name: fitted[name].idf_
+        for name in ("words", "chars", "sounds")
+        if fitted.get(name) is not None
+    }
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
     """Predicts the intent and a ranking with calibrated-enough probabilities."""
 
@@ -199,8 +203,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         """The lexicons' and the features' code: a change to any retrains the classifier
         (Rasa's cache would otherwise restore a model with other features)."""
         merged = {**cls.get_default_config(), **config}
-        sources = [Path(merged["cues_file"]), Path(merged["categories_file"]), Path(__file__),
-                   Path(spans_module.__file__ or ""), spans_module.RULES_FILE]
+        sources = [
+            Path(merged["cues_file"]),
+            Path(merged["categories_file"]),
+            Path(__file__),
+            Path(spans_module.__file__ or ""),
+            spans_module.RULES_FILE,
+        ]
         return "".join(hashlib.sha256(path.read_bytes()).hexdigest() for path in sources)
 
     @staticmethod
@@ -255,14 +264,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _features(self, messages: List[Message]) -> Any:
         return self._matrix([_words(m) for m in messages], [_chars(m) for m in messages])
 
-    def _matrix(self, word_input: List[List[Text]], char_input: List[Text],
-                fit: bool = False) -> Any:
+    def _matrix(
+        self, word_input: List[List[Text]], char_input: List[Text], fit: bool = False
+    ) -> Any:
         assert self._fitted is not None
         inputs: Dict[Text, List[Any]] = {"words": word_input, "chars": char_input}
         if self._fitted.get("sounds") is not None:
             inputs["sounds"] = [_syllables(text) for text in char_input]
         parts = [
-            self._fitted[name].fit_transform(values) if fit
+            self._fitted[name].fit_transform(values)
+            if fit
             else tfidf(self._fitted[name], self._idf[name], values)
             for name, values in inputs.items()
         ]
@@ -279,13 +290,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         assert model is not None
         probabilities = model.predict_proba(self._features(messages))
         weight = self._config["ask_weight"]
-        long = [i for i, m in enumerate(messages)
-                if len(m.get(TEXT) or "") >= self._config["ask_min_length"]]
+        long = [
+            i
+            for i, m in enumerate(messages)
+            if len(m.get(TEXT) or "") >= self._config["ask_min_length"]
+        ]
         if weight <= 0 or not long:
             return probabilities
         asks = [ask_of(messages[i]) for i in long]
         ask_probabilities = model.predict_proba(
-            self._matrix([words for words, _ in asks], [chars for _, chars in asks]))
+            self._matrix([words for words, _ in asks], [chars for _, chars in asks])
+        )
         probabilities[long] = (1 - weight) * probabilities[long] + weight * ask_probabilities
         return probabilities
 
@@ -307,15 +322,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 ngram_range=(self._config["char_min_ngram"], self._config["char_max_ngram"]),
                 sublinear_tf=True,
             ),
-            "sounds": (TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
-                       if self._config["sound_weight"] > 0 else None),
+            "sounds": (
+                TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
+                if self._config["sound_weight"] > 0
+                else None
+            ),
             "model": LogisticRegression(
                 C=self._config["C"], max_iter=self._config["max_iter"], class_weight="balanced"
             ),
         }
         self._cues = Cues(cues) if cues else None
-        features = self._matrix([_words(e) for e in examples], [_chars(e) for e in examples],
-                                fit=True)
+        features = self._matrix(
+            [_words(e) for e in examples], [_chars(e) for e in examples], fit=True
+        )
         self._fitted["model"].fit(features, [e.get(INTENT) for e in examples])
         self._idf = _idf_of(self._fitted)
         self.persist()
@@ -328,9 +347,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         probabilities = self._probabilities(messages)
         for message, row in zip(messages, probabilities):
             order = np.argsort(-row)
-            ranking = [
-                {"name": str(model.classes_[i]), "confidence": float(row[i])} for i in order
-            ]
+            ranking = [{"name": str(model.classes_[i]), "confidence": float(row[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(
                 INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True

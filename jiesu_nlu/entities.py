@@ -57,9 +57,7 @@ def _file_digest(path: Text) -> Optional[Text]:
         return None
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class PlaceTimeExtractor(GraphComponent, EntityExtractorMixin):
     """Adds `address` and `time` entities found by jiesu.spans."""
 
@@ -158,13 +156,15 @@ class PlaceTimeExtractor(GraphComponent, EntityExtractorMixin):
                 for start, end, kind in others
             ):
                 continue  # a phone or ticket number, or found already
-            found.append({
-                ENTITY_ATTRIBUTE_TYPE: entity,
-                ENTITY_ATTRIBUTE_START: span.start,
-                ENTITY_ATTRIBUTE_END: span.end,
-                ENTITY_ATTRIBUTE_VALUE: span.value,
-                ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
-            })
+            found.append(
+                {
+                    ENTITY_ATTRIBUTE_TYPE: entity,
+                    ENTITY_ATTRIBUTE_START: span.start,
+                    ENTITY_ATTRIBUTE_END: span.end,
+                    ENTITY_ATTRIBUTE_VALUE: span.value,
+                    ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+                }
+            )
         return found
 
     def process(self, messages: List[Message]) -> List[Message]:

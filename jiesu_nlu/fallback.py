@@ -32,9 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 GROUPS_KEY = "groups"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class GroupedFallbackClassifier(FallbackClassifier):
     """`FallbackClassifier` whose threshold and ambiguity apply to groups of intents."""
 

@@ -19,9 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from jiesu.text import normalize
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
 class JiesuTokenizer(JiebaTokenizer):
     """JiebaTokenizer over normalised text, without whitespace tokens."""
 
@@ -30,9 +28,5 @@ class JiesuTokenizer(JiebaTokenizer):
         import jieba
 
         text = normalize(message.get(attribute))
-        tokens = [
-            Token(word, start)
-            for word, start, _end in jieba.tokenize(text)
-            if word.strip()
-        ]
+        tokens = [Token(word, start) for word, start, _end in jieba.tokenize(text) if word.strip()]
         return self._apply_token_pattern(tokens)

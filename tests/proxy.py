@@ -53,19 +53,22 @@ class RoundRobinProxy:
             backend = next(turns)
             self.served.append(Served(backend, request.method, request.url.path))
             upstream = await clients[0].request(
-                request.method, f"{backend}{request.url.path}",
+                request.method,
+                f"{backend}{request.url.path}",
                 params=list(request.query_params.multi_items()),
                 content=await request.body(),
                 headers={k: v for k, v in request.headers.items() if k in FORWARDED_HEADERS},
             )
             return Response(
-                upstream.content, status_code=upstream.status_code,
+                upstream.content,
+                status_code=upstream.status_code,
                 media_type=upstream.headers.get("content-type"),
             )
 
         methods = ["GET", "POST", "PUT", "DELETE"]
-        return Starlette(routes=[Route("/{path:path}", forward, methods=methods)],
-                         lifespan=lifespan)
+        return Starlette(
+            routes=[Route("/{path:path}", forward, methods=methods)], lifespan=lifespan
+        )
 
 
 @contextmanager

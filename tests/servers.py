@@ -39,7 +39,9 @@ def free_port() -> int:
 
 
 def wait_until_ok(
-    url: str, timeout: float, params: Mapping[str, str] | None = None,
+    url: str,
+    timeout: float,
+    params: Mapping[str, str] | None = None,
     process: subprocess.Popen[bytes] | None = None,
 ) -> None:
     """Poll `url` until it answers 200; fail early if `process` dies."""
@@ -83,8 +85,12 @@ def running(
     """Run `command` in its own process group, logging to `log`; stop it afterwards."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})}, start_new_session=True,
+            command,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
         )
         try:
             yield process
@@ -129,7 +135,8 @@ class RasaStack:
         """The conversation's tracker from the Rasa HTTP API."""
         response = httpx.get(
             f"{self.rasa_url}/conversations/{sender_id}/tracker",
-            params={"token": self.token}, timeout=10.0,
+            params={"token": self.token},
+            timeout=10.0,
         )
         response.raise_for_status()
         tracker: dict[str, object] = response.json()
@@ -187,11 +194,14 @@ def web_app_alone(workdir: Path, env: Mapping[str, str] | None = None) -> Iterat
     upgrade(database)
     port = free_port()
     settings = {
-        "JIESU_DATABASE_URL": database, "JIESU_WEB_PORT": str(port),
-        "JIESU_RASA_URL": f"http://127.0.0.1:{free_port()}", **(env or {}),
+        "JIESU_DATABASE_URL": database,
+        "JIESU_WEB_PORT": str(port),
+        "JIESU_RASA_URL": f"http://127.0.0.1:{free_port()}",
+        **(env or {}),
     }
-    with running([str(APP_PYTHON), "-m", "jiesu.cli", "web"], workdir / "web.log",
-                 settings) as process:
+    with running(
+        [str(APP_PYTHON), "-m", "jiesu.cli", "web"], workdir / "web.log", settings
+    ) as process:
         url = f"http://127.0.0.1:{port}"
         wait_until_ok(f"{url}/healthz", 60, process=process)
         yield WebApp(url=url, database_url=database)
@@ -213,8 +223,12 @@ class Service:
         """Start it and wait until `health_url` answers."""
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                self.command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                env={**os.environ, **self.env}, start_new_session=True,
+                self.command,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env},
+                start_new_session=True,
             )
         wait_until_ok(self.health_url, self.timeout, process=self.process)
 
@@ -250,9 +264,21 @@ def action_server(port: int, log: Path, database_url: str) -> Iterator[Service]:
 
 def _rasa_command(port: int, endpoints: Path, token: str) -> list[str]:
     return [
-        str(RASA), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
-        "--credentials", "credentials.yml", "--interface", "127.0.0.1", "--port", str(port),
-        "--enable-api", f"--auth-token={token}", f"--jwt-secret={token}",
+        str(RASA),
+        "run",
+        "--model",
+        str(MODEL),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        "credentials.yml",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--enable-api",
+        f"--auth-token={token}",
+        f"--jwt-secret={token}",
     ]
 
 
@@ -269,7 +295,10 @@ def rasa_service(port: int, endpoints: Path, token: str, log: Path) -> Iterator[
 
 @contextmanager
 def rasa_servers(
-    ports: list[int], endpoints: Path, token: str, logs: list[Path],
+    ports: list[int],
+    endpoints: Path,
+    token: str,
+    logs: list[Path],
     env: Mapping[str, str] | None = None,
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Several real Rasa servers with the trained model (engine environment), started
@@ -284,8 +313,10 @@ def rasa_servers(
         stack.callback(terminate, processes)  # runs first: they stop together, too
         for port, process in zip(ports, processes, strict=True):
             wait_until_ok(
-                f"http://127.0.0.1:{port}/status", 240,
-                params={"token": token}, process=process,
+                f"http://127.0.0.1:{port}/status",
+                240,
+                params={"token": token},
+                process=process,
             )
         yield processes
 
@@ -314,10 +345,13 @@ def rasa_stack_in(workdir: Path) -> Iterator[tuple[RasaStack, Service]]:
         action_server(action_port, workdir / "actions.log", database) as actions,
         rasa_server(rasa_port, endpoints, token, workdir / "rasa.log"),
     ):
-        yield RasaStack(
-            rasa_url=f"http://127.0.0.1:{rasa_port}",
-            action_url=f"http://127.0.0.1:{action_port}",
-            token=token,
-            tracker_db=tracker_db,
-            database_url=database,
-        ), actions
+        yield (
+            RasaStack(
+                rasa_url=f"http://127.0.0.1:{rasa_port}",
+                action_url=f"http://127.0.0.1:{action_port}",
+                token=token,
+                tracker_db=tracker_db,
+                database_url=database,
+            ),
+            actions,
+        )

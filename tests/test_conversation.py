@@ -18,9 +18,7 @@ def test_greeting_states_what_is_recorded_and_why(resident: Resident) -> None:
 @pytest.mark.parametrize(
     "message", ["救命啊家里着火了", "樓道裡燃氣洩漏了好大的味道", "有人晕倒了快来人"]
 )
-def test_emergency_answers_with_emergency_numbers_first(
-    resident: Resident, message: str
-) -> None:
+def test_emergency_answers_with_emergency_numbers_first(resident: Resident, message: str) -> None:
     first = resident.says(message)[0]["text"]
     for number in ("110", "119", "120", "燃气"):
         assert number in first

@@ -54,9 +54,7 @@ def test_app_services_set_only_variables_the_settings_read(name: str) -> None:
     telegram = {k: v for k, v in environment.items() if k.startswith("TELEGRAM_")}
     assert set(environment) - set(jiesu) - set(telegram) <= RASA_SDK_VARIABLES
     assert {f"JIESU_{field.upper()}" for field in Settings.model_fields} >= set(jiesu)
-    assert {f"TELEGRAM_{field.upper()}" for field in TelegramSettings.model_fields} >= set(
-        telegram
-    )
+    assert {f"TELEGRAM_{field.upper()}" for field in TelegramSettings.model_fields} >= set(telegram)
     # and their values (strings, as the environment gives them) parse into the settings' types
     jiesu_values: dict[str, Any] = {k.removeprefix("JIESU_").lower(): v for k, v in jiesu.items()}
     Settings(**jiesu_values)
@@ -90,8 +88,10 @@ def test_rasa_runs_the_endpoints_file_of_the_scale_test_with_all_its_variables()
 
 @pytest.mark.parametrize(
     ("dockerfile", "python", "lock"),
-    [("Dockerfile", "python:3.11-slim", "requirements/app.lock"),
-     ("Dockerfile.rasa", "python:3.10-slim", "requirements/engine.lock")],
+    [
+        ("Dockerfile", "python:3.11-slim", "requirements/app.lock"),
+        ("Dockerfile.rasa", "python:3.10-slim", "requirements/engine.lock"),
+    ],
 )
 def test_images_install_the_tested_locks_and_copy_files_that_exist(
     dockerfile: str, python: str, lock: str
@@ -99,8 +99,7 @@ def test_images_install_the_tested_locks_and_copy_files_that_exist(
     lines = (ROOT / dockerfile).read_text("utf-8").splitlines()
     assert f"FROM {python}" in lines
     assert f"RUN pip install -r {lock}" in lines
-    sources = [path for line in lines if line.startswith("COPY ")
-               for path in line.split()[1:-1]]
+    sources = [path for line in lines if line.startswith("COPY ") for path in line.split()[1:-1]]
     assert sources
     assert [path for path in sources if not (ROOT / path).exists()] == []
 
@@ -108,9 +107,12 @@ def test_images_install_the_tested_locks_and_copy_files_that_exist(
 def test_the_rasa_image_picks_its_endpoints_file_like_the_procfile() -> None:
     procfile = (ROOT / "Procfile").read_text("utf-8")
     dockerfile = (ROOT / "Dockerfile.rasa").read_text("utf-8")
-    for option in ('--endpoints "${JIESU_RASA_ENDPOINTS:-endpoints.yml}"',
-                   '--auth-token "$JIESU_RASA_TOKEN"', '--jwt-secret "$JIESU_RASA_TOKEN"',
-                   "--enable-api"):
+    for option in (
+        '--endpoints "${JIESU_RASA_ENDPOINTS:-endpoints.yml}"',
+        '--auth-token "$JIESU_RASA_TOKEN"',
+        '--jwt-secret "$JIESU_RASA_TOKEN"',
+        "--enable-api",
+    ):
         assert option in procfile
         assert option.replace('"', '\\"') in dockerfile
 
@@ -124,8 +126,10 @@ def test_erasing_reaches_the_tracker_store_the_rasa_replicas_write(name: str) ->
     url = make_url(_substituted(environment["JIESU_TRACKER_STORE_URL"]))
     assert url.get_backend_name() == "postgresql"  # endpoints.scale.yml's dialect
     assert (url.host, str(url.port), url.database, url.username, url.password) == (
-        rasa["JIESU_TRACKER_DB_HOST"], rasa["JIESU_TRACKER_DB_PORT"],
-        rasa["JIESU_TRACKER_DB_NAME"], rasa["JIESU_TRACKER_DB_USER"],
+        rasa["JIESU_TRACKER_DB_HOST"],
+        rasa["JIESU_TRACKER_DB_PORT"],
+        rasa["JIESU_TRACKER_DB_NAME"],
+        rasa["JIESU_TRACKER_DB_USER"],
         rasa["JIESU_TRACKER_DB_PASSWORD"],
     )
     assert make_url(_substituted(environment["JIESU_DATABASE_URL"])).database != url.database
@@ -134,8 +138,7 @@ def test_erasing_reaches_the_tracker_store_the_rasa_replicas_write(name: str) ->
 def test_published_ports_are_reachable_only_through_the_proxy_on_the_host() -> None:
     """Port 8000 and 8443 bind the host's loopback interface: the HTTPS proxy in front is the
     only way in, so nobody reaches the web app directly to name itself in X-Forwarded-For."""
-    published = {name: service.get("ports", []) for name, service in
-                 _compose()["services"].items()}
+    published = {name: service.get("ports", []) for name, service in _compose()["services"].items()}
     assert published["web"] and published["telegram"]
     for name, ports in published.items():
         for port in ports:

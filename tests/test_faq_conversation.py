@@ -25,7 +25,8 @@ def test_a_policy_question_is_answered_with_department_and_source(resident: Resi
     assert "感谢您的反馈" in text_of(resident.says("/affirm"))
     with session_scope(resident.stack.database_url) as session:
         feedback = session.scalars(
-            select(FaqFeedback).where(FaqFeedback.sender_id == resident.sender_id)).one()
+            select(FaqFeedback).where(FaqFeedback.sender_id == resident.sender_id)
+        ).one()
         assert feedback.helpful and feedback.entry_id == "residence-permit-apply"
 
 
@@ -38,7 +39,8 @@ def test_unhelpful_feedback_is_stored_too(resident: Resident) -> None:
     assert "反馈已记录" in text_of(resident.says("没有帮助"))
     with session_scope(resident.stack.database_url) as session:
         feedback = session.scalars(
-            select(FaqFeedback).where(FaqFeedback.sender_id == resident.sender_id)).one()
+            select(FaqFeedback).where(FaqFeedback.sender_id == resident.sender_id)
+        ).one()
         assert not feedback.helpful
 
 
@@ -51,7 +53,8 @@ def test_no_sure_answer_is_said_honestly_and_can_become_a_consultation_ticket(
     assert {"/affirm", "/request_human"} <= set(payloads_of(replies))
     with session_scope(resident.stack.database_url) as session:
         stored = session.scalars(
-            select(FaqUnanswered).where(FaqUnanswered.sender_id == resident.sender_id)).one()
+            select(FaqUnanswered).where(FaqUnanswered.sender_id == resident.sender_id)
+        ).one()
         assert stored.question == question
     assert "联系电话" in text_of(resident.says("/affirm"))  # the question is not asked again
     summary = text_of(resident.says("/deny"))

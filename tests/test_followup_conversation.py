@@ -38,17 +38,26 @@ def _answered_ticket(resident: Resident) -> tuple[str, dict[str, str]]:
     handler = staff_actor("handler")
     with session_scope(resident.stack.database_url) as session:
         ticket, _ = create_ticket(
-            session, channel="test", source_message_id=uuid.uuid4().hex,
-            sender_id=resident.sender_id, appeal_type=AppealType.COMPLAIN,
-            description="幸福里小区3号楼楼道灯坏了", department="housing",
-            reply_due_at=now + timedelta(days=7), actor=SYSTEM_ACTOR, now=now,
+            session,
+            channel="test",
+            source_message_id=uuid.uuid4().hex,
+            sender_id=resident.sender_id,
+            appeal_type=AppealType.COMPLAIN,
+            description="幸福里小区3号楼楼道灯坏了",
+            department="housing",
+            reply_due_at=now + timedelta(days=7),
+            actor=SYSTEM_ACTOR,
+            now=now,
         )
         change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR)
         change_status(session, ticket, Status.IN_PROGRESS, actor=handler)
         change_status(session, ticket, Status.REPLIED, actor=handler, note="物业已更换灯泡")
         sweep(session, utcnow())
-        [survey] = session.scalars(select(OutboxMessage).where(
-            OutboxMessage.chat_id == resident.sender_id.partition(":")[2]))
+        [survey] = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.chat_id == resident.sender_id.partition(":")[2]
+            )
+        )
         assert survey.text == wording("followup", "ask_solved_first", number=ticket.number)
         buttons = {button["title"]: button["payload"] for button in survey.buttons or []}
         return ticket.number, buttons

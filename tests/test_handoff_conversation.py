@@ -52,8 +52,7 @@ class WebResident:
 def _outbox(stack: RasaStack, chat_id: str) -> list[str]:
     with session_scope(stack.database_url) as session:
         rows = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.chat_id == chat_id)
-            .order_by(OutboxMessage.id)
+            select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
         )
         return [row.text for row in rows]
 
@@ -80,8 +79,10 @@ async def test_asking_for_a_person_pauses_the_assistant_until_staff_hand_back(
     lines = transcript(await rasa.events(resident.sender_id))
     said = [(line.speaker, line.text) for line in lines if line.speaker in (RESIDENT, STAFF)]
     assert said[-4:] == [
-        (RESIDENT, "小区门口的垃圾三天没人收了"), (RESIDENT, "你好？"),
-        (STAFF, "您好，请问是哪个小区？"), (RESIDENT, "幸福里小区"),
+        (RESIDENT, "小区门口的垃圾三天没人收了"),
+        (RESIDENT, "你好？"),
+        (STAFF, "您好，请问是哪个小区？"),
+        (RESIDENT, "幸福里小区"),
     ]
     assert _outbox(rasa_stack, resident.chat_id) == ["您好，请问是哪个小区？"]
 
@@ -124,7 +125,6 @@ async def test_when_the_fallback_gives_up_the_conversation_goes_to_a_person(
     with session_scope(rasa_stack.database_url) as session:
         handoff = service.current(session, resident.sender_id)
         assert handoff is not None and handoff.reason == HandoffReason.FALLBACK
-
 
 
 async def test_a_resident_ending_the_chat_closes_the_handoff_and_rasa_keeps_the_note(

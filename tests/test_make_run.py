@@ -46,11 +46,18 @@ def make_run(telegram_url: str) -> Iterator[subprocess.Popen[str]]:
     busy = [port for port in DEFAULT_PORTS if _in_use(port)]
     if busy:
         pytest.skip(f"ports {busy} are taken (is `make run` already running?)")
-    telegram = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": telegram_url,
-                "TELEGRAM_EMULATOR": "true"}
+    telegram = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": telegram_url,
+        "TELEGRAM_EMULATOR": "true",
+    }
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"], cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **telegram},
     )
     yield process
@@ -81,7 +88,8 @@ async def _telegram_resident_is_greeted(url: str) -> None:
 
 
 def test_make_run_serves_rest_web_chat_and_telegram_and_stops_on_ctrl_c(
-    make_run: subprocess.Popen[str], telegram_url: str,
+    make_run: subprocess.Popen[str],
+    telegram_url: str,
 ) -> None:
     lines: list[str] = []
     ready = threading.Event()
@@ -90,7 +98,8 @@ def test_make_run_serves_rest_web_chat_and_telegram_and_stops_on_ctrl_c(
 
     rest = httpx.post(
         "http://127.0.0.1:5005/webhooks/rest/webhook",
-        json={"sender": f"test:{uuid.uuid4().hex}", "message": "你好"}, timeout=30.0,
+        json={"sender": f"test:{uuid.uuid4().hex}", "message": "你好"},
+        timeout=30.0,
     )
     assert "个人信息告知" in rest.json()[0]["text"]
     chat = httpx.post(

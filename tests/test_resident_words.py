@@ -20,8 +20,10 @@ ASK_PLACE = "具体在什么位置"
 ASK_PHONE = "联系电话"
 
 
-@pytest.mark.parametrize("text", ["楼道灯坏了", "停水了", "垃圾没人收", "河里有死鱼", "工厂排黑烟",
-                                  "樓上漏水", "工资被拖欠😭"])
+@pytest.mark.parametrize(
+    "text",
+    ["楼道灯坏了", "停水了", "垃圾没人收", "河里有死鱼", "工厂排黑烟", "樓上漏水", "工资被拖欠😭"],
+)
 def test_a_terse_problem_statement_opens_the_appeal_form(resident: Resident, text: str) -> None:
     asked = text_of(resident.says(text))
     assert ASK_PLACE in asked or ASK_PHONE in asked, asked

@@ -93,8 +93,9 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
             rasa_servers(rasa_ports, SCALE_ENDPOINTS, token, logs, env),
             round_robin_proxy([f"http://127.0.0.1:{port}" for port in rasa_ports]) as proxy,
         ):
-            stack = RasaStack(proxy.url, action_url, token, make_url(tracker_url).database or "",
-                              app_url)
+            stack = RasaStack(
+                proxy.url, action_url, token, make_url(tracker_url).database or "", app_url
+            )
             yield ScaleOut(stack, proxy, prefix, tracker_url)
 
 
@@ -116,16 +117,22 @@ def test_an_appeal_moving_between_servers_is_filed_once(scale_out: ScaleOut) -> 
         [ticket] = tickets_for_sender(session, resident.sender_id)
         assert ticket.number == match.group(1)
         assert (ticket.description, ticket.address, ticket.phone) == (
-            "有人每天晚上往河里偷偷倒建筑垃圾", "滨河路桥下面", "13812345678")
-    trackers = [replace(scale_out.stack, rasa_url=backend).tracker(resident.sender_id)
-                for backend in scale_out.proxy.backends]
+            "有人每天晚上往河里偷偷倒建筑垃圾",
+            "滨河路桥下面",
+            "13812345678",
+        )
+    trackers = [
+        replace(scale_out.stack, rasa_url=backend).tracker(resident.sender_id)
+        for backend in scale_out.proxy.backends
+    ]
     assert trackers[0]["events"] == trackers[1]["events"]  # one shared conversation
     engine = create_engine(scale_out.tracker_url)
     try:
         with engine.connect() as connection:
             user_turns = connection.execute(
-                text("SELECT count(*) FROM events WHERE sender_id = :sender "
-                     "AND type_name = 'user'"),
+                text(
+                    "SELECT count(*) FROM events WHERE sender_id = :sender AND type_name = 'user'"
+                ),
                 {"sender": resident.sender_id},
             ).scalar_one()
     finally:
@@ -159,8 +166,9 @@ async def gateway(scale_out: ScaleOut) -> AsyncIterator[Gateway]:
 async def test_the_gateway_records_each_message_once_in_postgresql(
     gateway: Gateway, scale_out: ScaleOut
 ) -> None:
-    message = Incoming(channel="test", chat_id=uuid.uuid4().hex,
-                       message_id=uuid.uuid4().hex, text="你是机器人吗")
+    message = Incoming(
+        channel="test", chat_id=uuid.uuid4().hex, message_id=uuid.uuid4().hex, text="你是机器人吗"
+    )
     first = await gateway.handle(message)
     assert await gateway.handle(message) == first  # redelivered: answered from the record
     with session_scope(scale_out.stack.database_url) as session:

@@ -94,13 +94,23 @@ class TelegramAdapter:
         application = self.builder().updater(None).build()
         self.channel.install(application)
         web = webhook_app(
-            application, url=self._telegram.webhook_url, secret=self._telegram.webhook_secret,
-            on_start=self.start, on_stop=self._stop_and_close,
+            application,
+            url=self._telegram.webhook_url,
+            secret=self._telegram.webhook_secret,
+            on_start=self.start,
+            on_stop=self._stop_and_close,
         )
-        log.info("Telegram adapter waiting for webhook calls on %s:%d",
-                 self._telegram.webhook_host, self._telegram.webhook_port)
-        uvicorn.run(web, host=self._telegram.webhook_host, port=self._telegram.webhook_port,
-                    log_level="warning")
+        log.info(
+            "Telegram adapter waiting for webhook calls on %s:%d",
+            self._telegram.webhook_host,
+            self._telegram.webhook_port,
+        )
+        uvicorn.run(
+            web,
+            host=self._telegram.webhook_host,
+            port=self._telegram.webhook_port,
+            log_level="warning",
+        )
 
     async def _stop_and_close(self, application: AnyApplication) -> None:
         await self.stop(application)

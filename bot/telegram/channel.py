@@ -46,16 +46,22 @@ COMMAND_MESSAGES = {
 MENU = ("start", "help", "status", "human", "cancel")
 
 UNSUPPORTED = (
-    filters.VOICE | filters.AUDIO | filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION
-    | filters.Sticker.ALL | filters.Document.ALL
+    filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.Sticker.ALL
+    | filters.Document.ALL
 )
 
 
 def location_payload(latitude: float, longitude: float) -> str:
     """A shared location as the resident's message: an `inform` with the place as the
     address entity, so the appeal form takes it as the answer to "where"."""
-    place = wording("telegram", "location_address", latitude=f"{latitude:.6f}",
-                    longitude=f"{longitude:.6f}")
+    place = wording(
+        "telegram", "location_address", latitude=f"{latitude:.6f}", longitude=f"{longitude:.6f}"
+    )
     return "/inform" + json.dumps({"address": place}, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -99,15 +105,16 @@ class TelegramChannel:
         application.add_handler(MessageHandler(filters.CONTACT, self.on_contact))
         application.add_handler(MessageHandler(UNSUPPORTED, self.on_unsupported))
 
-    async def only_private_chats(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE
-    ) -> None:
+    async def only_private_chats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Read and answer private chats only: a group is one conversation shared by all its
         members, who would see each other's tickets, status and handoff replies."""
         chat = update.effective_chat
         if chat is None or chat.type != Chat.PRIVATE:
-            log.info("update %s from a %s chat ignored", update.update_id,
-                     chat.type if chat else "missing")
+            log.info(
+                "update %s from a %s chat ignored",
+                update.update_id,
+                chat.type if chat else "missing",
+            )
             raise ApplicationHandlerStop
 
     async def register_commands(self, application: AnyApplication) -> None:
@@ -149,8 +156,9 @@ class TelegramChannel:
         file = await message.photo[-1].get_file()  # the largest size Telegram made
         data = bytes(await file.download_as_bytearray())
         try:
-            await asyncio.to_thread(self._store_photo, delivery_id(update, context), str(chat.id),
-                                    data)
+            await asyncio.to_thread(
+                self._store_photo, delivery_id(update, context), str(chat.id), data
+            )
         except ValueError:
             await self._say(update, context, text("photo_refused"))
             return
@@ -160,17 +168,24 @@ class TelegramChannel:
 
     def _store_photo(self, delivery: str, chat_id: str, data: bytes) -> None:
         with session_scope(self._database_url) as session:
-            store_attachment(session, channel=CHANNEL, source_message_id=delivery,
-                             sender_id=f"{CHANNEL}:{chat_id}", data=data, suffix=".jpg",
-                             content_type="image/jpeg")
+            store_attachment(
+                session,
+                channel=CHANNEL,
+                source_message_id=delivery,
+                sender_id=f"{CHANNEL}:{chat_id}",
+                data=data,
+                suffix=".jpg",
+                content_type="image/jpeg",
+            )
 
     async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A shared location: the place of the appeal, in the resident's conversation."""
         message = update.effective_message
         if message is None or message.location is None:
             return
-        await self._converse(update, context, location_payload(
-            message.location.latitude, message.location.longitude))
+        await self._converse(
+            update, context, location_payload(message.location.latitude, message.location.longitude)
+        )
 
     async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A shared contact: accepted as the phone number only if it is the resident's own."""
@@ -207,8 +222,7 @@ class TelegramChannel:
         delivery = delivery_id(update, context)
         # The gateway would hand back the first replies to a re-delivered update, but on
         # Telegram they were sent already: sending them again would answer twice.
-        if await asyncio.to_thread(self._gateway.was_handled, CHANNEL, str(chat.id),
-                                     delivery):
+        if await asyncio.to_thread(self._gateway.was_handled, CHANNEL, str(chat.id), delivery):
             log.info("update %s was handled before: not answered again", delivery)
             return
         incoming = Incoming(CHANNEL, str(chat.id), delivery, message)

@@ -24,8 +24,11 @@ def inline_keyboard(
 ) -> InlineKeyboardMarkup | None:
     """Rasa buttons (title, payload) as an inline keyboard, one button a row."""
     rows = [
-        [InlineKeyboardButton(str(button["title"]),
-                              callback_data=callbacks.encode(str(button["payload"])))]
+        [
+            InlineKeyboardButton(
+                str(button["title"]), callback_data=callbacks.encode(str(button["payload"]))
+            )
+        ]
         for button in buttons
         if button.get("title") and button.get("payload")
     ]
@@ -37,8 +40,11 @@ def share_keyboard(kind: str) -> ReplyKeyboardMarkup | None:
     (Telegram offers these only on reply keyboards)."""
     if kind not in ("location", "contact"):
         return None
-    button = KeyboardButton(wording("telegram", f"share_{kind}_button"),
-                            request_location=kind == "location", request_contact=kind == "contact")
+    button = KeyboardButton(
+        wording("telegram", f"share_{kind}_button"),
+        request_location=kind == "location",
+        request_contact=kind == "contact",
+    )
     return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
@@ -67,7 +73,9 @@ async def send_reply(
     if image:
         caption_fits = len(text) <= 1024
         await bot.send_photo(
-            chat_id, str(image), caption=text if caption_fits else None,
+            chat_id,
+            str(image),
+            caption=text if caption_fits else None,
             reply_markup=markup if caption_fits else None,
         )
         if caption_fits:

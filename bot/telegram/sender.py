@@ -38,8 +38,14 @@ class OutboxSender:
     """Sends due outbox rows of the Telegram channel."""
 
     def __init__(
-        self, bot: Bot, database_url: str | None, callbacks: CallbackStore, *,
-        per_second: float = 30.0, per_chat_seconds: float = 1.0, batch: int = 30,
+        self,
+        bot: Bot,
+        database_url: str | None,
+        callbacks: CallbackStore,
+        *,
+        per_second: float = 30.0,
+        per_chat_seconds: float = 1.0,
+        batch: int = 30,
     ) -> None:
         self._bot = bot
         self._database_url = database_url

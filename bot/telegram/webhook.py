@@ -66,8 +66,9 @@ def webhook_app(
         if on_start is not None:
             await on_start(application)
         await application.start()
-        await application.bot.set_webhook(url, secret_token=secret,
-                                          allowed_updates=Update.ALL_TYPES)
+        await application.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
         log.info("Telegram webhook registered at %s", url)
         try:
             yield

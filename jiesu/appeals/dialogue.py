@@ -100,8 +100,10 @@ def _place_in(text: str, turn: Turn, city: City) -> str | None:
     """The place a message names: the NLU's address or the city's names found in it,
     whichever says more ("建设路18号" over "建设路")."""
     location = city.locate(text)
-    candidates = [turn.entities.get("address") or "",
-                  "、".join(location.names) if location.match in _PRECISE else ""]
+    candidates = [
+        turn.entities.get("address") or "",
+        "、".join(location.names) if location.match in _PRECISE else "",
+    ]
     return max(candidates, key=len) or None
 
 

@@ -72,15 +72,25 @@ class Assessment:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data, to keep in a slot."""
-        return {"route": self.route.as_dict(), "grid_id": self.grid_id, "place": self.place,
-                "description": self.description, "address": self.address}
+        return {
+            "route": self.route.as_dict(),
+            "grid_id": self.grid_id,
+            "place": self.place,
+            "description": self.description,
+            "address": self.address,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Assessment:
         """The assessment `as_dict` gave; ValueError for anything else."""
         try:
-            return cls(Route.from_dict(data["route"]), data["grid_id"], data["place"],
-                       data["description"], data["address"])
+            return cls(
+                Route.from_dict(data["route"]),
+                data["grid_id"],
+                data["place"],
+                data["description"],
+                data["address"],
+            )
         except (KeyError, TypeError) as error:
             raise ValueError(f"not a stored assessment: {error}") from None
 
@@ -109,7 +119,8 @@ def guesses_note(chosen: Route) -> str:
     """For the dispatcher of an unsure route: the router's top guesses (Chinese)."""
     guesses = "；".join(
         f"{'/'.join(p for p in (g.category, g.subcategory) if p)} {g.confidence:.0%}"
-        for g in chosen.guesses)
+        for g in chosen.guesses
+    )
     return f"智能分拨待人工确认（置信度 {chosen.confidence:.2f}）：{guesses or '无候选'}"
 
 
@@ -143,8 +154,11 @@ def file_appeal(
     )
     channel = sender_id.split(":", 1)[0]
     # An unsure route keeps its guessed category for the dispatcher, not a department.
-    department = (city.dispatch_center if chosen.needs_dispatcher or chosen.category is None
-                  else city.department_for(chosen.category, chosen.subcategory))
+    department = (
+        city.dispatch_center
+        if chosen.needs_dispatcher or chosen.category is None
+        else city.department_for(chosen.category, chosen.subcategory)
+    )
     ticket, created = create_ticket(
         session,
         channel=channel,
@@ -173,8 +187,12 @@ def file_appeal(
         history(session, ticket)[0].note = guesses_note(chosen)
     if created and not chosen.needs_dispatcher:
         change_status(
-            session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR,
-            note=f"智能分拨：{department.name}（置信度 {chosen.confidence:.2f}）", now=when,
+            session,
+            ticket,
+            Status.DISPATCHED,
+            actor=SYSTEM_ACTOR,
+            note=f"智能分拨：{department.name}（置信度 {chosen.confidence:.2f}）",
+            now=when,
         )
     return ticket, created
 

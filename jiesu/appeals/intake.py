@@ -9,8 +9,13 @@ from jiesu.text import normalize
 from jiesu.tickets.models import AppealType
 
 APPEAL_INTENTS: Final = frozenset(
-    {AppealType.SEEK_HELP, AppealType.COMPLAIN, AppealType.REPORT, AppealType.SUGGEST,
-     AppealType.PRAISE}
+    {
+        AppealType.SEEK_HELP,
+        AppealType.COMPLAIN,
+        AppealType.REPORT,
+        AppealType.SUGGEST,
+        AppealType.PRAISE,
+    }
 )
 # The phone slot's value when the resident chooses not to leave a number.
 ANONYMOUS: Final = "anonymous"

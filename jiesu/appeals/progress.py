@@ -30,20 +30,28 @@ RECENT: Final = 3
 def latest_progress(events: list[StatusEvent]) -> str | None:
     """The newest note a staff member wrote for the resident, if any."""
     return next(
-        (e.note for e in reversed(events)
-         if e.note and is_staff(e.actor) and e.to_status in _RESIDENT_NOTES),
+        (
+            e.note
+            for e in reversed(events)
+            if e.note and is_staff(e.actor) and e.to_status in _RESIDENT_NOTES
+        ),
         None,
     )
 
 
 def _describe(session: Session, ticket: Ticket) -> str:
     lead = merged_into(session, ticket)
-    return status_message(ticket, latest_progress(history(session, ticket)),
-                          lead.number if lead is not None else None)
+    return status_message(
+        ticket, latest_progress(history(session, ticket)), lead.number if lead is not None else None
+    )
 
 
 def status_reply(
-    session: Session, sender_id: str, number: str | None, message: str = "", *,
+    session: Session,
+    sender_id: str,
+    number: str | None,
+    message: str = "",
+    *,
     now: datetime | None = None,
 ) -> str:
     """The status of ticket `number`, or of this resident's latest tickets; `message`,
@@ -61,7 +69,11 @@ def status_reply(
 
 
 def _stranger_reply(
-    session: Session, sender_id: str, number: str, ticket: Ticket | None, message: str,
+    session: Session,
+    sender_id: str,
+    number: str,
+    ticket: Ticket | None,
+    message: str,
     now: datetime,
 ) -> str:
     if lookup.conversation_blocked(session, sender_id, now=now):

@@ -29,8 +29,9 @@ def ask_description(appeal_type: AppealType) -> str:
 def ask_phone(appeal_type: AppealType) -> tuple[str, list[Button]]:
     """The phone question, with the button to stay anonymous (offered first for reports)."""
     key = "ask_phone_report" if appeal_type is AppealType.REPORT else "ask_phone"
-    return wording("appeal", key), [{"title": wording("appeal", "anonymous_button"),
-                                     "payload": "/deny"}]
+    return wording("appeal", key), [
+        {"title": wording("appeal", "anonymous_button"), "payload": "/deny"}
+    ]
 
 
 def _edit_payload(field: str) -> str:
@@ -39,8 +40,10 @@ def _edit_payload(field: str) -> str:
 
 def edit_buttons(appeal_type: AppealType) -> list[Button]:
     """One button per field the resident can correct."""
-    return [{"title": wording("appeal", f"edit_{field}_button"), "payload": _edit_payload(field)}
-            for field in appeal_fields(appeal_type)]
+    return [
+        {"title": wording("appeal", f"edit_{field}_button"), "payload": _edit_payload(field)}
+        for field in appeal_fields(appeal_type)
+    ]
 
 
 def summary(draft: Draft, assessment: Assessment) -> tuple[str, list[Button]]:
@@ -55,19 +58,25 @@ def summary(draft: Draft, assessment: Assessment) -> tuple[str, list[Button]]:
             lines.append(wording("appeal", "summary_place", place=assessment.place))
     if draft.happened:
         lines.append(wording("appeal", "summary_happened", happened=draft.happened))
-    lines.append(wording("appeal", "summary_phone", phone=draft.phone) if draft.phone
-                 else wording("appeal", "summary_anonymous"))
+    lines.append(
+        wording("appeal", "summary_phone", phone=draft.phone)
+        if draft.phone
+        else wording("appeal", "summary_anonymous")
+    )
     chosen = assessment.route
     if chosen.needs_dispatcher:
         lines.append(wording("appeal", "summary_route_unsure"))
     else:
         category = "/".join(part for part in (chosen.category, chosen.subcategory) if part)
-        lines.append(wording("appeal", "summary_route", category=category,
-                             department=chosen.department))
+        lines.append(
+            wording("appeal", "summary_route", category=category, department=chosen.department)
+        )
     lines.append(wording("appeal", "summary_ask"))
-    buttons = [{"title": wording("appeal", "confirm_button"), "payload": "/affirm"},
-               *edit_buttons(draft.appeal_type),
-               {"title": wording("appeal", "cancel_button"), "payload": "/cancel"}]
+    buttons = [
+        {"title": wording("appeal", "confirm_button"), "payload": "/affirm"},
+        *edit_buttons(draft.appeal_type),
+        {"title": wording("appeal", "cancel_button"), "payload": "/cancel"},
+    ]
     return "\n".join(lines), buttons
 
 
@@ -98,21 +107,32 @@ def _reply_due_line(ticket: Ticket) -> list[str]:
 def verified_status_message(ticket: Ticket) -> str:
     """A ticket's status for a conversation that did not file it but proved it knows it:
     the status and the deadline, nothing about what it is or who handles it."""
-    lines = [wording("status", "verified_line", number=ticket.number,
-                     status=wording("status", "labels", ticket.status.value)),
-             *_reply_due_line(ticket)]
+    lines = [
+        wording(
+            "status",
+            "verified_line",
+            number=ticket.number,
+            status=wording("status", "labels", ticket.status.value),
+        ),
+        *_reply_due_line(ticket),
+    ]
     return "\n".join(lines)
 
 
 def status_message(ticket: Ticket, latest_note: str | None, merged_into: str | None) -> str:
     """A ticket's status for its resident: no personal data, only where it stands."""
-    lines = [wording("status", "line", number=ticket.number,
-                     appeal_type=appeal_label(ticket.appeal_type),
-                     created=moment_text(ticket.created_at),
-                     status=wording("status", "labels", ticket.status.value))]
+    lines = [
+        wording(
+            "status",
+            "line",
+            number=ticket.number,
+            appeal_type=appeal_label(ticket.appeal_type),
+            created=moment_text(ticket.created_at),
+            status=wording("status", "labels", ticket.status.value),
+        )
+    ]
     if ticket.department and ticket.status is not Status.RECEIVED:
-        lines.append(wording("status", "department",
-                             department=department_name(ticket.department)))
+        lines.append(wording("status", "department", department=department_name(ticket.department)))
     if latest_note:
         lines.append(wording("status", "latest", note=latest_note))
     if merged_into:

@@ -24,10 +24,22 @@ from jiesu.deadlines import ServiceTier
 # The first-level categories of the national 12345 hotline practice. They are a
 # standard rather than a city's choice: a city may add categories, not drop these.
 REQUIRED_CATEGORIES: Final = (
-    "城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障",
-    "商贸旅游", "卫生计生", "农村农业", "政法", "民政",
-    "党务政务", "经济管理", "纪检监察", "国土资源", "科技与信息产业",
-)  # fmt: skip
+    "城乡建设",
+    "环境保护",
+    "交通运输",
+    "教育文体",
+    "劳动和社会保障",
+    "商贸旅游",
+    "卫生计生",
+    "农村农业",
+    "政法",
+    "民政",
+    "党务政务",
+    "经济管理",
+    "纪检监察",
+    "国土资源",
+    "科技与信息产业",
+)
 
 
 def _duplicates(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:

@@ -98,4 +98,3 @@ def load_city(path: Path | None = None) -> City:
 def current_city() -> City:
     """The configured city, loaded and validated once per process."""
     return load_city()
-

@@ -29,9 +29,19 @@ from jiesu.text import normalize
 
 _COMPOUND_SUFFIX: Final = "小区"
 _DIGITS: Final = {
-    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}  # fmt: skip
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _UNITS: Final = {"十": 10, "百": 100, "千": 1000}
 # Arabic digits, or Chinese numerals that must be followed by 号 (建设路一带 is no number).
 _HOUSE_NUMBER: Final = re.compile(r"(\d+)|([零〇一二两三四五六七八九十百千]+)(?=号)")

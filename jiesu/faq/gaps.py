@@ -84,7 +84,8 @@ def group_questions(questions: list[tuple[str, datetime]]) -> list[GapGroup]:
         texts = list(dict.fromkeys(questions[i][0].strip() for i in ordered))
         groups.append(
             GapGroup(
-                count=len(indexes), latest=questions[ordered[0]][1],
+                count=len(indexes),
+                latest=questions[ordered[0]][1],
                 examples=tuple(texts[:EXAMPLES]),
             )
         )
@@ -146,8 +147,10 @@ def unhelpful_entries(session: Session, since: datetime, limit: int = 10) -> lis
         asked = session.scalars(
             select(FaqFeedback.question)
             .where(
-                FaqFeedback.entry_id == entry_id, FaqFeedback.helpful.is_(False),
-                FaqFeedback.question.is_not(None), FaqFeedback.created_at >= since,
+                FaqFeedback.entry_id == entry_id,
+                FaqFeedback.helpful.is_(False),
+                FaqFeedback.question.is_not(None),
+                FaqFeedback.created_at >= since,
             )
             .order_by(FaqFeedback.created_at.desc())
             .limit(EXAMPLES * 3)
@@ -156,8 +159,11 @@ def unhelpful_entries(session: Session, since: datetime, limit: int = 10) -> lis
         examples = tuple(list(distinct)[:EXAMPLES])
         found.append(
             UnhelpfulEntry(
-                id=entry_id, question=questions.get(entry_id, entry_id),
-                unhelpful=int(bad), helpful=int(good), examples=examples,
+                id=entry_id,
+                question=questions.get(entry_id, entry_id),
+                unhelpful=int(bad),
+                helpful=int(good),
+                examples=examples,
             )
         )
     return found
@@ -168,12 +174,20 @@ class EntryError(ValueError):
 
 
 _FIELD_NAMES: Final = {
-    "question": "问题", "answer": "答案", "department": "负责部门", "source": "政策依据",
+    "question": "问题",
+    "answer": "答案",
+    "department": "负责部门",
+    "source": "政策依据",
 }
 
 
 def add_entry(
-    session: Session, *, question: str, answer: str, department: str, source: str,
+    session: Session,
+    *,
+    question: str,
+    answer: str,
+    department: str,
+    source: str,
     alternatives: tuple[str, ...] = (),
 ) -> FaqEntry:
     """Store a new enabled entry written by staff; searches answer from it at once.

@@ -225,9 +225,13 @@ class FaqIndex:
             for p in self._phrasings[number]
         )
         return (
-            blend, coverage, unmatched / self._unknown_idf,
-            float(min(len(topic), MAX_TOPIC_WORDS)), overlap, covered,
-        )  # fmt: skip
+            blend,
+            coverage,
+            unmatched / self._unknown_idf,
+            float(min(len(topic), MAX_TOPIC_WORDS)),
+            overlap,
+            covered,
+        )
 
     def _confidence(self, measures: tuple[float, ...]) -> float:
         if not self.reading.learned:

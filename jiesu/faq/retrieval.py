@@ -66,9 +66,14 @@ class Match:
     def of(cls, scored: Scored) -> Match:
         item = scored.item
         return cls(
-            id=item.id, question=item.question, answer=item.answer, department=item.department,
-            source=item.source, tags=list(item.tags), score=scored.score,
-        )  # fmt: skip
+            id=item.id,
+            question=item.question,
+            answer=item.answer,
+            department=item.department,
+            source=item.source,
+            tags=list(item.tags),
+            score=scored.score,
+        )
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,7 @@ def _due(item: FaqItem, today: date, review_after: timedelta) -> ReviewDue | Non
 
     if item.valid_until is not None and item.valid_until < today:
         return due(f"已于 {item.valid_until} 失效，不再答复", 0)
-    if item.valid_until is not None and item.valid_until - today <= timedelta(
-        EXPIRING_WITHIN_DAYS
-    ):
+    if item.valid_until is not None and item.valid_until - today <= timedelta(EXPIRING_WITHIN_DAYS):
         return due(f"将于 {item.valid_until} 失效", 1)
     if item.valid_from is not None and item.valid_from > today:
         return due(f"{item.valid_from} 起生效，之前不答复", 2)

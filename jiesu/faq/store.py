@@ -30,9 +30,17 @@ BaseVersion = tuple[int, datetime | None, date]
 STAFF_PREFIX: Final = "staff-"
 # The entry fields an import or a reload compares and writes.
 FIELDS: Final = (
-    "question", "alternatives", "conditions", "answer", "department", "source", "tags",
-    "valid_from", "valid_until", "reviewed",
-)  # fmt: skip
+    "question",
+    "alternatives",
+    "conditions",
+    "answer",
+    "department",
+    "source",
+    "tags",
+    "valid_from",
+    "valid_until",
+    "reviewed",
+)
 
 
 def local_today() -> date:
@@ -97,9 +105,11 @@ def sync_entries(session: Session, items: list[FaqItem]) -> dict[str, int]:
         entry.enabled, entry.updated_at = False, now
     session.flush()
     return {
-        "added": len(plan.added), "updated": len(plan.changed),
-        "disabled": len(plan.removed), "unchanged": plan.unchanged,
-    }  # fmt: skip
+        "added": len(plan.added),
+        "updated": len(plan.changed),
+        "disabled": len(plan.removed),
+        "unchanged": plan.unchanged,
+    }
 
 
 def ensure_seeded(session: Session) -> None:
@@ -119,9 +129,11 @@ def base_version(session: Session) -> BaseVersion:
 def item_of(entry: FaqEntry) -> FaqItem:
     """The plain value of a stored entry."""
     return FaqItem(
-        id=entry.id, alternatives=tuple(entry.alternatives), tags=tuple(entry.tags),
+        id=entry.id,
+        alternatives=tuple(entry.alternatives),
+        tags=tuple(entry.tags),
         **{key: getattr(entry, key) for key in FIELDS if key not in ("alternatives", "tags")},
-    )  # fmt: skip
+    )
 
 
 def enabled_items(session: Session, day: date | None = None) -> list[FaqItem]:

@@ -38,8 +38,14 @@ COLUMNS: Final = (
 HEADERS: Final = {field: header for field, header in COLUMNS}
 REQUIRED: Final = ("id", "question", "answer", "department", "source")
 # Longest text each field may hold (the database columns and what a reply can carry).
-LIMITS: Final = {"id": 64, "question": 2000, "answer": 4000, "department": 128,
-                 "source": 255, "conditions": 2000}  # fmt: skip
+LIMITS: Final = {
+    "id": 64,
+    "question": 2000,
+    "answer": 4000,
+    "department": 128,
+    "source": 255,
+    "conditions": 2000,
+}
 SUFFIXES: Final = (".xlsx", ".csv")
 _DATES: Final = ("valid_from", "valid_until", "reviewed")
 _ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -171,9 +177,11 @@ def _cell(item: FaqItem, field: str) -> str:
 def write_table(items: list[FaqItem], path: Path) -> None:
     """`items` as a spreadsheet `path` (.xlsx or .csv) that `read_table` reads back."""
     table = Table(
-        name="faq", title="政策问答知识库", headers=tuple(h for _, h in COLUMNS),
+        name="faq",
+        title="政策问答知识库",
+        headers=tuple(h for _, h in COLUMNS),
         rows=tuple(tuple(_cell(item, field) for field, _ in COLUMNS) for item in items),
-    )  # fmt: skip
+    )
     if path.suffix.lower() not in SUFFIXES:
         raise TableError(f"{path.name}：只支持 .xlsx 或 .csv 文件")
     path.write_bytes(to_csv(table) if path.suffix.lower() == ".csv" else to_xlsx([table]))

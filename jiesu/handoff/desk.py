@@ -73,7 +73,9 @@ class HandoffDesk:
     """
 
     def __init__(
-        self, tracker: TrackerApi, database_url: str | None,
+        self,
+        tracker: TrackerApi,
+        database_url: str | None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._tracker = tracker
@@ -104,13 +106,25 @@ class HandoffDesk:
         if handoff_id is None:
             return None
         channel = sender_id.partition(":")[0]
-        await self._tracker.append_events(sender_id, [{
-            "event": "user", "text": text, "timestamp": now.timestamp(),
-            "parse_data": await self._tracker.parse(text),
-            "input_channel": channel, "message_id": message_id, "metadata": metadata,
-        }])
-        acknowledge = await self._in_thread(lambda session: service.record_resident_message(
-            service.get(session, handoff_id), now=now))
+        await self._tracker.append_events(
+            sender_id,
+            [
+                {
+                    "event": "user",
+                    "text": text,
+                    "timestamp": now.timestamp(),
+                    "parse_data": await self._tracker.parse(text),
+                    "input_channel": channel,
+                    "message_id": message_id,
+                    "metadata": metadata,
+                }
+            ],
+        )
+        acknowledge = await self._in_thread(
+            lambda session: service.record_resident_message(
+                service.get(session, handoff_id), now=now
+            )
+        )
         return [{"text": handoff_text("waiting")}] if acknowledge else []
 
     async def take_over(self, sender_id: str, staff: str) -> int:
@@ -121,8 +135,8 @@ class HandoffDesk:
         if existing is not None:
             return existing
         await self._tracker.append_events(
-            sender_id, [{"event": "pause", "timestamp": now.timestamp()},
-                        _bot_event(text, now, staff)]
+            sender_id,
+            [{"event": "pause", "timestamp": now.timestamp()}, _bot_event(text, now, staff)],
         )
 
         def record(session: Session) -> int:
@@ -169,12 +183,15 @@ class HandoffDesk:
             return handoff.sender_id
 
         sender_id = await self._in_thread(record, keep=False)
-        await self._tracker.append_events(sender_id, [
-            {"event": "active_loop", "name": None, "timestamp": now.timestamp()},
-            {"event": "resume", "timestamp": now.timestamp()},
-            _bot_event(text, now, staff),
-            {"event": "action", "name": "action_listen", "timestamp": now.timestamp()},
-        ])
+        await self._tracker.append_events(
+            sender_id,
+            [
+                {"event": "active_loop", "name": None, "timestamp": now.timestamp()},
+                {"event": "resume", "timestamp": now.timestamp()},
+                _bot_event(text, now, staff),
+                {"event": "action", "name": "action_listen", "timestamp": now.timestamp()},
+            ],
+        )
         await self._in_thread(record)
 
     async def resident_ended(self, sender_id: str) -> None:
@@ -193,9 +210,12 @@ class HandoffDesk:
 
         if not await self._in_thread(record):
             return
-        await self._tracker.append_events(sender_id, [
-            {"event": "resume", "timestamp": now.timestamp(), "metadata": {ENDED_KEY: True}},
-        ])
+        await self._tracker.append_events(
+            sender_id,
+            [
+                {"event": "resume", "timestamp": now.timestamp(), "metadata": {ENDED_KEY: True}},
+            ],
+        )
 
 
 def _current_id(session: Session, sender_id: str) -> int | None:

@@ -26,7 +26,6 @@ ACKNOWLEDGE_EVERY = timedelta(minutes=10)
 WAIT_WINDOW = timedelta(days=7)
 
 
-
 class HandoffError(ValueError):
     """A handoff action refused, with a message for the staff member in Chinese."""
 
@@ -42,7 +41,11 @@ def current(session: Session, sender_id: str) -> Handoff | None:
 
 
 def open_handoff(
-    session: Session, sender_id: str, reason: HandoffReason, *, now: datetime,
+    session: Session,
+    sender_id: str,
+    reason: HandoffReason,
+    *,
+    now: datetime,
     staff: str | None = None,
 ) -> tuple[Handoff, bool]:
     """Hand conversation `sender_id` to people; returns the handoff and whether it is new.
@@ -266,9 +269,9 @@ class LiveConversation:
     ref: int  # its latest message's id: what a form names it by, instead of the sender id
 
 
-def live_conversations(session: Session, *, since: datetime, limit: int = 50) -> list[
-    LiveConversation
-]:
+def live_conversations(
+    session: Session, *, since: datetime, limit: int = 50
+) -> list[LiveConversation]:
     """Conversations with resident messages since `since` and no open handoff, latest first."""
     sender = InboundMessage.channel + ":" + InboundMessage.chat_id
     latest = (
@@ -283,16 +286,22 @@ def live_conversations(session: Session, *, since: datetime, limit: int = 50) ->
     )
     handed = select(Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES))
     rows = session.execute(
-        select(latest.c.sender_id, latest.c.messages, InboundMessage.received_at,
-               InboundMessage.text, InboundMessage.id)
+        select(
+            latest.c.sender_id,
+            latest.c.messages,
+            InboundMessage.received_at,
+            InboundMessage.text,
+            InboundMessage.id,
+        )
         .join(InboundMessage, InboundMessage.id == latest.c.last_id)
         .where(latest.c.sender_id.not_in(handed))
         .order_by(InboundMessage.received_at.desc())
         .limit(limit)
     ).all()
     return [
-        LiveConversation(sender_id=row[0], messages=row[1], last_at=row[2], last_text=row[3],
-                         ref=row[4])
+        LiveConversation(
+            sender_id=row[0], messages=row[1], last_at=row[2], last_text=row[3], ref=row[4]
+        )
         for row in rows
     ]
 

@@ -55,8 +55,10 @@ _BUTTONS: Final[dict[Question, tuple[Answer, ...]]] = {
 }
 # Typed answers, the more specific pattern of each question first.
 _TYPED: Final[tuple[tuple[re.Pattern[str], Answer], ...]] = (
-    (re.compile(r"[没未]有?(能|被)?(解决|修好|处理好|弄好)|还是(没|不)|不算解决|依然|仍然"),
-     Answer.UNSOLVED),
+    (
+        re.compile(r"[没未]有?(能|被)?(解决|修好|处理好|弄好)|还是(没|不)|不算解决|依然|仍然"),
+        Answer.UNSOLVED,
+    ),
     (re.compile(r"解决|修好|处理好|弄好|搞定"), Answer.SOLVED),
     (re.compile(r"不满意|不太满意|差评|很差|太差"), Answer.UNSATISFIED),
     (re.compile(r"基本满意|还行|还可以|凑合|一般般?"), Answer.BASICALLY_SATISFIED),
@@ -100,8 +102,9 @@ def _buttons(question: Question, number: str) -> list[Button]:
 
 def _ask(question: Question, ticket: Ticket, *, first: bool = False) -> FollowupStep:
     key = "ask_solved_first" if first else f"ask_{question.value}"
-    return FollowupStep(wording("followup", key, number=ticket.number),
-                        _buttons(question, ticket.number))
+    return FollowupStep(
+        wording("followup", key, number=ticket.number), _buttons(question, ticket.number)
+    )
 
 
 def start_surveys(session: Session, now: datetime) -> int:
@@ -124,8 +127,15 @@ def start_surveys(session: Session, now: datetime) -> int:
     ).all()
     timeout = timedelta(hours=get_settings().survey_timeout_hours)
     for ticket, event_id in due:
-        session.add(Survey(ticket_id=ticket.id, reply_event_id=event_id, sender_id=ticket.sender_id,
-                           sent_at=now, expires_at=now + timeout))
+        session.add(
+            Survey(
+                ticket_id=ticket.id,
+                reply_event_id=event_id,
+                sender_id=ticket.sender_id,
+                sent_at=now,
+                expires_at=now + timeout,
+            )
+        )
         step = _ask(Question.SOLVED, ticket, first=True)
         notify(session, ticket.sender_id, step.text or "", step.buttons)
     session.flush()
@@ -138,13 +148,26 @@ def _recorded(session: Session, survey: Survey) -> dict[Question, SurveyAnswer]:
 
 
 def _record(
-    session: Session, survey: Survey, recorded: dict[Question, SurveyAnswer],
-    question: Question, answer: Answer, *, text: str | None, actor: str, now: datetime,
+    session: Session,
+    survey: Survey,
+    recorded: dict[Question, SurveyAnswer],
+    question: Question,
+    answer: Answer,
+    *,
+    text: str | None,
+    actor: str,
+    now: datetime,
 ) -> None:
     if question in recorded:
         return
-    row = SurveyAnswer(survey_id=survey.id, question=question.value, answer=answer.value,
-                       text=text, actor=actor, created_at=now)
+    row = SurveyAnswer(
+        survey_id=survey.id,
+        question=question.value,
+        answer=answer.value,
+        text=text,
+        actor=actor,
+        created_at=now,
+    )
     session.add(row)
     recorded[question] = row
 
@@ -162,8 +185,13 @@ def pending_survey(session: Session, sender_id: str, number: str | None = None) 
 
 
 def answer_survey(
-    session: Session, sender_id: str, *, number: str | None, answers: Sequence[Answer],
-    text: str | None, now: datetime,
+    session: Session,
+    sender_id: str,
+    *,
+    number: str | None,
+    answers: Sequence[Answer],
+    text: str | None,
+    now: datetime,
 ) -> FollowupStep:
     """Record the resident's answers and say what comes next.
 
@@ -177,8 +205,16 @@ def answer_survey(
         return FollowupStep(wording("followup", key, number=number))
     recorded = _recorded(session, survey)
     for answer in answers:
-        _record(session, survey, recorded, QUESTION_OF[answer], answer,
-                text=text, actor=resident_actor(sender_id), now=now)
+        _record(
+            session,
+            survey,
+            recorded,
+            QUESTION_OF[answer],
+            answer,
+            text=text,
+            actor=resident_actor(sender_id),
+            now=now,
+        )
     ticket = session.get_one(Ticket, survey.ticket_id)
     for question in (Question.SOLVED, Question.SATISFACTION):
         if question not in recorded:
@@ -200,27 +236,40 @@ def give_reason(session: Session, sender_id: str, reason: str, now: datetime) ->
         .order_by(Survey.sent_at.desc(), Survey.id.desc())
     ).all()
     awaiting = ((survey, _recorded(session, survey)) for survey in unsettled)
-    found = next(((survey, recorded) for survey, recorded in awaiting
-                  if _negative(recorded) and Question.REASON not in recorded), None)
+    found = next(
+        (
+            (survey, recorded)
+            for survey, recorded in awaiting
+            if _negative(recorded) and Question.REASON not in recorded
+        ),
+        None,
+    )
     if found is None:
         return wording("followup", "reason_without_survey")
     survey, recorded = found
     actor = resident_actor(sender_id)
-    _record(session, survey, recorded, Question.REASON, Answer.GIVEN, text=reason, actor=actor,
-            now=now)
+    _record(
+        session, survey, recorded, Question.REASON, Answer.GIVEN, text=reason, actor=actor, now=now
+    )
     ticket = session.get_one(Ticket, survey.ticket_id)
     settled = _settle(session, survey, recorded, ticket, actor=actor, now=now)
     return settled or wording("followup", "thanks", number=ticket.number)
 
 
 def _verdict(recorded: dict[Question, SurveyAnswer]) -> str:
-    return "，".join(answer_label(Answer(recorded[q].answer))
-                    for q in (Question.SOLVED, Question.SATISFACTION))
+    return "，".join(
+        answer_label(Answer(recorded[q].answer)) for q in (Question.SOLVED, Question.SATISFACTION)
+    )
 
 
 def _settle(
-    session: Session, survey: Survey, recorded: dict[Question, SurveyAnswer], ticket: Ticket,
-    *, actor: str, now: datetime,
+    session: Session,
+    survey: Survey,
+    recorded: dict[Question, SurveyAnswer],
+    ticket: Ticket,
+    *,
+    actor: str,
+    now: datetime,
 ) -> str | None:
     """Close or reopen the ticket the answers call for; the message for the resident.
 
@@ -233,18 +282,29 @@ def _settle(
         if not can_transition(ticket.status, Status.REOPENED):
             return None
         reason = recorded.get(Question.REASON)
-        note = (wording("followup", "notes", "reopened", verdict=verdict, reason=reason.text)
-                if reason is not None and reason.text
-                else wording("followup", "notes", "reopened_no_reason", verdict=verdict))
+        note = (
+            wording("followup", "notes", "reopened", verdict=verdict, reason=reason.text)
+            if reason is not None and reason.text
+            else wording("followup", "notes", "reopened_no_reason", verdict=verdict)
+        )
         due = reopen_for_rework(session, ticket, actor=actor, reason=note, now=now)
-        return wording("followup", "reopened", number=ticket.number,
-                       department=department_name(ticket.department),
-                       reply_due=moment_text(due))
+        return wording(
+            "followup",
+            "reopened",
+            number=ticket.number,
+            department=department_name(ticket.department),
+            reply_due=moment_text(due),
+        )
     if ticket.status is not Status.REPLIED:
         return None
     if actor == SYSTEM_ACTOR:
-        note = wording("followup", "notes", "closed_no_response", verdict=verdict,
-                       hours=f"{get_settings().survey_timeout_hours:g}")
+        note = wording(
+            "followup",
+            "notes",
+            "closed_no_response",
+            verdict=verdict,
+            hours=f"{get_settings().survey_timeout_hours:g}",
+        )
         message = wording("followup", "closed_no_response", number=ticket.number)
     else:
         note = wording("followup", "notes", "closed", verdict=verdict)
@@ -267,8 +327,16 @@ def expire_surveys(session: Session, now: datetime) -> int:
         if _negative(recorded):
             missing.append(Question.REASON)
         for question in missing:
-            _record(session, survey, recorded, question, Answer.NO_RESPONSE, text=None,
-                    actor=SYSTEM_ACTOR, now=now)
+            _record(
+                session,
+                survey,
+                recorded,
+                question,
+                Answer.NO_RESPONSE,
+                text=None,
+                actor=SYSTEM_ACTOR,
+                now=now,
+            )
         ticket = session.get_one(Ticket, survey.ticket_id)
         message = _settle(session, survey, recorded, ticket, actor=SYSTEM_ACTOR, now=now)
         if message is not None:

@@ -72,8 +72,12 @@ class _Tally:
             return part / whole if whole else None
 
         return Rates(
-            due=self.due, responded=self.responded, surveyed=self.surveyed, solved=self.solved,
-            satisfied=self.satisfied, no_response=self.no_response,
+            due=self.due,
+            responded=self.responded,
+            surveyed=self.surveyed,
+            solved=self.solved,
+            satisfied=self.satisfied,
+            no_response=self.no_response,
             response_rate=share(self.responded, self.due),
             solve_rate=share(self.solved, self.surveyed),
             satisfaction_rate=share(self.satisfied, self.surveyed),
@@ -89,8 +93,13 @@ def _group_column(group: str | None) -> ColumnElement[str | None]:
     return column
 
 
-def _responses(session: Session, start: datetime, end: datetime, group: str | None,
-               tallies: defaultdict[str, _Tally]) -> None:
+def _responses(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    group: str | None,
+    tallies: defaultdict[str, _Tally],
+) -> None:
     rounds = session.execute(
         select(ReplyRound, _group_column(group))
         .join(Ticket, Ticket.id == ReplyRound.ticket_id)
@@ -110,13 +119,20 @@ def _responses(session: Session, start: datetime, end: datetime, group: str | No
             continue
         tally = tallies[key or UNASSIGNED]
         tally.due += 1
-        if any(e.to_status in _RESPONSES and round_.started_at <= e.created_at < round_.due_at
-               for e in mine):
+        if any(
+            e.to_status in _RESPONSES and round_.started_at <= e.created_at < round_.due_at
+            for e in mine
+        ):
             tally.responded += 1
 
 
-def _surveys(session: Session, start: datetime, end: datetime, group: str | None,
-             tallies: defaultdict[str, _Tally]) -> None:
+def _surveys(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    group: str | None,
+    tallies: defaultdict[str, _Tally],
+) -> None:
     complete = (
         select(SurveyAnswer.survey_id, func.max(SurveyAnswer.created_at).label("at"))
         .where(SurveyAnswer.question.in_(_RATED))

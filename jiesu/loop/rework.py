@@ -88,8 +88,9 @@ def reopen_for_rework(
         )
     )
     if ticket.department is not None:
-        note = wording("followup", "notes", "redispatched",
-                       department=department_name(ticket.department))
+        note = wording(
+            "followup", "notes", "redispatched", department=department_name(ticket.department)
+        )
         change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR, note=note, now=now)
     session.flush()
     return due

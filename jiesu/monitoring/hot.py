@@ -29,11 +29,42 @@ from jiesu.text import normalize
 from jiesu.wordcut import project_tokenizer
 
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
-_STOP_WORDS = frozenset({
-    "问题", "反映", "咨询", "投诉", "举报", "建议", "请问", "希望", "关于", "我们", "你们",
-    "他们", "没有", "什么", "怎么", "这个", "那个", "可以", "现在", "已经", "一个", "进行",
-    "相关", "部门", "领导", "政府", "情况", "谢谢", "您好", "请求", "要求", "为什么",
-})
+_STOP_WORDS = frozenset(
+    {
+        "问题",
+        "反映",
+        "咨询",
+        "投诉",
+        "举报",
+        "建议",
+        "请问",
+        "希望",
+        "关于",
+        "我们",
+        "你们",
+        "他们",
+        "没有",
+        "什么",
+        "怎么",
+        "这个",
+        "那个",
+        "可以",
+        "现在",
+        "已经",
+        "一个",
+        "进行",
+        "相关",
+        "部门",
+        "领导",
+        "政府",
+        "情况",
+        "谢谢",
+        "您好",
+        "请求",
+        "要求",
+        "为什么",
+    }
+)
 EXAMPLE_TITLES = 3
 
 
@@ -94,7 +125,8 @@ def _tokenizer() -> jieba.Tokenizer:
 def words(text: str) -> list[str]:
     """Content words of normalised `text`: jieba words of two or more characters."""
     return [
-        w for w in _tokenizer().lcut(text)
+        w
+        for w in _tokenizer().lcut(text)
         if len(w) > 1 and _WORD.search(w) and w not in _STOP_WORDS
     ]
 
@@ -143,7 +175,8 @@ def _components(
     keep = candidates.data >= min(params.place_similarity, params.min_similarity)
     rows, cols, sims = candidates.row[keep], candidates.col[keep], candidates.data[keep]
     edges = [
-        (i, j) for i, j, s in zip(rows.tolist(), cols.tolist(), sims.tolist(), strict=True)
+        (i, j)
+        for i, j, s in zip(rows.tolist(), cols.tolist(), sims.tolist(), strict=True)
         if _linked(s, abs(records[i].time - records[j].time), places[i], places[j], params)
     ]
     n = len(records)
@@ -209,8 +242,12 @@ def find_hot_issues(
         clusters.setdefault(label, []).append(index)
     issues = [
         _issue(
-            records, members, places, _top_terms(matrix, members, vocabulary, params.keywords),
-            now, params.growth_window,
+            records,
+            members,
+            places,
+            _top_terms(matrix, members, vocabulary, params.keywords),
+            now,
+            params.growth_window,
         )
         for members in clusters.values()
         if len(members) >= params.min_size
@@ -232,7 +269,8 @@ def _keyword_counts(records: Iterable[Record], per_record: int) -> Counter[str]:
     for r in records:
         text = normalize(f"{r.title} {r.title} {r.body}")
         counts.update(
-            w for w in extractor.extract_tags(text, topK=per_record)
+            w
+            for w in extractor.extract_tags(text, topK=per_record)
             if len(w) > 1 and w not in _STOP_WORDS and _WORD.search(w)
         )
     return counts
@@ -256,9 +294,7 @@ def trending_keywords(
     previous = _keyword_counts(
         (r for r in records if now - 2 * window < r.time <= now - window), per_record
     )
-    rising = [
-        (w, c, previous[w]) for w, c in recent.items() if c >= min_count and c > previous[w]
-    ]
+    rising = [(w, c, previous[w]) for w, c in recent.items() if c >= min_count and c > previous[w]]
     return sorted(rising, key=lambda t: (t[2] - t[1], -t[1], t[0]))[:top]
 
 
@@ -280,8 +316,11 @@ def read_records(path: Path) -> list[Record]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return [
             Record(
-                id=row["id"], title=row.get("title") or "", body=row.get("body") or "",
-                time=parse_time(row["time"]), place=row.get("place") or None,
+                id=row["id"],
+                title=row.get("title") or "",
+                body=row.get("body") or "",
+                time=parse_time(row["time"]),
+                place=row.get("place") or None,
             )
             for row in csv.DictReader(handle)
         ]

@@ -16,20 +16,88 @@ from typing import Final
 # ("望城县") are fine places (区 alone is not a suffix: 小区, 社区).
 _DISTRICT: Final = re.compile(r"[A-Z]\d*[市县区]")
 PLACE_SUFFIXES: Final = (
-    "小区", "花园", "家园", "新村", "新城", "社区", "公寓", "大厦", "广场", "公园", "市场",
-    "县", "村", "镇", "乡", "街道", "路", "街", "巷", "大道", "苑",
-    "学校", "小学", "中学", "大学", "学院", "幼儿园", "医院", "卫生院",
+    "小区",
+    "花园",
+    "家园",
+    "新村",
+    "新城",
+    "社区",
+    "公寓",
+    "大厦",
+    "广场",
+    "公园",
+    "市场",
+    "县",
+    "村",
+    "镇",
+    "乡",
+    "街道",
+    "路",
+    "街",
+    "巷",
+    "大道",
+    "苑",
+    "学校",
+    "小学",
+    "中学",
+    "大学",
+    "学院",
+    "幼儿园",
+    "医院",
+    "卫生院",
 )
-_GENERIC: Final = frozenset({
-    "道路", "马路", "公路", "水泥路", "农村", "乡村", "城乡", "乡镇", "街道", "马路边",
-    "小学", "中学", "大学", "学校", "医院", "村里", "本村", "我村", "我们小区", "该小区",
-})
+_GENERIC: Final = frozenset(
+    {
+        "道路",
+        "马路",
+        "公路",
+        "水泥路",
+        "农村",
+        "乡村",
+        "城乡",
+        "乡镇",
+        "街道",
+        "马路边",
+        "小学",
+        "中学",
+        "大学",
+        "学校",
+        "医院",
+        "村里",
+        "本村",
+        "我村",
+        "我们小区",
+        "该小区",
+    }
+)
 # Words that end a place name when reading backwards from its suffix.
-_BREAKERS: Final = frozenset({
-    "关于", "反映", "咨询", "投诉", "举报", "建议", "请问", "希望", "要求", "请求", "询问",
-    "单方面", "改变", "位于", "附近", "旁边", "门口", "对面", "以及", "还是", "是否",
-    "周围", "周边",
-})
+_BREAKERS: Final = frozenset(
+    {
+        "关于",
+        "反映",
+        "咨询",
+        "投诉",
+        "举报",
+        "建议",
+        "请问",
+        "希望",
+        "要求",
+        "请求",
+        "询问",
+        "单方面",
+        "改变",
+        "位于",
+        "附近",
+        "旁边",
+        "门口",
+        "对面",
+        "以及",
+        "还是",
+        "是否",
+        "周围",
+        "周边",
+    }
+)
 _MAX_PREFIX_CHARS: Final = 8
 _MAX_PREFIX_TOKENS: Final = 3
 
@@ -84,10 +152,10 @@ def _place_ending_at(tokens: Sequence[str], end: int) -> str:
         and end - start < _MAX_PREFIX_TOKENS
         and _is_name_part(tokens[start - 1])
         and not tokens[start - 1].endswith(PLACE_SUFFIXES)
-        and sum(len(t) for t in tokens[start - 1:end]) <= _MAX_PREFIX_CHARS
+        and sum(len(t) for t in tokens[start - 1 : end]) <= _MAX_PREFIX_CHARS
     ):
         start -= 1
-    return "".join(tokens[start:end + 1])
+    return "".join(tokens[start : end + 1])
 
 
 def fine_places(tokens: Sequence[str]) -> frozenset[str]:

@@ -165,9 +165,7 @@ def ticket_stats(
         period=period,
         total=sum(totals.values()),
         by_day=[(month_day_text(day), per_day[day]) for day in period.days()],
-        by_category=_ranked(
-            _labelled(_counts(session, chosen, Ticket.category), category_label)
-        ),
+        by_category=_ranked(_labelled(_counts(session, chosen, Ticket.category), category_label)),
         by_grid=_ranked(_labelled(_counts(session, chosen, Ticket.grid), grid_label)),
         by_appeal_type=[(intent_label(a.value), types[a]) for a in AppealType if types.get(a)],
         overdue_by_department=loads[:TOP_DEPARTMENTS],

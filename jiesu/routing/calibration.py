@@ -39,7 +39,8 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 
 def log_loss(
-    probabilities: np.ndarray, gold: Sequence[int] | np.ndarray,
+    probabilities: np.ndarray,
+    gold: Sequence[int] | np.ndarray,
     weights: np.ndarray | None = None,
 ) -> float:
     """Mean negative log-probability of the gold columns, weighted by `weights` (each
@@ -98,11 +99,13 @@ def coverage_curve(confidences: Sequence[float], correct: Sequence[bool]) -> lis
     for rank, index in enumerate(order):
         last_of_value = rank + 1 == len(order) or conf[order[rank + 1]] < conf[index]
         if last_of_value:
-            points.append(CurvePoint(
-                threshold=float(conf[index]),
-                coverage=(rank + 1) / len(order),
-                precision=float(hits[rank]) / (rank + 1),
-            ))
+            points.append(
+                CurvePoint(
+                    threshold=float(conf[index]),
+                    coverage=(rank + 1) / len(order),
+                    precision=float(hits[rank]) / (rank + 1),
+                )
+            )
     return points
 
 
@@ -115,13 +118,16 @@ def precision_lower_bound(right: int, routes: int, level: float = CERTAINTY) -> 
 
 
 def threshold_for_precision(
-    confidences: Sequence[float], correct: Sequence[bool], target: float = TARGET_PRECISION,
+    confidences: Sequence[float],
+    correct: Sequence[bool],
+    target: float = TARGET_PRECISION,
     level: float | None = CERTAINTY,
 ) -> float:
     """The lowest threshold whose routes at or above it are right at least `target` of
     the time, with certainty `level` (the precision's lower bound reaches `target`; None:
     the measured precision does); above every confidence (nothing dispatched) if no
     threshold reaches it."""
+
     def reaches(point: CurvePoint) -> bool:
         if level is None:
             return point.precision >= target
@@ -153,8 +159,9 @@ def curve_summary(
     rows = []
     for threshold in np.linspace(0.0, 1.0, steps + 1):
         coverage, precision = coverage_at(confidences, correct, float(threshold))
-        rows.append({"threshold": round(float(threshold), 3), "coverage": coverage,
-                     "precision": precision})
+        rows.append(
+            {"threshold": round(float(threshold), 3), "coverage": coverage, "precision": precision}
+        )
     return rows
 
 

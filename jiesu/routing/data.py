@@ -39,8 +39,10 @@ def evaluate(gold: Sequence[str], predicted: Sequence[str | None]) -> dict[str, 
         ),
         "per_class": {
             label: {
-                "precision": round(float(p), 4), "recall": round(float(r), 4),
-                "f1": round(float(f), 4), "support": int(s),
+                "precision": round(float(p), 4),
+                "recall": round(float(r), 4),
+                "f1": round(float(f), 4),
+                "support": int(s),
             }
             for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
         },

@@ -106,8 +106,10 @@ def knowledge_documents(
     documents = [(key, " ".join(words)) for key, words in lexicon.items()]
     documents += [
         (key, " ".join(terms))
-        for key, parts in knowledge.items() if key in lexicon
-        for terms in parts.values() if terms
+        for key, parts in knowledge.items()
+        if key in lexicon
+        for terms in parts.values()
+        if terms
     ]
     return documents
 
@@ -134,11 +136,20 @@ class ExampleClassifier:
         check_examples(examples, lexicon)
         documents = [(key, text) for key, texts in examples.items() for text in texts]
         documents += knowledge_documents(lexicon, knowledge or {})
-        self.features = FeatureUnion([
-            ("words", TfidfVectorizer(analyzer=model_words, sublinear_tf=True)),
-            ("chars", TfidfVectorizer(
-                analyzer="char", preprocessor=model_text, ngram_range=(2, 3), sublinear_tf=True)),
-        ])
+        self.features = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(analyzer=model_words, sublinear_tf=True)),
+                (
+                    "chars",
+                    TfidfVectorizer(
+                        analyzer="char",
+                        preprocessor=model_text,
+                        ngram_range=(2, 3),
+                        sublinear_tf=True,
+                    ),
+                ),
+            ]
+        )
         matrix = self.features.fit_transform([text for _, text in documents])
         self.vocabulary_size = len(self.features.named_transformers["words"].vocabulary_)
         self.temperature = temperature

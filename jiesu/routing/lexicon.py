@@ -72,17 +72,20 @@ class LexiconRouter:
         weights = weights or {}
         self._keywords = [
             (normalize(word).lower(), key, weights.get((word, key), 1.0))
-            for key, words in keywords.items() for word in words
+            for key, words in keywords.items()
+            for word in words
         ]
 
     @classmethod
     def from_city(cls, city: City) -> LexiconRouter:
         """The router for `city`'s category tree."""
-        return cls({
-            (category.name, sub.name): sub.keywords
-            for category in city.categories
-            for sub in category.subcategories
-        })
+        return cls(
+            {
+                (category.name, sub.name): sub.keywords
+                for category in city.categories
+                for sub in category.subcategories
+            }
+        )
 
     def score(self, text: str) -> LexiconScores:
         """Keyword evidence for `text`; categories without any match are left out."""

@@ -80,12 +80,22 @@ _UNSEEN: Final = -10.0
 
 def build_text_features() -> FeatureUnion:
     """The untrained word + character TF-IDF of the text."""
-    return FeatureUnion([
-        ("words", TfidfVectorizer(analyzer=model_words, sublinear_tf=True, max_df=0.9)),
-        ("chars", TfidfVectorizer(
-            analyzer="char", preprocessor=model_text, ngram_range=(1, 3), sublinear_tf=True,
-            min_df=2, max_df=0.9)),
-    ])
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer=model_words, sublinear_tf=True, max_df=0.9)),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char",
+                    preprocessor=model_text,
+                    ngram_range=(1, 3),
+                    sublinear_tf=True,
+                    min_df=2,
+                    max_df=0.9,
+                ),
+            ),
+        ]
+    )
 
 
 @dataclass
@@ -109,8 +119,12 @@ class TrainedRouter:
 
     def features(self, texts: list[str], assessments: list[Assessment]) -> csr_matrix:
         """The SVM's input: text TF-IDF beside the scaled prior features."""
-        return _features(self.text_features.transform(texts), self.prior.features(assessments),
-                         len(self.prior.categories), self.prior_scale)
+        return _features(
+            self.text_features.transform(texts),
+            self.prior.features(assessments),
+            len(self.prior.categories),
+            self.prior_scale,
+        )
 
     def probabilities(
         self, texts: list[str], assessments: list[Assessment] | None = None
@@ -164,8 +178,12 @@ Choices = dict[tuple[float, float], np.ndarray]
 
 
 def _out_of_fold(
-    texts: list[str], labels: list[str], prior_values: np.ndarray, width: int,
-    classes: list[str], grid: list[tuple[float, float]],
+    texts: list[str],
+    labels: list[str],
+    prior_values: np.ndarray,
+    width: int,
+    classes: list[str],
+    grid: list[tuple[float, float]],
 ) -> Choices:
     """For each (C, prior scale) of `grid`: the decision values of each ticket by a
     model trained without its fold."""
@@ -173,7 +191,9 @@ def _out_of_fold(
     folds = min(CALIBRATION_FOLDS, len(texts))
     splitter: StratifiedKFold | KFold = (
         StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-        if smallest >= folds else KFold(n_splits=folds, shuffle=True, random_state=SEED))
+        if smallest >= folds
+        else KFold(n_splits=folds, shuffle=True, random_state=SEED)
+    )
     decisions = {choice: np.full((len(texts), len(classes)), _UNSEEN) for choice in grid}
     for train_idx, test_idx in splitter.split(texts, labels):
         train_labels = [labels[i] for i in train_idx]
@@ -184,7 +204,8 @@ def _out_of_fold(
         test_text = text_features.transform([texts[i] for i in test_idx])
         for c, scale in grid:
             svm = _svm(c).fit(
-                _features(train_text, prior_values[train_idx], width, scale), train_labels)
+                _features(train_text, prior_values[train_idx], width, scale), train_labels
+            )
             fold = _decisions(svm, _features(test_text, prior_values[test_idx], width, scale))
             columns = [classes.index(str(label)) for label in svm.classes_]
             decisions[(c, scale)][np.ix_(test_idx, columns)] = fold
@@ -194,6 +215,7 @@ def _out_of_fold(
 def select(choices: Choices, gold: np.ndarray) -> tuple[float, float]:
     """The (C, prior scale) whose out-of-fold predictions have the best macro-F1; of
     equals, the first in grid order (the most regularised, the least prior)."""
+
     def score(choice: tuple[float, float]) -> float:
         predicted = choices[choice].argmax(axis=1)
         return float(f1_score(gold, predicted, average="macro", zero_division=0))
@@ -230,13 +252,18 @@ def train(
     decisions: np.ndarray | None = None
     gold = np.array([classes.index(label) for label in labels])
     if calibrate and len(texts) >= CALIBRATION_FOLDS:
-        choices = _out_of_fold(texts, labels, prior_values, width, classes,
-                               list(itertools.product(SVM_C_GRID, PRIOR_SCALE_GRID)))
+        choices = _out_of_fold(
+            texts,
+            labels,
+            prior_values,
+            width,
+            classes,
+            list(itertools.product(SVM_C_GRID, PRIOR_SCALE_GRID)),
+        )
         c, scale = select(choices, gold)
         decisions = choices[(c, scale)]
     text_features = build_text_features().fit(texts)
-    svm = _svm(c).fit(_features(text_features.transform(texts), prior_values, width, scale),
-                      labels)
+    svm = _svm(c).fit(_features(text_features.transform(texts), prior_values, width, scale), labels)
     router = TrainedRouter(text_features, prior, svm, prior_scale=scale)
     if decisions is not None:
         router.temperature = fit_temperature(decisions, gold)
@@ -244,7 +271,8 @@ def train(
         confidence = probabilities.max(axis=1)
         correct = probabilities.argmax(axis=1) == np.asarray(gold)
         router.threshold = threshold_for_precision(
-            confidence, correct, TARGET_PRECISION, level=None)
+            confidence, correct, TARGET_PRECISION, level=None
+        )
         router.calibration = {
             "out_of_fold_accuracy": round(float(correct.mean()), 4),
             "ece": expected_calibration_error(confidence, correct),

@@ -115,9 +115,7 @@ def mix(by_keywords: np.ndarray, by_examples: np.ndarray, settings: PriorSetting
     return np.asarray(weight * by_keywords + (1 - weight) * by_examples)
 
 
-def blend(
-    by_keywords: np.ndarray, by_examples: np.ndarray, settings: PriorSettings
-) -> np.ndarray:
+def blend(by_keywords: np.ndarray, by_examples: np.ndarray, settings: PriorSettings) -> np.ndarray:
     """Rows of category probabilities: the weighted mix, sharpened or flattened by the
     temperature."""
     mixed = mix(by_keywords, by_examples, settings)
@@ -129,16 +127,17 @@ def blend(
     return np.asarray(sharpened / sharpened.sum(axis=1, keepdims=True))
 
 
-def keyword_specificity(
-    lexicon: Lexicon, examples: Examples, power: float
-) -> KeywordWeights:
+def keyword_specificity(lexicon: Lexicon, examples: Examples, power: float) -> KeywordWeights:
     """Per keyword: the smoothed share of the examples containing it that belong to its
     own category, to the `power`. A word our own examples use across categories (小区,
     公司) is weaker evidence than one they use for its category only (欠薪)."""
     if power == 0.0:
         return {}
-    texts = [(category, normalize(text).lower())
-             for (category, _), group in examples.items() for text in group]
+    texts = [
+        (category, normalize(text).lower())
+        for (category, _), group in examples.items()
+        for text in group
+    ]
     weights: KeywordWeights = {}
     for key, words in lexicon.items():
         for word in words:
@@ -153,8 +152,7 @@ def extended_lexicon(lexicon: Lexicon, knowledge: Knowledge | None) -> Lexicon:
     """The city's keywords with the knowledge's naming terms of each subcategory added."""
     extra = naming_terms(knowledge or {})
     return {
-        key: tuple(dict.fromkeys([*words, *extra.get(key, ())]))
-        for key, words in lexicon.items()
+        key: tuple(dict.fromkeys([*words, *extra.get(key, ())])) for key, words in lexicon.items()
     }
 
 
@@ -172,10 +170,15 @@ class KnowledgePrior:
         self.settings = settings or PriorSettings()
         extended = extended_lexicon(lexicon, knowledge)
         self.lexicon = LexiconRouter(
-            extended, keyword_specificity(extended, examples, self.settings.specificity_power))
+            extended, keyword_specificity(extended, examples, self.settings.specificity_power)
+        )
         self.categories = self.lexicon.categories
         self.examples = ExampleClassifier(
-            examples, lexicon, knowledge, c=self.settings.c, model=self.settings.model,
+            examples,
+            lexicon,
+            knowledge,
+            c=self.settings.c,
+            model=self.settings.model,
             temperature=self.settings.examples_temperature,
         )
         self.columns = category_columns(self.examples.subcategories, self.categories)
@@ -183,9 +186,9 @@ class KnowledgePrior:
     def assess(self, texts: list[str]) -> list[Assessment]:
         """The knowledge's view of each text."""
         scores = [self.lexicon.score(text) for text in texts]
-        by_keywords = np.array([
-            keyword_probabilities(s, self.categories, self.settings.smoothing) for s in scores
-        ])
+        by_keywords = np.array(
+            [keyword_probabilities(s, self.categories, self.settings.smoothing) for s in scores]
+        )
         sub_probs, known = self.examples.probabilities(texts)
         by_examples = sub_probs @ self.columns
         blended = blend(by_keywords, by_examples, self.settings)
@@ -199,25 +202,30 @@ class KnowledgePrior:
                 untempered=dict(zip(self.categories, map(float, raw), strict=True)),
             )
             for s, row, subs, seen, raw in zip(
-                scores, blended, sub_probs, known, mixed, strict=True)
+                scores, blended, sub_probs, known, mixed, strict=True
+            )
         ]
 
     def features(self, assessments: list[Assessment]) -> np.ndarray:
         """Per assessed text: log keyword evidence and blended probability (before the
         temperature) per category."""
-        return np.array([
-            np.concatenate([
-                log_evidence(a.scores, self.categories),
-                [a.untempered[name] for name in self.categories],
-            ])
-            for a in assessments
-        ])
+        return np.array(
+            [
+                np.concatenate(
+                    [
+                        log_evidence(a.scores, self.categories),
+                        [a.untempered[name] for name in self.categories],
+                    ]
+                )
+                for a in assessments
+            ]
+        )
 
 
 def category_columns(
     subcategories: list[tuple[str, str]], categories: tuple[str, ...]
 ) -> np.ndarray:
     """The 0/1 matrix summing subcategory probabilities (rows) into categories (columns)."""
-    return np.array([
-        [cat == category for cat, _ in subcategories] for category in categories
-    ], dtype=np.float64).T
+    return np.array(
+        [[cat == category for cat, _ in subcategories] for category in categories], dtype=np.float64
+    ).T

@@ -47,13 +47,16 @@ def labelled_tickets(session: Session) -> list[LabelledTicket]:
     oldest first (a ticket appears once)."""
     by_ticket: dict[int, LabelledTicket] = {}
     closed = session.scalars(
-        select(Ticket).where(Ticket.status == Status.CLOSED, Ticket.category.is_not(None)))
+        select(Ticket).where(Ticket.status == Status.CLOSED, Ticket.category.is_not(None))
+    )
     for ticket in closed:
         assert ticket.category is not None
         by_ticket[ticket.id] = LabelledTicket(
-            ticket.description, ticket.category, (ticket.created_at, ticket.id))
+            ticket.description, ticket.category, (ticket.created_at, ticket.id)
+        )
     feedback = session.scalars(
-        select(RoutingFeedback).order_by(RoutingFeedback.created_at, RoutingFeedback.id))
+        select(RoutingFeedback).order_by(RoutingFeedback.created_at, RoutingFeedback.id)
+    )
     for row in feedback:
         filed = session.get(Ticket, row.ticket_id)
         order = (filed.created_at, filed.id) if filed is not None else (row.created_at, 0)
@@ -75,13 +78,17 @@ class Outcome:
 
     def report(self) -> dict[str, Any]:
         """The outcome as JSON-ready data (scores without the per-class detail)."""
+
         def brief(metrics: dict[str, Any]) -> dict[str, Any]:
             return {k: metrics[k] for k in ("n", "accuracy", "macro_f1")}
 
         return {
-            "tickets": self.tickets, "held_out": self.held_out,
-            "current": brief(self.current), "candidate": brief(self.candidate),
-            "replaced": self.replaced, "reason": self.reason,
+            "tickets": self.tickets,
+            "held_out": self.held_out,
+            "current": brief(self.current),
+            "candidate": brief(self.candidate),
+            "replaced": self.replaced,
+            "reason": self.reason,
             "calibration": self.calibration,
         }
 
@@ -109,9 +116,22 @@ def retrain(
     candidate = evaluate(held_labels, [label for label, _ in candidate_model.predict(held_texts)])
     now = evaluate(held_labels, current(held_texts))
     if candidate["macro_f1"] < now["macro_f1"]:
-        return Outcome(len(tickets), len(newest), now, candidate, False,
-                       "新模型在留出工单上不如当前模型，未替换。")
+        return Outcome(
+            len(tickets),
+            len(newest),
+            now,
+            candidate,
+            False,
+            "新模型在留出工单上不如当前模型，未替换。",
+        )
     final = train([t.text for t in tickets], [t.category for t in tickets], lexicon)
     trained.save(final, out)
-    return Outcome(len(tickets), len(newest), now, candidate, True,
-                   "新模型在留出工单上不差于当前模型，已替换。", final.calibration)
+    return Outcome(
+        len(tickets),
+        len(newest),
+        now,
+        candidate,
+        True,
+        "新模型在留出工单上不差于当前模型，已替换。",
+        final.calibration,
+    )

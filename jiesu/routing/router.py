@@ -88,7 +88,8 @@ def knowledge_prior() -> KnowledgePrior:
     """The out-of-the-box router: the city's lexicon, the hand-written examples and
     knowledge, with the settings cross-validation chose (data/routing/prior.yml)."""
     return KnowledgePrior(
-        lexicon_router().lexicon, load_all_examples(), load_knowledge(), load_settings())
+        lexicon_router().lexicon, load_all_examples(), load_knowledge(), load_settings()
+    )
 
 
 @lru_cache(maxsize=4)
@@ -107,9 +108,7 @@ def _deployed(path: Path) -> trained.TrainedRouter | None:
         return None
 
 
-def guesses_of(
-    ranked: list[tuple[str, float]], assessment: Assessment
-) -> tuple[Guess, ...]:
+def guesses_of(ranked: list[tuple[str, float]], assessment: Assessment) -> tuple[Guess, ...]:
     """The ranked categories as guesses, each with its best subcategory."""
     return tuple(
         Guess(category, assessment.best_subcategory(category), round(confidence, 4))
@@ -147,5 +146,6 @@ def route(text: str, *, model: Path | None = None) -> Route:
     guesses = guesses_of(ranked, assessment)
     best = guesses[0]
     department = city.department_for(best.category, best.subcategory)
-    return Route(best.category, best.subcategory, department.name, best.confidence,
-                 threshold, guesses)
+    return Route(
+        best.category, best.subcategory, department.name, best.confidence, threshold, guesses
+    )

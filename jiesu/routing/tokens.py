@@ -46,7 +46,8 @@ def model_text(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Normalise `text` and cut it into words, dropping whitespace and punctuation-only tokens."""
     return [
-        word for word in _tokenizer().lcut(normalize(text).lower())
+        word
+        for word in _tokenizer().lcut(normalize(text).lower())
         if word.strip() and any(c.isalnum() for c in word)
     ]
 

@@ -91,8 +91,9 @@ def subcategory_splits(
 def dispatch_threshold(confidence: np.ndarray, correct: np.ndarray, kinds: np.ndarray) -> float:
     """The lowest confidence at which every kind's routes above it reach TARGET_PRECISION."""
     return max(
-        threshold_for_precision(confidence[kinds == kind].tolist(),
-                                correct[kinds == kind].tolist(), TARGET_PRECISION)
+        threshold_for_precision(
+            confidence[kinds == kind].tolist(), correct[kinds == kind].tolist(), TARGET_PRECISION
+        )
         for kind in sorted(set(kinds.tolist()))
     )
 
@@ -123,8 +124,12 @@ def kind_of(text: str) -> str:
 
 
 def tune(
-    lexicon: Lexicon, examples: Examples, knowledge: Knowledge | None, *,
-    folds: int = FOLDS, seed: int = SEED,
+    lexicon: Lexicon,
+    examples: Examples,
+    knowledge: Knowledge | None,
+    *,
+    folds: int = FOLDS,
+    seed: int = SEED,
 ) -> Tuned:
     """Settings for `KnowledgePrior(lexicon, examples, knowledge, settings)` by CV."""
     items = [(key, text, kind_of(text)) for key, texts in examples.items() for text in texts]
@@ -148,7 +153,8 @@ def tune(
         found: dict[int, LexiconScores] = {}
         for train_idx, test_idx in splits:
             scorer = LexiconRouter(
-                extended, keyword_specificity(extended, held_in(train_idx), power))
+                extended, keyword_specificity(extended, held_in(train_idx), power)
+            )
             found.update({int(i): scorer.score(texts[i]) for i in test_idx})
         scores_by_power[power] = [found[i] for i in range(len(items))]
 
@@ -157,8 +163,7 @@ def tune(
         decisions: np.ndarray | None = None
         subcategories: list[tuple[str, str]] = []
         for train_idx, test_idx in splits:
-            classifier = ExampleClassifier(held_in(train_idx), lexicon, knowledge, c=c,
-                                           model="svm")
+            classifier = ExampleClassifier(held_in(train_idx), lexicon, knowledge, c=c, model="svm")
             fold_decisions, _ = classifier.decisions([texts[i] for i in test_idx])
             if decisions is None:
                 subcategories = classifier.subcategories
@@ -170,14 +175,22 @@ def tune(
         sub_gold = np.array([subcategories.index(key) for key, _, _ in items])
         examples_temperature = fit_temperature(decisions, sub_gold, weights)
         by_examples = softmax(decisions, examples_temperature) @ category_columns(
-            subcategories, categories)
+            subcategories, categories
+        )
         for power, weight, smoothing in itertools.product(
-                SPECIFICITY_GRID, LEXICON_WEIGHT_GRID, SMOOTHING_GRID):
-            by_keywords = np.array([keyword_probabilities(s, categories, smoothing)
-                                    for s in scores_by_power[power]])
+            SPECIFICITY_GRID, LEXICON_WEIGHT_GRID, SMOOTHING_GRID
+        ):
+            by_keywords = np.array(
+                [keyword_probabilities(s, categories, smoothing) for s in scores_by_power[power]]
+            )
             settings = PriorSettings(
-                model="svm", c=c, examples_temperature=examples_temperature,
-                lexicon_weight=weight, smoothing=smoothing, specificity_power=power)
+                model="svm",
+                c=c,
+                examples_temperature=examples_temperature,
+                lexicon_weight=weight,
+                smoothing=smoothing,
+                specificity_power=power,
+            )
             mixed = blend(by_keywords, by_examples, settings)
             temperature = fit_temperature(np.log(np.clip(mixed, 1e-12, None)), gold, weights)
             settings = PriorSettings(**{**settings.as_dict(), "temperature": temperature})
@@ -190,9 +203,10 @@ def tune(
     predicted = probabilities.argmax(axis=1)
     confidence = probabilities.max(axis=1)
     correct = predicted == gold
-    by_kind = {kind: curve_report(confidence[kinds == kind].tolist(),
-                                  correct[kinds == kind].tolist())
-               for kind in (SHORT, LETTERS)}
+    by_kind = {
+        kind: curve_report(confidence[kinds == kind].tolist(), correct[kinds == kind].tolist())
+        for kind in (SHORT, LETTERS)
+    }
     threshold = dispatch_threshold(confidence, correct, kinds)
     coverage, precision = coverage_at(confidence, correct, threshold)
     settings = PriorSettings(**{**settings.as_dict(), "threshold": threshold})
@@ -222,5 +236,6 @@ def write_settings(tuned: Tuned, path: Path = SETTINGS_FILE) -> None:
         "# 即两类例句各自准确率达标的最低置信度中较高的一个。\n"
     )
     data = {**tuned.settings.as_dict(), "cv": tuned.report}
-    path.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
-                    encoding="utf-8")
+    path.write_text(
+        header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )

@@ -16,7 +16,8 @@ def phone_for(session: Session, user: StaffUser, ticket: Ticket) -> str | None:
         return None
     if not may_see_phone(user, ticket):
         return mask_phone(ticket.phone)
-    session.add(PersonalDataView(actor=staff_actor(user.username), ticket_id=ticket.id,
-                                 field="phone"))
+    session.add(
+        PersonalDataView(actor=staff_actor(user.username), ticket_id=ticket.id, field="phone")
+    )
     session.flush()
     return ticket.phone

@@ -18,14 +18,14 @@ WINDOW = timedelta(minutes=15)
 
 
 def _of(username: str, client_ip: str) -> ColumnElement[bool]:
-    return and_(LoginFailure.username == username,
-                LoginFailure.client_ip == address_key(client_ip))
+    return and_(LoginFailure.username == username, LoginFailure.client_ip == address_key(client_ip))
 
 
 def _failures(session: Session, which: ColumnElement[bool], now: datetime | None) -> int:
     since = (now or utcnow()) - WINDOW
     count = session.scalar(
-        select(func.count(LoginFailure.id)).where(which, LoginFailure.failed_at > since))
+        select(func.count(LoginFailure.id)).where(which, LoginFailure.failed_at > since)
+    )
     return count or 0
 
 
@@ -34,8 +34,10 @@ def is_blocked(
 ) -> bool:
     """Whether `username` failed too often lately, from `client_ip` or from anywhere, to
     try again now."""
-    return (_failures(session, _of(username, client_ip), now) >= MAX_FAILURES
-            or _failures(session, LoginFailure.username == username, now) >= ACCOUNT_FAILURES)
+    return (
+        _failures(session, _of(username, client_ip), now) >= MAX_FAILURES
+        or _failures(session, LoginFailure.username == username, now) >= ACCOUNT_FAILURES
+    )
 
 
 def record_failure(
@@ -44,8 +46,7 @@ def record_failure(
     """Count one failed login; failures older than the window are dropped."""
     when = now or utcnow()
     session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= when - WINDOW))
-    session.add(LoginFailure(username=username, client_ip=address_key(client_ip),
-                             failed_at=when))
+    session.add(LoginFailure(username=username, client_ip=address_key(client_ip), failed_at=when))
     session.flush()
 
 

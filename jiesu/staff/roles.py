@@ -23,6 +23,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.SUPERVISOR: "督办",
 }
 
+
 def role_label(role: Role) -> str:
     """The Chinese name of `role`."""
     return ROLE_LABELS[role]

@@ -43,10 +43,13 @@ def store_attachment(
     Raises:
         ValueError: the file is empty or larger than `MAX_BYTES`.
     """
-    existing = session.scalars(select(Attachment).where(
-        Attachment.channel == channel, Attachment.sender_id == sender_id,
-        Attachment.source_message_id == source_message_id,
-    )).one_or_none()
+    existing = session.scalars(
+        select(Attachment).where(
+            Attachment.channel == channel,
+            Attachment.sender_id == sender_id,
+            Attachment.source_message_id == source_message_id,
+        )
+    ).one_or_none()
     if existing is not None:
         return existing
     if not data or len(data) > MAX_BYTES:
@@ -56,8 +59,13 @@ def store_attachment(
     name = f"{uuid.uuid4().hex}{suffix}"
     write_private(folder / name, data)
     attachment = Attachment(
-        channel=channel, source_message_id=source_message_id, sender_id=sender_id,
-        file_name=name, content_type=content_type, size=len(data), created_at=now or utcnow(),
+        channel=channel,
+        source_message_id=source_message_id,
+        sender_id=sender_id,
+        file_name=name,
+        content_type=content_type,
+        size=len(data),
+        created_at=now or utcnow(),
     )
     session.add(attachment)
     session.flush()
@@ -67,10 +75,13 @@ def store_attachment(
 def attach_pending(session: Session, ticket: Ticket, now: datetime | None = None) -> int:
     """Link the resident's recent unlinked photos to `ticket`; returns how many."""
     since = (now or utcnow()) - PENDING_FOR
-    pending = session.scalars(select(Attachment).where(
-        Attachment.sender_id == ticket.sender_id, Attachment.ticket_id.is_(None),
-        Attachment.created_at >= since,
-    )).all()
+    pending = session.scalars(
+        select(Attachment).where(
+            Attachment.sender_id == ticket.sender_id,
+            Attachment.ticket_id.is_(None),
+            Attachment.created_at >= since,
+        )
+    ).all()
     for attachment in pending:
         attachment.ticket_id = ticket.id
     session.flush()
@@ -79,9 +90,11 @@ def attach_pending(session: Session, ticket: Ticket, now: datetime | None = None
 
 def attachments_of(session: Session, ticket: Ticket) -> list[Attachment]:
     """The photos of `ticket`, oldest first."""
-    return list(session.scalars(
-        select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
-    ))
+    return list(
+        session.scalars(
+            select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
+        )
+    )
 
 
 def attachment_path(attachment: Attachment) -> Path:

@@ -46,8 +46,9 @@ def _proofs(message: str) -> tuple[list[str], list[str]]:
     """The query codes and the phone digits (last four, or whole) a message offers."""
     text = _NUMBER.sub(" ", normalize(message))
     codes = [code.upper() for code in _CODE.findall(text)]
-    digits = [run for run in _DIGITS.findall(text)
-              if len(run) == _PHONE_TAIL or len(run) >= _PHONE_MIN]
+    digits = [
+        run for run in _DIGITS.findall(text) if len(run) == _PHONE_TAIL or len(run) >= _PHONE_MIN
+    ]
     return codes, digits
 
 
@@ -61,7 +62,8 @@ def _proves(ticket: Ticket, message: str) -> bool:
     codes, digits = _proofs(message)
     known = ticket.query_code
     by_code = known is not None and any(
-        hmac.compare_digest(code.encode(), known.encode()) for code in codes)
+        hmac.compare_digest(code.encode(), known.encode()) for code in codes
+    )
     phone = "".join(_DIGITS.findall(ticket.phone or ""))
     by_phone = len(phone) >= _PHONE_TAIL and any(phone.endswith(run) for run in digits)
     return by_code or by_phone
@@ -69,14 +71,14 @@ def _proves(ticket: Ticket, message: str) -> bool:
 
 def _failures(session: Session, which: ColumnElement[bool], since: datetime) -> int:
     count = session.scalar(
-        select(func.count(LookupFailure.id)).where(which, LookupFailure.failed_at > since))
+        select(func.count(LookupFailure.id)).where(which, LookupFailure.failed_at > since)
+    )
     return count or 0
 
 
 def conversation_blocked(session: Session, sender_id: str, *, now: datetime) -> bool:
     """Whether `sender_id` failed too many look-ups lately to try again now."""
-    failures = _failures(session, LookupFailure.sender_id == sender_id,
-                         now - CONVERSATION_WINDOW)
+    failures = _failures(session, LookupFailure.sender_id == sender_id, now - CONVERSATION_WINDOW)
     return failures >= CONVERSATION_FAILURES
 
 
@@ -85,8 +87,10 @@ def reveals(session: Session, ticket: Ticket, message: str, *, now: datetime) ->
     report nor locked by too many failed look-ups."""
     if ticket.appeal_type is AppealType.REPORT:
         return False
-    if _failures(session, LookupFailure.ticket_id == ticket.id,
-                 now - TICKET_WINDOW) >= TICKET_FAILURES:
+    if (
+        _failures(session, LookupFailure.ticket_id == ticket.id, now - TICKET_WINDOW)
+        >= TICKET_FAILURES
+    ):
         return False
     return _proves(ticket, message)
 
@@ -98,7 +102,9 @@ def record_failure(
     the longest window are dropped."""
     when = now or utcnow()
     session.execute(delete(LookupFailure).where(LookupFailure.failed_at <= when - TICKET_WINDOW))
-    session.add(LookupFailure(sender_id=sender_id,
-                              ticket_id=ticket.id if ticket is not None else None,
-                              failed_at=when))
+    session.add(
+        LookupFailure(
+            sender_id=sender_id, ticket_id=ticket.id if ticket is not None else None, failed_at=when
+        )
+    )
     session.flush()

@@ -25,8 +25,9 @@ def _send(session: Session, ticket: Ticket, key: str, **values: object) -> Outbo
     (filed by staff, or its resident forgotten)."""
     if ":" not in ticket.sender_id:
         return None
-    return notify(session, ticket.sender_id, wording("notices", key, number=ticket.number,
-                                                     **values))
+    return notify(
+        session, ticket.sender_id, wording("notices", key, number=ticket.number, **values)
+    )
 
 
 def dispatched(

@@ -30,17 +30,22 @@ SLOTS = {
 
 
 def _tracker(slots: dict[str, Any]) -> Tracker:
-    return Tracker.from_dict({
-        "sender_id": "web:assessment",
-        "slots": slots,
-        "latest_message": {"text": "确认", "intent": {"name": "affirm", "confidence": 0.99},
-                           "entities": []},
-        "events": [{"event": "user", "text": "确认", "metadata": {"message_id": "confirm-1"}}],
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {"name": "appeal_form"},
-        "latest_action_name": "action_listen",
-    })
+    return Tracker.from_dict(
+        {
+            "sender_id": "web:assessment",
+            "slots": slots,
+            "latest_message": {
+                "text": "确认",
+                "intent": {"name": "affirm", "confidence": 0.99},
+                "entities": [],
+            },
+            "events": [{"event": "user", "text": "确认", "metadata": {"message_id": "confirm-1"}}],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": "appeal_form"},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
 @pytest.fixture
@@ -68,17 +73,21 @@ async def test_the_filed_department_is_the_one_in_the_summary(
 
     # Were the router asked again (a new model, other wording weights), it would disagree.
     elsewhere = current_city().department_for("教育文体", "义务教育").name
-    monkeypatch.setattr(filing, "route", lambda text: Route(
-        "教育文体", "义务教育", elsewhere, 0.99, 0.5))
+    monkeypatch.setattr(
+        filing, "route", lambda text: Route("教育文体", "义务教育", elsewhere, 0.99, 0.5)
+    )
     dispatcher = CollectingDispatcher()
     events = await ActionSubmitAppeal().run(
-        dispatcher, _tracker({**SLOTS, ASSESSMENT_SLOT: stored["value"]}), {})
+        dispatcher, _tracker({**SLOTS, ASSESSMENT_SLOT: stored["value"]}), {}
+    )
     assert SlotSet(ASSESSMENT_SLOT, None) in events
     with session_scope(configured) as session:
         ticket = session.scalars(select(Ticket)).one()
         department = current_city().department(ticket.department or "").name
         assert (ticket.category, ticket.subcategory) == (
-            shown.route.category, shown.route.subcategory)
+            shown.route.category,
+            shown.route.subcategory,
+        )
         assert ticket.grid == shown.grid_id
     assert department == shown.route.department != elsewhere
     assert department in dispatcher.messages[0]["text"]
@@ -92,6 +101,7 @@ async def test_an_assessment_of_another_draft_is_not_filed(
     [stored] = [e for e in events if e.get("event") == "slot" and e["name"] == ASSESSMENT_SLOT]
     edited = {**SLOTS, "appeal_description": "孩子上学划片不合理"}
     await ActionSubmitAppeal().run(
-        CollectingDispatcher(), _tracker({**edited, ASSESSMENT_SLOT: stored["value"]}), {})
+        CollectingDispatcher(), _tracker({**edited, ASSESSMENT_SLOT: stored["value"]}), {}
+    )
     with session_scope(configured) as session:
         assert session.scalars(select(Ticket)).one().category == "教育文体"

@@ -45,8 +45,11 @@ def test_likely_intents_skips_small_talk_and_keeps_order() -> None:
 
 async def test_ask_affirmation_offers_likely_intents_in_chinese_and_none_of_these() -> None:
     dispatcher = CollectingDispatcher()
-    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "complain", "confidence": 0.3},
-               {"name": "consult", "confidence": 0.2}]
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "complain", "confidence": 0.3},
+        {"name": "consult", "confidence": 0.2},
+    ]
     events = await ActionDefaultAskAffirmation().run(dispatcher, _tracker(ranking), {})
     assert events == []
     [message] = dispatcher.messages
@@ -56,4 +59,3 @@ async def test_ask_affirmation_offers_likely_intents_in_chinese_and_none_of_thes
         {"title": "政策和办事咨询", "payload": "/consult"},
         {"title": "都不是，我换个说法", "payload": "/out_of_scope"},
     ]
-

@@ -14,18 +14,28 @@ from jiesu.vocabulary import reply
 
 
 def _user(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    parsed = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": entities or []}
+    parsed = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+    }
     return {"event": "user", "text": text, "parse_data": parsed}
 
 
 def _tracker(events: list[dict[str, Any]]) -> Tracker:
     latest = next(e for e in reversed(events) if e["event"] == "user")["parse_data"]
-    return Tracker.from_dict({
-        "sender_id": "web:test", "slots": {}, "latest_message": latest, "events": events,
-        "paused": False, "followup_action": None, "active_loop": {},
-        "latest_action_name": "action_listen",
-    })
+    return Tracker.from_dict(
+        {
+            "sender_id": "web:test",
+            "slots": {},
+            "latest_message": latest,
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
 def test_a_choice_from_did_you_mean_reads_as_the_message_that_raised_it() -> None:
@@ -62,8 +72,11 @@ async def test_asking_for_nothing_never_gets_the_same_line_twice_in_a_row() -> N
 
 
 async def test_saying_the_problem_again_after_did_you_mean_takes_it_down() -> None:
-    ranking = [{"name": "nlu_fallback", "confidence": 0.3},
-               {"name": "complain", "confidence": 0.28}, {"name": "inform", "confidence": 0.2}]
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "complain", "confidence": 0.28},
+        {"name": "inform", "confidence": 0.2},
+    ]
     events = [_user("幸福里小区门口那棵树快倒了", "nlu_fallback")]
     events[0]["parse_data"]["intent_ranking"] = ranking
     result = await ActionDefaultFallback().run(CollectingDispatcher(), _tracker(events), {})
@@ -75,9 +88,17 @@ async def test_saying_the_problem_again_after_did_you_mean_takes_it_down() -> No
 
 
 def test_the_appeal_types_together_outweigh_one_other_intent() -> None:
-    ranking = [{"name": "nlu_fallback", "confidence": 0.3},
-               {"name": "emergency", "confidence": 0.23}, {"name": "complain", "confidence": 0.16},
-               {"name": "report", "confidence": 0.1}, {"name": "inform", "confidence": 0.16}]
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "emergency", "confidence": 0.23},
+        {"name": "complain", "confidence": 0.16},
+        {"name": "report", "confidence": 0.1},
+        {"name": "inform", "confidence": 0.16},
+    ]
     assert likely_appeal(ranking) == "complain"
-    assert likely_appeal([{"name": "greet", "confidence": 0.4},
-                          {"name": "complain", "confidence": 0.3}]) is None
+    assert (
+        likely_appeal(
+            [{"name": "greet", "confidence": 0.4}, {"name": "complain", "confidence": 0.3}]
+        )
+        is None
+    )

@@ -13,8 +13,12 @@ HELPFUL = [{"title": "有帮助", "payload": "/affirm"}, {"title": "没有帮助
 
 @pytest.mark.parametrize(
     ("text", "payload"),
-    [("有帮助", "/affirm"), (" 有帮助！", "/affirm"), ("沒有幫助", "/deny"),
-     ("有帮助👍", "/affirm")],
+    [
+        ("有帮助", "/affirm"),
+        (" 有帮助！", "/affirm"),
+        ("沒有幫助", "/deny"),
+        ("有帮助👍", "/affirm"),
+    ],
 )
 def test_a_typed_label_gives_the_buttons_payload(text: str, payload: str) -> None:
     assert typed_choice(text, HELPFUL) == payload

@@ -26,8 +26,10 @@ async def gateway(rasa_stack: RasaStack, database_url: str) -> AsyncIterator[Gat
 
 def _incoming(text: str, chat_id: str | None = None, message_id: str | None = None) -> Incoming:
     return Incoming(
-        channel="test", chat_id=chat_id or uuid.uuid4().hex,
-        message_id=message_id or uuid.uuid4().hex, text=text,
+        channel="test",
+        chat_id=chat_id or uuid.uuid4().hex,
+        message_id=message_id or uuid.uuid4().hex,
+        text=text,
     )
 
 
@@ -95,8 +97,13 @@ async def test_oversized_message_is_kept_and_the_resident_asked_to_split_it(
 
 @pytest.mark.parametrize(
     "text",
-    ["😡😡😡", "'; DROP TABLE inbound_messages; --", "{{7*7}}<script>alert(1)</script>",
-     "\u202e\u0000控制字符\u0007", "路燈壞了 WiFi 也没有"],
+    [
+        "😡😡😡",
+        "'; DROP TABLE inbound_messages; --",
+        "{{7*7}}<script>alert(1)</script>",
+        "\u202e\u0000控制字符\u0007",
+        "路燈壞了 WiFi 也没有",
+    ],
 )
 async def test_hostile_or_odd_text_gets_an_answer(gateway: Gateway, text: str) -> None:
     replies = await gateway.handle(_incoming(text))
@@ -130,7 +137,7 @@ async def test_hints_for_another_channel_are_dropped(gateway: Gateway) -> None:
 
 
 async def test_a_buttons_label_typed_does_what_the_button_does(gateway: Gateway) -> None:
-    """"修改地点" typed under the summary asks for the place again, as the button does
+    """ "修改地点" typed under the summary asks for the place again, as the button does
     (its payload carries an entity no message can)."""
     chat_id = uuid.uuid4().hex
     await gateway.handle(_incoming("建设路18号的路灯坏了", chat_id))

@@ -55,8 +55,10 @@ def _texts(replies: list[dict[str, Any]]) -> str:
 def chat(rasa_stack: RasaStack) -> Iterator[TestClient]:
     """The web app in front of Rasa, as one new browser (its conversation cookie kept)."""
     settings = Settings(
-        database_url=rasa_stack.database_url, rasa_url=rasa_stack.rasa_url,
-        rasa_token=rasa_stack.token, max_request_bytes=1_000_000,
+        database_url=rasa_stack.database_url,
+        rasa_url=rasa_stack.rasa_url,
+        rasa_token=rasa_stack.token,
+        max_request_bytes=1_000_000,
     )
     with TestClient(create_app(settings)) as client:
         yield client
@@ -109,7 +111,7 @@ _BODY = b'{"message_id": "abcdefgh2", "text": '
     "body",
     [
         _BODY + b'"\xff\xfe\xc3\x28 invalid utf-8"}',
-        b'\xff\xfe\x00\x01',
+        b"\xff\xfe\x00\x01",
         _BODY + b'"unterminated',
         b'{"message_id": ',
         b"[]",
@@ -119,13 +121,21 @@ _BODY = b'{"message_id": "abcdefgh2", "text": '
         _BODY + b"[" * 200_000 + b"]" * 200_000 + b"}",
         b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
     ],
-    ids=["invalid-utf8-in-string", "invalid-utf8", "unterminated", "truncated", "array", "null",
-         "number-text", "object-text", "deep-array", "deep-object"],
+    ids=[
+        "invalid-utf8-in-string",
+        "invalid-utf8",
+        "unterminated",
+        "truncated",
+        "array",
+        "null",
+        "number-text",
+        "object-text",
+        "deep-array",
+        "deep-object",
+    ],
 )
 def test_web_chat_malformed_bodies_get_a_4xx(chat: TestClient, body: bytes) -> None:
-    response = chat.post(
-        "/api/chat", content=body, headers={"Content-Type": "application/json"}
-    )
+    response = chat.post("/api/chat", content=body, headers={"Content-Type": "application/json"})
     assert 400 <= response.status_code < 500, response.text[:200]
     _still_answers(chat)
 
@@ -143,8 +153,9 @@ def test_web_chat_refuses_an_oversized_body_in_chinese(chat: TestClient) -> None
             yield b"x" * 50_000
         yield b'"}'
 
-    response = chat.post("/api/chat", content=streamed(),
-                         headers={"Content-Type": "application/json"})
+    response = chat.post(
+        "/api/chat", content=streamed(), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["detail"] == gateway_text("body_too_large")
     _still_answers(chat)
@@ -246,8 +257,10 @@ async def test_telegram_hostile_text_reaches_rasa_cleaned_and_each_gets_a_reply(
 
 @pytest.mark.parametrize(
     ("hostile", "reply"),
-    [("  \u202e\u200b\u200f ", gateway_text("empty")),
-     (HUNDRED_KB, gateway_text("too_long", length=100_000, limit=4000))],
+    [
+        ("  \u202e\u200b\u200f ", gateway_text("empty")),
+        (HUNDRED_KB, gateway_text("too_long", length=100_000, limit=4000)),
+    ],
 )
 async def test_telegram_empty_and_oversized_text_are_answered_without_rasa(
     bot: Application, api: FakeBotApi, fake_rasa: FakeRasa, hostile: str, reply: str
@@ -283,10 +296,26 @@ def _webhook_still_handles_updates(webhook: TestClient, fake_rasa: FakeRasa) -> 
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"\xff\xfe\x00", b"[]", b"null", b"7", b"{}",
-     b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000],
-    ids=["text", "invalid-utf8", "array", "null", "number", "no-update-id", "deep-array",
-         "deep-object"],
+    [
+        b"not json",
+        b"\xff\xfe\x00",
+        b"[]",
+        b"null",
+        b"7",
+        b"{}",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    ],
+    ids=[
+        "text",
+        "invalid-utf8",
+        "array",
+        "null",
+        "number",
+        "no-update-id",
+        "deep-array",
+        "deep-object",
+    ],
 )
 def test_telegram_webhook_refuses_malformed_updates_and_stays_up(
     webhook: TestClient, fake_rasa: FakeRasa, body: bytes
@@ -322,4 +351,3 @@ def test_the_api_length_cap_is_above_the_gateway_limit_and_below_the_body_limit(
     settings = Settings()
     assert settings.max_message_chars < len(HUNDRED_KB)
     assert len(HUNDRED_KB.encode()) < settings.max_request_bytes
-

@@ -74,8 +74,13 @@ def _user() -> dict[str, Any]:
 
 
 def _message(text: str | None = None, **fields: Any) -> dict[str, Any]:
-    message = {"message_id": 7, "date": 1_800_000_000, "from": _user(),
-               "chat": {"id": CHAT, "type": "private"}, **fields}
+    message = {
+        "message_id": 7,
+        "date": 1_800_000_000,
+        "from": _user(),
+        "chat": {"id": CHAT, "type": "private"},
+        **fields,
+    }
     if text is not None:
         message["text"] = text
         if text.startswith("/"):
@@ -88,10 +93,16 @@ def text_update(text: str, update_id: int | None = None) -> dict[str, Any]:
 
 
 def button_update(data: str) -> dict[str, Any]:
-    return {"update_id": next(_update_ids), "callback_query": {
-        "id": "cb1", "from": _user(), "chat_instance": "ci", "data": data,
-        "message": _message("请确认"),
-    }}
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": "cb1",
+            "from": _user(),
+            "chat_instance": "ci",
+            "data": data,
+            "message": _message("请确认"),
+        },
+    }
 
 
 async def process(app: Application, payload: dict[str, Any]) -> None:
@@ -121,8 +132,7 @@ async def test_only_private_chats_are_answered(
     """A group would be one conversation shared by its members: its tickets, status and
     handoff replies visible to all of them. Nothing there is read or answered."""
     group = {"id": -100123, "type": chat_type, "title": "小区业主群"}
-    for payload in (text_update("查一下我的工单"), text_update("/start"),
-                    button_update("/affirm")):
+    for payload in (text_update("查一下我的工单"), text_update("/start"), button_update("/affirm")):
         message = payload.get("message") or payload["callback_query"]["message"]
         message["chat"] = group
         await process(app, payload)
@@ -186,8 +196,12 @@ async def test_an_unknown_key_asks_the_resident_to_type(
 
 @pytest.mark.parametrize(
     ("command", "message"),
-    [("/start", "/greet"), ("/status", "/query_ticket"), ("/human", "/request_human"),
-     ("/cancel", "/cancel")],
+    [
+        ("/start", "/greet"),
+        ("/status", "/query_ticket"),
+        ("/human", "/request_human"),
+        ("/cancel", "/cancel"),
+    ],
 )
 async def test_commands_speak_to_the_assistant(
     app: Application, rasa: FakeRasa, command: str, message: str
@@ -204,12 +218,24 @@ async def test_help_is_answered_without_the_assistant(
     assert rasa.messages == []
 
 
-@pytest.mark.parametrize("kind", [
-    {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}},
-    {"sticker": {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1,
-                 "is_animated": False, "is_video": False, "type": "regular"}},
-    {"document": {"file_id": "d", "file_unique_id": "d"}},
-])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}},
+        {
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
+        },
+        {"document": {"file_id": "d", "file_unique_id": "d"}},
+    ],
+)
 async def test_unsupported_media_get_a_polite_reply(
     app: Application, api: FakeBotApi, rasa: FakeRasa, kind: dict[str, Any]
 ) -> None:
@@ -241,8 +267,7 @@ async def test_only_the_residents_own_contact_is_taken_as_their_phone(
     app: Application, api: FakeBotApi, rasa: FakeRasa
 ) -> None:
     someone_else = {"phone_number": "+8613900001111", "first_name": "张三", "user_id": 99}
-    await process(app, {"update_id": next(_update_ids),
-                        "message": _message(contact=someone_else)})
+    await process(app, {"update_id": next(_update_ids), "message": _message(contact=someone_else)})
     assert rasa.messages == []
     assert api.sent()[0]["text"] == wording("telegram", "contact_not_own")
     own = {"phone_number": "+8613812345678", "first_name": "居民", "user_id": CHAT}
@@ -253,8 +278,10 @@ async def test_only_the_residents_own_contact_is_taken_as_their_phone(
 async def test_a_share_hint_becomes_a_one_tap_reply_keyboard(
     app: Application, api: FakeBotApi, rasa: FakeRasa
 ) -> None:
-    rasa.replies = [{"text": "请问具体在什么位置？"},
-                    {"custom": {"telegram": {"share": "location"}}}]
+    rasa.replies = [
+        {"text": "请问具体在什么位置？"},
+        {"custom": {"telegram": {"share": "location"}}},
+    ]
     await process(app, text_update("我要投诉"))
     question, hint = api.sent()
     assert question["text"] == "请问具体在什么位置？"
@@ -264,15 +291,22 @@ async def test_a_share_hint_becomes_a_one_tap_reply_keyboard(
 
 
 async def test_a_photo_is_kept_once_and_its_caption_goes_on_as_words(
-    app: Application, api: FakeBotApi, rasa: FakeRasa, database_url: str,
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    app: Application,
+    api: FakeBotApi,
+    rasa: FakeRasa,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("JIESU_ATTACHMENTS_DIR", str(tmp_path))
     get_settings.cache_clear()
-    sizes = [{"file_id": f"p{n}", "file_unique_id": f"p{n}", "width": n, "height": n}
-             for n in (90, 800)]
-    update = {"update_id": next(_update_ids),
-              "message": _message(photo=sizes, caption="路灯杆被撞歪了")}
+    sizes = [
+        {"file_id": f"p{n}", "file_unique_id": f"p{n}", "width": n, "height": n} for n in (90, 800)
+    ]
+    update = {
+        "update_id": next(_update_ids),
+        "message": _message(photo=sizes, caption="路灯杆被撞歪了"),
+    }
     await process(app, update)
     await process(app, update)  # re-delivered
     get_settings.cache_clear()
@@ -297,10 +331,14 @@ def test_webhook_mode_registers_the_secret_and_refuses_calls_without_it(
         assert registered["secret_token"] == "s3cret"
         update = text_update("你好")
         assert client.post("/telegram", json=update).status_code == 403
-        assert client.post("/telegram", json=update,
-                           headers={SECRET_HEADER: "wrong"}).status_code == 403
-        assert client.post("/telegram", json=update,
-                           headers={SECRET_HEADER: "s3cret"}).status_code == 200
+        assert (
+            client.post("/telegram", json=update, headers={SECRET_HEADER: "wrong"}).status_code
+            == 403
+        )
+        assert (
+            client.post("/telegram", json=update, headers={SECRET_HEADER: "s3cret"}).status_code
+            == 200
+        )
         for _ in range(50):  # the update is handled from the queue, after the response
             if rasa.messages:
                 break
@@ -317,8 +355,11 @@ def test_webhook_mode_needs_a_secret(api: FakeBotApi) -> None:
 def _abandon(database_url: str, claimed_ago: timedelta) -> None:
     """Leave every message as a process that died mid-turn would: taken, never finished."""
     with session_scope(database_url) as session:
-        session.execute(update(InboundMessage).values(
-            status="received", replies=None, claimed_at=utcnow() - claimed_ago))
+        session.execute(
+            update(InboundMessage).values(
+                status="received", replies=None, claimed_at=utcnow() - claimed_ago
+            )
+        )
 
 
 @pytest.mark.parametrize(
@@ -327,8 +368,12 @@ def _abandon(database_url: str, claimed_ago: timedelta) -> None:
     ids=["its turn died", "still being answered"],
 )
 async def test_a_redelivered_update_is_answered_again_only_if_its_turn_died(
-    app: Application, api: FakeBotApi, rasa: FakeRasa, database_url: str,
-    claimed_ago: timedelta, answers: int,
+    app: Application,
+    api: FakeBotApi,
+    rasa: FakeRasa,
+    database_url: str,
+    claimed_ago: timedelta,
+    answers: int,
 ) -> None:
     """An adapter killed mid-turn left the update taken (past the claim lease); Telegram
     delivers it again. One still within the lease is another process's turn."""

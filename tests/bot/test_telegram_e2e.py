@@ -37,11 +37,15 @@ def emulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 async def bot(rasa_stack: RasaStack, emulator_url: str) -> AsyncIterator[Application]:
     """The adapter polling the emulator, as `jiesu telegram` runs it."""
     settings = Settings(
-        database_url=rasa_stack.database_url, rasa_url=rasa_stack.rasa_url,
+        database_url=rasa_stack.database_url,
+        rasa_url=rasa_stack.rasa_url,
         rasa_token=rasa_stack.token,
     )
     telegram = TelegramSettings(
-        bot_token=TOKEN, api_base_url=emulator_url, emulator=True, poll_interval=0.1,
+        bot_token=TOKEN,
+        api_base_url=emulator_url,
+        emulator=True,
+        poll_interval=0.1,
         outbox_interval=0.2,
     )
     adapter = TelegramAdapter(settings, telegram)

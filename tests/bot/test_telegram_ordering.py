@@ -60,9 +60,13 @@ class SlowButtonAnswers(FakeBotApi):
 
 
 def _message(update_id: int, chat: int, text: str) -> dict[str, Any]:
-    return {"message_id": update_id, "date": 1_800_000_000,
-            "from": {"id": chat, "is_bot": False, "first_name": "居民"},
-            "chat": {"id": chat, "type": "private"}, "text": text}
+    return {
+        "message_id": update_id,
+        "date": 1_800_000_000,
+        "from": {"id": chat, "is_bot": False, "first_name": "居民"},
+        "chat": {"id": chat, "type": "private"},
+        "text": text,
+    }
 
 
 def _text(update_id: int, chat: int, text: str) -> dict[str, Any]:
@@ -71,9 +75,16 @@ def _text(update_id: int, chat: int, text: str) -> dict[str, Any]:
 
 def _press(update_id: int, chat: int, payload: str) -> dict[str, Any]:
     message = _message(update_id, chat, "请确认")
-    return {"update_id": update_id, "callback_query": {
-        "id": str(update_id), "from": message["from"], "chat_instance": "ci",
-        "data": payload, "message": message}}
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": str(update_id),
+            "from": message["from"],
+            "chat_instance": "ci",
+            "data": payload,
+            "message": message,
+        },
+    }
 
 
 async def _until(condition: Callable[[], bool]) -> None:
@@ -90,8 +101,12 @@ async def test_a_chats_next_message_is_recorded_at_once_and_answered_after_the_f
     channel = TelegramChannel(gateway, CallbackStore(database_url), database_url)
     api = SlowButtonAnswers()
     application = (
-        ApplicationBuilder().token("1:test").request(api).updater(None)
-        .concurrent_updates(ChatOrder()).build()
+        ApplicationBuilder()
+        .token("1:test")
+        .request(api)
+        .updater(None)
+        .concurrent_updates(ChatOrder())
+        .build()
     )
     channel.install(application)
 
@@ -102,8 +117,11 @@ async def test_a_chats_next_message_is_recorded_at_once_and_answered_after_the_f
     async with application:
         await application.start()
         try:
-            for update in (_press(1, 4242, "第一句"), _text(2, 4242, "第二句"),
-                           _text(3, 5151, "别人的")):
+            for update in (
+                _press(1, 4242, "第一句"),
+                _text(2, 4242, "第二句"),
+                _text(3, 5151, "别人的"),
+            ):
                 await application.update_queue.put(Update.de_json(update, application.bot))
             await _until(lambda: recorded() == 3 and len(rasa.messages) == 2)
             # Both of 4242's messages are recorded; its second waits for the first's turn,
@@ -117,4 +135,7 @@ async def test_a_chats_next_message_is_recorded_at_once_and_answered_after_the_f
             await application.stop()
     assert rasa.messages[2] == ("telegram:4242", "第二句")
     assert [(sent["chat_id"], sent["text"]) for sent in api.sent()] == [
-        (5151, "答复：别人的"), (4242, "答复：第一句"), (4242, "答复：第二句")]
+        (5151, "答复：别人的"),
+        (4242, "答复：第一句"),
+        (4242, "答复：第二句"),
+    ]

@@ -27,8 +27,9 @@ async def sender(api: FakeBotApi, database_url: str) -> AsyncIterator[OutboxSend
 
 def enqueue(database_url: str, chat_id: str, text: str, channel: str = "telegram") -> int:
     with session_scope(database_url) as session:
-        return outbox.enqueue(session, channel, chat_id, text,
-                              buttons=[{"title": "满意", "payload": "/affirm"}]).id
+        return outbox.enqueue(
+            session, channel, chat_id, text, buttons=[{"title": "满意", "payload": "/affirm"}]
+        ).id
 
 
 def statuses(database_url: str) -> dict[str, tuple[str, int]]:

@@ -60,11 +60,13 @@ def _limited(max_requests: int = 3, window_seconds: float = 60.0) -> Limited:
         reached.append(f"{request.method} {request.url.path} {request.client.host}")
         return PlainTextResponse("ok")
 
-    app = Starlette(routes=[
-        Route("/api/chat", endpoint, methods=["GET", "POST"]),
-        Route("/api/chat/{chat_id}/messages", endpoint),
-        Route("/other", endpoint, methods=["POST"]),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/api/chat", endpoint, methods=["GET", "POST"]),
+            Route("/api/chat/{chat_id}/messages", endpoint),
+            Route("/other", endpoint, methods=["POST"]),
+        ]
+    )
     clock = Clock()
     limit = AddressRateLimit(app, max_requests, window_seconds, routes=[CHAT], now=clock)
     return Limited(limit, clock, reached)
@@ -159,7 +161,8 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
     admitted message is kept to be answered later), trusting X-Forwarded-For from
     127.0.0.1 only (the default, made explicit)."""
     limits = {
-        "JIESU_ADDRESS_RATE_LIMIT_MESSAGES": "3", "JIESU_ADDRESS_RATE_LIMIT_SECONDS": "600",
+        "JIESU_ADDRESS_RATE_LIMIT_MESSAGES": "3",
+        "JIESU_ADDRESS_RATE_LIMIT_SECONDS": "600",
         "JIESU_FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
     with web_app_alone(tmp_path_factory.mktemp("address-limit"), limits) as web:
@@ -212,10 +215,10 @@ def test_a_forged_forwarded_address_from_outside_the_proxy_is_not_believed(
     """A client that is not the trusted proxy names a new address in X-Forwarded-For each
     time: it still counts as itself, and is refused past the limit."""
     limits = {
-        "JIESU_ADDRESS_RATE_LIMIT_MESSAGES": "3", "JIESU_ADDRESS_RATE_LIMIT_SECONDS": "600",
+        "JIESU_ADDRESS_RATE_LIMIT_MESSAGES": "3",
+        "JIESU_ADDRESS_RATE_LIMIT_SECONDS": "600",
         "JIESU_FORWARDED_ALLOW_IPS": "10.255.255.1",  # the proxy; these requests are not from it
     }
     with web_app_alone(tmp_path, limits) as web:
-        codes = [_post(web, {"X-Forwarded-For": f"203.0.113.{n}"})[1].status_code
-                 for n in range(5)]
+        codes = [_post(web, {"X-Forwarded-For": f"203.0.113.{n}"})[1].status_code for n in range(5)]
     assert codes == [200, 200, 200, 429, 429]

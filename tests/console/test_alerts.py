@@ -25,9 +25,14 @@ def test_alerts_show_an_overdue_ticket_to_those_concerned(
     page: Page, web_url: str, rasa_stack: RasaStack
 ) -> None:
     now = utcnow()
-    number = _ticket(rasa_stack, "河道里有人倾倒建筑垃圾", department="ecology",
-                     dispatch_due_at=now - timedelta(days=3),
-                     reply_due_at=now - timedelta(hours=1), now=now - timedelta(days=4))
+    number = _ticket(
+        rasa_stack,
+        "河道里有人倾倒建筑垃圾",
+        department="ecology",
+        dispatch_due_at=now - timedelta(days=3),
+        reply_due_at=now - timedelta(hours=1),
+        now=now - timedelta(days=4),
+    )
     with session_scope(rasa_stack.database_url) as session:
         ticket = get_by_number(session, number)
         assert ticket is not None

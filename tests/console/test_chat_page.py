@@ -11,6 +11,7 @@ from jiesu.vocabulary import gateway_text
 
 pytestmark = pytest.mark.servers
 
+
 @pytest.fixture
 def page(chat_page: Page) -> Page:
     return chat_page
@@ -58,8 +59,12 @@ def test_a_refused_message_shows_the_servers_reason_and_a_failure_offers_a_retry
     detail = gateway_text("address_too_fast")
 
     def refuse(route: Route) -> None:  # what the per-address limit answers
-        route.fulfill(status=429, headers={"Retry-After": "42"},
-                      content_type="application/json", body=json.dumps({"detail": detail}))
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "42"},
+            content_type="application/json",
+            body=json.dumps({"detail": detail}),
+        )
 
     page.route("**/api/chat", refuse)
     _send(page, "路灯坏了")
@@ -75,7 +80,7 @@ def test_a_refused_message_shows_the_servers_reason_and_a_failure_offers_a_retry
 
 
 def test_a_resident_types_a_terse_complaint_and_a_buttons_label(page: Page) -> None:
-    """"楼道灯坏了" opens the appeal form at the place question; "有帮助" typed after a
+    """ "楼道灯坏了" opens the appeal form at the place question; "有帮助" typed after a
     policy answer is feedback, as the button would be."""
     _send(page, "楼道灯坏了")
     expect(page.locator(".msg.bot .bubble").last).to_contain_text("具体在什么位置")

@@ -121,10 +121,11 @@ def idle_web_url(rasa_stack: RasaStack, tmp_path_factory: pytest.TempPathFactory
     """`jiesu web` in front of the real Rasa stack, ending conversations idle for
     `IDLE_SECONDS`."""
     env = {
-        "JIESU_DATABASE_URL": rasa_stack.database_url, "JIESU_RASA_URL": rasa_stack.rasa_url,
+        "JIESU_DATABASE_URL": rasa_stack.database_url,
+        "JIESU_RASA_URL": rasa_stack.rasa_url,
         "JIESU_RASA_TOKEN": rasa_stack.token,
         "JIESU_CHAT_IDLE_HOURS": str(IDLE_SECONDS / 3600),
-    }  # fmt: skip
+    }
     workdir: Path = tmp_path_factory.mktemp("idle-web")
     with web_app_alone(workdir, env) as web:
         yield web.url

@@ -24,8 +24,12 @@ SLOW = 1.5  # seconds a login takes here
 
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
-    settings = Settings(database_url=database_url, rasa_url=f"http://127.0.0.1:{free_port()}",
-                        secret_key="test-secret", rasa_timeout_seconds=2.0)
+    settings = Settings(
+        database_url=database_url,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        secret_key="test-secret",
+        rasa_timeout_seconds=2.0,
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -41,13 +45,18 @@ def test_a_slow_login_does_not_delay_the_web_chat(
     page = client.get("/login").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token is not None
-    login = threading.Thread(target=lambda: client.post(
-        "/login", data={"username": "boss", "password": "wrong", "csrf_token": token.group(1)}))
+    login = threading.Thread(
+        target=lambda: client.post(
+            "/login", data={"username": "boss", "password": "wrong", "csrf_token": token.group(1)}
+        )
+    )
     login.start()
     time.sleep(0.2)  # the login is being checked
     started = time.monotonic()
-    answer = client.post("/api/chat", json={"chat_id": uuid.uuid4().hex,
-                                            "message_id": uuid.uuid4().hex, "text": "你好"})
+    answer = client.post(
+        "/api/chat",
+        json={"chat_id": uuid.uuid4().hex, "message_id": uuid.uuid4().hex, "text": "你好"},
+    )
     took = time.monotonic() - started
     login.join()
     assert answer.status_code == 200 and answer.json()["replies"]  # told the assistant is busy

@@ -90,9 +90,7 @@ def test_staff_take_over_a_live_conversation_from_the_list(
     )
 
 
-def test_handlers_cannot_open_the_inbox(
-    staff: Page, web_url: str, rasa_stack: RasaStack
-) -> None:
+def test_handlers_cannot_open_the_inbox(staff: Page, web_url: str, rasa_stack: RasaStack) -> None:
     _log_in(staff, web_url, _user(rasa_stack, Role.HANDLER, department="housing"))
     response = staff.goto(f"{web_url}/handoffs")
     assert response is not None and response.status == 403

@@ -54,8 +54,14 @@ def test_hot_issue_exports_follow_the_pages_day_window(page: Page, web_app: WebA
     texts = ("门口窨井盖丢了，很危险", "门口窨井盖丢了好几天，很危险", "门口窨井盖丢了，晚上很危险")
     with session_scope(web_app.database_url) as session:
         numbers = [
-            file_ticket(session, f"{road}{text}", utcnow() - timedelta(days=20), address=road,
-                        department="housing", phone=PHONE).number
+            file_ticket(
+                session,
+                f"{road}{text}",
+                utcnow() - timedelta(days=20),
+                address=road,
+                department="housing",
+                phone=PHONE,
+            ).number
             for text in texts
         ]
     _log_in(page, web_app.url, _user(web_app, Role.HANDLER, department="housing"))
@@ -105,7 +111,11 @@ def test_a_handlers_alerts_export_holds_only_their_departments_alerts(
         numbers = {}
         for department in ("ecology", "housing"):
             ticket = file_ticket(
-                session, f"{department} 超期未答复", filed, department=department, phone=PHONE,
+                session,
+                f"{department} 超期未答复",
+                filed,
+                department=department,
+                phone=PHONE,
                 reply_due_at=now - timedelta(hours=1),
             )
             change_status(session, ticket, Status.DISPATCHED, actor="system", now=filed)
@@ -125,9 +135,7 @@ def test_a_handlers_alerts_export_holds_only_their_departments_alerts(
     assert PHONE not in str(sheets)
 
 
-def test_handoff_exports_are_for_those_who_may_read_the_inbox(
-    page: Page, web_app: WebApp
-) -> None:
+def test_handoff_exports_are_for_those_who_may_read_the_inbox(page: Page, web_app: WebApp) -> None:
     chat = uuid.uuid4().hex
     with session_scope(web_app.database_url) as session:
         service.open_handoff(session, f"web:{chat}", HandoffReason.REQUESTED, now=utcnow())
@@ -139,8 +147,16 @@ def test_handoff_exports_are_for_those_who_may_read_the_inbox(
     _log_in(page, web_app.url, _user(web_app, Role.SUPERVISOR))
     page.goto(f"{web_app.url}/handoffs")
     rows = _csv(page.request.get(_link(page, "CSV")))
-    assert rows[0] == ["会话", "原因", "状态", "接待人", "转入时间", "等待时长", "首次响应",
-                       "居民最新留言时间"]
+    assert rows[0] == [
+        "会话",
+        "原因",
+        "状态",
+        "接待人",
+        "转入时间",
+        "等待时长",
+        "首次响应",
+        "居民最新留言时间",
+    ]
     mine = [row for row in rows if row[0] == f"网页 · …{chat[-4:]}"]
     assert [row[1:3] for row in mine] == [["居民要求", "等待接入"]]
     assert chat not in page.request.get(_link(page, "Excel")).body().decode("latin-1")
@@ -166,8 +182,14 @@ def test_the_ticket_list_links_its_export_with_the_current_filters(
     page: Page, web_app: WebApp
 ) -> None:
     with session_scope(web_app.database_url) as session:
-        number = file_ticket(session, "导出链接测试", utcnow(), category="民政",
-                             department="civil-affairs", phone=PHONE).number
+        number = file_ticket(
+            session,
+            "导出链接测试",
+            utcnow(),
+            category="民政",
+            department="civil-affairs",
+            phone=PHONE,
+        ).number
     _log_in(page, web_app.url, _user(web_app, Role.ADMIN))
     page.goto(f"{web_app.url}/tickets?q={number}&department=civil-affairs")
     rows = _csv(page.request.get(_link(page, "CSV")))

@@ -32,22 +32,40 @@ def february(web_app: WebApp) -> dict[str, list[str]]:
     with session_scope(web_app.database_url) as session:
         civil = [
             file_ticket(
-                session, f"养老服务补贴咨询 {n}", T0 + timedelta(days=n), category="民政",
-                department="civil-affairs", grid="hubin-sq-1", appeal_type=AppealType.CONSULT,
+                session,
+                f"养老服务补贴咨询 {n}",
+                T0 + timedelta(days=n),
+                category="民政",
+                department="civil-affairs",
+                grid="hubin-sq-1",
+                appeal_type=AppealType.CONSULT,
             ).number
             for n in range(2)
         ]
-        civil.append(file_ticket(
-            session, "社区食堂饭菜质量差", T0, category="民政", department="civil-affairs",
-            grid="liuan-1",
-        ).number)
+        civil.append(
+            file_ticket(
+                session,
+                "社区食堂饭菜质量差",
+                T0,
+                category="民政",
+                department="civil-affairs",
+                grid="liuan-1",
+            ).number
+        )
         late = file_ticket(
-            session, "大棚补贴迟迟未发", T0, category="农业农村", department="agriculture",
+            session,
+            "大棚补贴迟迟未发",
+            T0,
+            category="农业农村",
+            department="agriculture",
             reply_due_at=T0 + timedelta(days=5),
         )
         change_status(session, late, Status.DISPATCHED, actor="system", now=T0)
         formula = file_ticket(
-            session, INJECTION, T0 + timedelta(days=1), category="农业农村",
+            session,
+            INJECTION,
+            T0 + timedelta(days=1),
+            category="农业农村",
             department="agriculture",
         )
         return {"civil-affairs": civil, "agriculture": [late.number, formula.number]}
@@ -70,7 +88,9 @@ def test_the_dashboard_shows_the_periods_numbers_in_tables_and_charts(
     expect(page.locator("#total")).to_have_text("5")
     assert _figures(page, "by_category") == {"民政": ["3"], "农业农村": ["2"]}
     assert _figures(page, "by_grid") == {
-        "未定位": ["2"], "湖滨街道·湖滨社区第一网格": ["2"], "湖滨街道·柳岸社区网格": ["1"],
+        "未定位": ["2"],
+        "湖滨街道·湖滨社区第一网格": ["2"],
+        "湖滨街道·柳岸社区网格": ["1"],
     }
     assert _figures(page, "by_appeal_type") == {"投诉或反映问题": ["3"], "政策和办事咨询": ["2"]}
     assert _figures(page, "by_day")["02-05"] == ["3"]
@@ -114,8 +134,9 @@ def test_exports_hold_the_filtered_tickets_with_formulas_defused(
     numbers = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(numbers) == sorted(february["civil-affairs"])
 
-    book = load_workbook(io.BytesIO(page.request.get(
-        f"{web_app.url}/exports/dashboard.xlsx?{PERIOD}").body()))
+    book = load_workbook(
+        io.BytesIO(page.request.get(f"{web_app.url}/exports/dashboard.xlsx?{PERIOD}").body())
+    )
     assert "按分类" in book.sheetnames and "三率周趋势" in book.sheetnames
     assert dict(book["按分类"].iter_rows(min_row=2, values_only=True)) == {"民政": 3, "农业农村": 2}
     rates = page.request.get(f"{web_app.url}/exports/rates.csv?{PERIOD}")
@@ -134,9 +155,7 @@ def _lamp_tickets(stack: WebApp) -> list[str]:
         ]
 
 
-def test_a_dispatcher_merges_a_hot_issue_into_its_lead_ticket(
-    page: Page, web_app: WebApp
-) -> None:
+def test_a_dispatcher_merges_a_hot_issue_into_its_lead_ticket(page: Page, web_app: WebApp) -> None:
     lead, *others = _lamp_tickets(web_app)
     _log_in(page, web_app.url, _user(web_app, Role.DISPATCHER))
     page.goto(f"{web_app.url}/hot")
@@ -155,9 +174,7 @@ def test_a_dispatcher_merges_a_hot_issue_into_its_lead_ticket(
             assert ticket is not None and ticket.status is Status.MERGED
 
 
-def test_a_handler_sees_hot_issues_without_the_merge_form(
-    page: Page, web_app: WebApp
-) -> None:
+def test_a_handler_sees_hot_issues_without_the_merge_form(page: Page, web_app: WebApp) -> None:
     _lamp_tickets(web_app)
     _log_in(page, web_app.url, _user(web_app, Role.HANDLER, department="housing"))
     page.goto(f"{web_app.url}/hot")
@@ -191,9 +208,7 @@ def test_staff_fill_a_faq_gap_and_the_assistant_answers_it_at_once(
     assert dialogs == []
 
 
-def test_a_supervisor_may_read_the_gaps_but_not_add_entries(
-    page: Page, web_app: WebApp
-) -> None:
+def test_a_supervisor_may_read_the_gaps_but_not_add_entries(page: Page, web_app: WebApp) -> None:
     _log_in(page, web_app.url, _user(web_app, Role.SUPERVISOR))
     page.goto(f"{web_app.url}/faq/gaps")
     expect(page.locator("h1")).to_have_text("问答缺口")
@@ -201,7 +216,12 @@ def test_a_supervisor_may_read_the_gaps_but_not_add_entries(
     token = page.locator("form.inline input[name=csrf_token]").get_attribute("value")
     response = page.request.post(
         f"{web_app.url}/faq/gaps/entries",
-        form={"csrf_token": token or "", "question": "问", "answer": "答", "department": "部门",
-              "source": "文件"},
+        form={
+            "csrf_token": token or "",
+            "question": "问",
+            "answer": "答",
+            "department": "部门",
+            "source": "文件",
+        },
     )
     assert response.status == 403

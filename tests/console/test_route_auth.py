@@ -30,7 +30,8 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 def _settings(database_url: str) -> Settings:
     return Settings(
-        database_url=database_url, rasa_url=f"http://127.0.0.1:{free_port()}",
+        database_url=database_url,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
         secret_key="route-auth-test-key",
     )
 
@@ -76,9 +77,14 @@ def _log_in(client: TestClient, database_url: str) -> httpx.Response:
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None
-    done = client.post("/login", data={
-        "username": "route-admin", "password": PASSWORD, "csrf_token": token.group(1),
-    })
+    done = client.post(
+        "/login",
+        data={
+            "username": "route-admin",
+            "password": PASSWORD,
+            "csrf_token": token.group(1),
+        },
+    )
     assert done.status_code == 303, done.text
     return done
 
@@ -98,9 +104,7 @@ def test_every_non_public_route_sends_strangers_to_the_login(
         if _is_public(path):
             continue
         response = client.request(method, path)
-        to_login = response.status_code == 303 and response.headers["location"].startswith(
-            "/login"
-        )
+        to_login = response.status_code == 303 and response.headers["location"].startswith("/login")
         if not (to_login or response.status_code in (401, 403)):
             refused.append(f"{method} {path} → {response.status_code}")
     assert not refused, "reachable without logging in:\n" + "\n".join(refused)

@@ -13,14 +13,24 @@ from console.app import create_app
 from jiesu.config import Settings
 from tests.servers import free_port
 
-PATHS = ["/chat", "/login", "/healthz", "/static/chat.js", "/tickets", "/no-such-page",
-         "/api/chat/messages"]
+PATHS = [
+    "/chat",
+    "/login",
+    "/healthz",
+    "/static/chat.js",
+    "/tickets",
+    "/no-such-page",
+    "/api/chat/messages",
+]
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, rasa_url=f"http://127.0.0.1:{free_port()}",
-                    secret_key="test-secret")
+    return Settings(
+        database_url=database_url,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        secret_key="test-secret",
+    )
 
 
 @pytest.fixture
@@ -30,8 +40,12 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 def _policy(header: str) -> dict[str, list[str]]:
-    return {name: values for name, *values in
-            (directive.split() for directive in header.split(";") if directive.strip())}
+    return {
+        name: values
+        for name, *values in (
+            directive.split() for directive in header.split(";") if directive.strip()
+        )
+    }
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -50,5 +64,4 @@ def test_every_response_carries_the_security_headers(client: TestClient, path: s
 
 def test_hsts_over_https(settings: Settings) -> None:
     with TestClient(create_app(settings), base_url="https://testserver") as client:
-        assert client.get("/login").headers["Strict-Transport-Security"] == (
-            "max-age=31536000")
+        assert client.get("/login").headers["Strict-Transport-Security"] == ("max-age=31536000")

@@ -125,15 +125,28 @@ def test_a_residents_photo_shows_on_the_ticket_only_to_those_who_may_see_it(
 ) -> None:
     key = uuid.uuid4().hex
     png = base64.b64decode(
-        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+    )
     with session_scope(rasa_stack.database_url) as session:
-        photo = store_attachment(session, channel="telegram", source_message_id=key,
-                                 sender_id=f"telegram:{key}", data=png, suffix=".png",
-                                 content_type="image/png")
+        photo = store_attachment(
+            session,
+            channel="telegram",
+            source_message_id=key,
+            sender_id=f"telegram:{key}",
+            data=png,
+            suffix=".png",
+            content_type="image/png",
+        )
         ticket, _ = create_ticket(
-            session, channel="telegram", source_message_id=f"m-{key}",
-            sender_id=f"telegram:{key}", appeal_type=AppealType.COMPLAIN,
-            description="路灯杆被撞歪了", department="urban-management", actor="system")
+            session,
+            channel="telegram",
+            source_message_id=f"m-{key}",
+            sender_id=f"telegram:{key}",
+            appeal_type=AppealType.COMPLAIN,
+            description="路灯杆被撞歪了",
+            department="urban-management",
+            actor="system",
+        )
         attach_pending(session, ticket)
         number, photo_id, path = ticket.number, photo.id, attachment_path(photo)
     try:

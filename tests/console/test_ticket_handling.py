@@ -93,8 +93,11 @@ def test_a_category_change_stores_routing_feedback(
     expect(page.locator(".fields")).to_contain_text("环境保护/噪声污染")
     expect(page.locator(".history")).to_contain_text("分类：城乡建设/物业管理 → 环境保护/噪声污染")
     with session_scope(rasa_stack.database_url) as session:
-        rows = [(f.text, f.routed_category, f.category, f.subcategory)
-                for f in routing_feedback(session) if f.text == "半夜工地施工太吵"]
+        rows = [
+            (f.text, f.routed_category, f.category, f.subcategory)
+            for f in routing_feedback(session)
+            if f.text == "半夜工地施工太吵"
+        ]
     assert rows == [("半夜工地施工太吵", "城乡建设", "环境保护", "噪声污染")]
     assert _outbox(rasa_stack, number) == []
 

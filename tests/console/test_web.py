@@ -46,7 +46,7 @@ def test_chat_api_retry_of_the_same_message_is_answered_identically(web_url: str
         b'{"message_id": "../../etc/passwd", "text": "hi"}',
         b'{"message_id": "abcdefgh1"}',
         b'{"message_id": "abcdefgh1", "text": "' + b"x" * 200_000 + b'"}',
-        b'\xff\xfe\x00invalid utf-8',
+        b"\xff\xfe\x00invalid utf-8",
     ],
 )
 def test_malformed_requests_get_a_4xx_and_the_server_stays_up(web_url: str, body: bytes) -> None:

@@ -55,8 +55,12 @@ def test_an_opening_keeps_the_house_number_the_nlu_missed(city: City) -> None:
 
 
 def test_an_opening_prefers_the_address_the_nlu_found(city: City) -> None:
-    turn = Turn("幸福里小区3号楼门口的垃圾没人清", "complain", 0.9,
-                {"address": "幸福里小区3号楼", "time": "昨天"})
+    turn = Turn(
+        "幸福里小区3号楼门口的垃圾没人清",
+        "complain",
+        0.9,
+        {"address": "幸福里小区3号楼", "time": "昨天"},
+    )
     slots = {**_empty(), **take(_empty(), None, turn, city).updates}
     assert slots[ADDRESS] == "幸福里小区3号楼"
     assert slots[HAPPENED] == "昨天"
@@ -88,10 +92,17 @@ def test_a_bare_description_answer_is_asked_again(city: City) -> None:
     assert not step.rejected
 
 
-@pytest.mark.parametrize(("text", "intent"), [
-    ("谢谢", "thank"), ("你好", "greet"), ("好的", "affirm"), ("嗯嗯", "affirm"),
-    ("没有", "deny"), ("再见", "goodbye"),
-])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("谢谢", "thank"),
+        ("你好", "greet"),
+        ("好的", "affirm"),
+        ("嗯嗯", "affirm"),
+        ("没有", "deny"),
+        ("再见", "goodbye"),
+    ],
+)
 def test_small_talk_is_no_description_and_is_asked_again(
     city: City, text: str, intent: str
 ) -> None:
@@ -101,12 +112,15 @@ def test_small_talk_is_no_description_and_is_asked_again(
     assert not step.rejected
 
 
-@pytest.mark.parametrize(("text", "intent", "confidence"), [
-    ("好的，楼下路灯坏了三天了", "affirm", 0.9),  # says what happened after all
-    ("没有人管", "deny", 0.9),  # short, but more than a bare no
-    ("谢谢", "thank", 0.4),  # the model is not sure it is small talk
-    ("太吵了", "complain", 0.9),
-])
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence"),
+    [
+        ("好的，楼下路灯坏了三天了", "affirm", 0.9),  # says what happened after all
+        ("没有人管", "deny", 0.9),  # short, but more than a bare no
+        ("谢谢", "thank", 0.4),  # the model is not sure it is small talk
+        ("太吵了", "complain", 0.9),
+    ],
+)
 def test_a_short_description_is_taken(
     city: City, text: str, intent: str, confidence: float
 ) -> None:
@@ -117,13 +131,16 @@ def test_a_short_description_is_taken(
 
 def test_any_text_answers_the_place_question_unless_it_is_too_short(city: City) -> None:
     slots = _complaint()
-    assert take(slots, ADDRESS, Turn("东风路菜市场后面那条巷子", "nlu_fallback", 0.3),
-                city).updates == {ADDRESS: "东风路菜市场后面那条巷子"}
+    assert take(
+        slots, ADDRESS, Turn("东风路菜市场后面那条巷子", "nlu_fallback", 0.3), city
+    ).updates == {ADDRESS: "东风路菜市场后面那条巷子"}
     answer = Turn("阳光花园5栋楼下", "inform", 0.8, {"address": "阳光花园5栋"})
     assert take(slots, ADDRESS, answer, city).updates == {ADDRESS: "阳光花园5栋楼下"}
     with_phone = Turn("建设路18号，电话13812345678", "inform", 0.8, {"address": "建设路18号"})
     assert take(slots, ADDRESS, with_phone, city).updates == {
-        ADDRESS: "建设路18号", PHONE: "13812345678"}
+        ADDRESS: "建设路18号",
+        PHONE: "13812345678",
+    }
     short = take(slots, ADDRESS, Turn("。", "out_of_scope", 0.5), city)
     assert short.updates == {ADDRESS: None}
     assert short.notice == "address_too_short"
@@ -139,8 +156,9 @@ def test_interruptions_are_left_to_rules(city: City, intent: str) -> None:
 
 def test_phone_answers(city: City) -> None:
     slots = _complaint(**{ADDRESS: "建设路18号"})
-    assert take(slots, PHONE, Turn("138 1234 5678", "inform", 0.9),
-                city).updates == {PHONE: "13812345678"}
+    assert take(slots, PHONE, Turn("138 1234 5678", "inform", 0.9), city).updates == {
+        PHONE: "13812345678"
+    }
     assert take(slots, PHONE, Turn("/deny", "deny", 1.0), city).updates == {PHONE: ANONYMOUS}
     invalid = take(slots, PHONE, Turn("1381234", "inform", 0.6), city)
     assert invalid.updates == {PHONE: None}
@@ -163,7 +181,9 @@ def test_confirmation_edit_and_corrections(city: City) -> None:
     corrected = take(ready, CONFIRMED, Turn("电话是13900001111", "inform", 0.8), city).updates
     assert corrected == {PHONE: "13900001111", CONFIRMED: None}
     assert take(ready, CONFIRMED, Turn("不对", "deny", 0.9), city).updates == {
-        CONFIRMED: None, EDITING: True}
+        CONFIRMED: None,
+        EDITING: True,
+    }
     more = take(ready, CONFIRMED, Turn("晚上更严重", "nlu_fallback", 0.3), city).updates
     assert more == {DESCRIPTION: "路灯坏了\n补充：晚上更严重", CONFIRMED: None}
 

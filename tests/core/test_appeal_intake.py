@@ -8,16 +8,33 @@ from jiesu.appeals import declines_contact, interrupts, is_bare_request, parse_p
 
 
 @pytest.mark.parametrize(
-    "text", ["/complain", "我要投诉", "我想反映个问题", "举报！", "我有个建议", "求助", "投诉物业",
-             "我要表扬", "我想举报一下"],
+    "text",
+    [
+        "/complain",
+        "我要投诉",
+        "我想反映个问题",
+        "举报！",
+        "我有个建议",
+        "求助",
+        "投诉物业",
+        "我要表扬",
+        "我想举报一下",
+    ],
 )
 def test_openings_that_say_nothing_about_what_happened_are_bare(text: str) -> None:
     assert is_bare_request(text)
 
 
 @pytest.mark.parametrize(
-    "text", ["路灯坏了", "建设路18号的路灯坏了", "我要投诉楼下饭店油烟太大", "樓上漏水",
-             "举报有人在河边倒垃圾", "建议在学校门口加个红绿灯"],
+    "text",
+    [
+        "路灯坏了",
+        "建设路18号的路灯坏了",
+        "我要投诉楼下饭店油烟太大",
+        "樓上漏水",
+        "举报有人在河边倒垃圾",
+        "建议在学校门口加个红绿灯",
+    ],
 )
 def test_descriptions_are_not_bare(text: str) -> None:
     assert not is_bare_request(text)

@@ -190,8 +190,16 @@ def test_the_dispatcher_of_a_location(city: City) -> None:
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("18号", 18), ("18", 18), ("十八号", 18), ("一百零五号", 105), ("三二一号", 321),
-     ("两百号", 200), ("一带", None), ("号", None)],
+    [
+        ("18号", 18),
+        ("18", 18),
+        ("十八号", 18),
+        ("一百零五号", 105),
+        ("三二一号", 321),
+        ("两百号", 200),
+        ("一带", None),
+        ("号", None),
+    ],
 )
 def test_house_number(text: str, number: int | None) -> None:
     assert house_number(text) == number

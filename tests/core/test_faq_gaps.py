@@ -66,7 +66,8 @@ def test_entries_with_most_unhelpful_feedback_first(session: Session) -> None:
     record_feedback(session, "public-rental-waiting", "web:c", True, None)
     found = unhelpful_entries(session, T0 - timedelta(days=3650))
     assert [(e.id, e.unhelpful, e.helpful) for e in found] == [
-        ("public-rental-rent", 2, 1), ("public-rental-apply", 1, 0),
+        ("public-rental-rent", 2, 1),
+        ("public-rental-apply", 1, 0),
     ]
     assert set(found[0].examples) == {"公租房租金太贵", "公租房租金怎么减免"}
 
@@ -77,8 +78,11 @@ def test_a_staff_entry_is_answered_at_once_and_survives_reloading_the_seed(
     assert not search(NEW_QUESTION, url=database_url).answered  # builds the cached index
     with session_scope(database_url) as session:
         entry = add_entry(
-            session, question=NEW_QUESTION, answer="在民航局无人驾驶航空器综合管理平台实名登记。",
-            department="示例市公安局", source="《无人驾驶航空器飞行管理暂行条例》",
+            session,
+            question=NEW_QUESTION,
+            answer="在民航局无人驾驶航空器综合管理平台实名登记。",
+            department="示例市公安局",
+            source="《无人驾驶航空器飞行管理暂行条例》",
             alternatives=("无人机要去哪里登记", ""),
         )
         entry_id = entry.id

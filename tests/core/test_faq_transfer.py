@@ -37,10 +37,18 @@ def _write_csv(path: Path, rows: list[list[str]]) -> Path:
 
 def _row(entry_id: str, **fields: str) -> list[str]:
     values = {
-        "编号": entry_id, "标题": "问题", "其他问法": "说法一\n说法二", "适用条件": "",
-        "答复内容": "答案", "承办部门": "某局", "政策依据": "《某条例》", "主题": "居住证",
-        "生效日期": "", "失效日期": "", "最近审核日期": "2026-11-01",
-    } | fields  # fmt: skip
+        "编号": entry_id,
+        "标题": "问题",
+        "其他问法": "说法一\n说法二",
+        "适用条件": "",
+        "答复内容": "答案",
+        "承办部门": "某局",
+        "政策依据": "《某条例》",
+        "主题": "居住证",
+        "生效日期": "",
+        "失效日期": "",
+        "最近审核日期": "2026-11-01",
+    } | fields
     return [values[header] for header in HEADER]
 
 
@@ -68,9 +76,13 @@ def test_a_dry_run_lists_added_changed_and_removed_and_changes_nothing(
     with session_scope(database_url) as session:
         sync_entries(session, load_entries()[:3])
     first, second, _ = load_entries()[:3]
-    path = _write_csv(tmp_path / "base.csv", [
-        _row(first.id, 标题=first.question + "（新）"), _row("new-entry"),
-    ])  # fmt: skip
+    path = _write_csv(
+        tmp_path / "base.csv",
+        [
+            _row(first.id, 标题=first.question + "（新）"),
+            _row("new-entry"),
+        ],
+    )
     dry = runner.invoke(app, ["faq", "import", str(path), "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "新增 1：new-entry" in dry.output
@@ -88,14 +100,18 @@ def test_a_dry_run_lists_added_changed_and_removed_and_changes_nothing(
 def test_refused_rows_are_named_with_the_reason_and_nothing_changes(
     tmp_path: Path, database_url: str
 ) -> None:
-    path = _write_csv(tmp_path / "base.csv", [
-        _row("ok"),
-        _row("no-answer", 答复内容=""),
-        _row("bad-date", 失效日期="下个月"),
-        _row("reversed", 生效日期="2026-12-01", 失效日期="2026-01-01"),
-        _row("twice"), _row("twice"),
-        _row("空格 编号"),
-    ])  # fmt: skip
+    path = _write_csv(
+        tmp_path / "base.csv",
+        [
+            _row("ok"),
+            _row("no-answer", 答复内容=""),
+            _row("bad-date", 失效日期="下个月"),
+            _row("reversed", 生效日期="2026-12-01", 失效日期="2026-01-01"),
+            _row("twice"),
+            _row("twice"),
+            _row("空格 编号"),
+        ],
+    )
     result = runner.invoke(app, ["faq", "import", str(path)])
     assert result.exit_code == 1
     assert "第 3 行（编号 no-answer）被拒绝：缺少答复内容" in result.output

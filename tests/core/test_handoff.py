@@ -88,10 +88,15 @@ def test_expected_wait_is_the_recent_median_rounded_up_to_five_minutes(database_
 def test_live_conversations_leave_out_those_already_with_a_person(database_url: str) -> None:
     with session_scope(database_url) as session:
         for chat, text in (("1", "你好"), ("1", "路灯坏了"), ("2", "转人工"), ("3", "以前的")):
-            session.add(InboundMessage(
-                channel="web", external_id=f"{chat}-{text}", chat_id=chat, text=text,
-                received_at=T0 - (timedelta(days=1) if chat == "3" else timedelta(0)),
-            ))
+            session.add(
+                InboundMessage(
+                    channel="web",
+                    external_id=f"{chat}-{text}",
+                    chat_id=chat,
+                    text=text,
+                    received_at=T0 - (timedelta(days=1) if chat == "3" else timedelta(0)),
+                )
+            )
         service.open_handoff(session, "web:2", HandoffReason.REQUESTED, now=T0)
         session.flush()
         live = service.live_conversations(session, since=T0 - timedelta(hours=2))
@@ -102,8 +107,12 @@ def test_transcript_shows_everyone_and_button_presses_as_choices() -> None:
     events = [
         {"event": "action", "name": "action_session_start", "timestamp": 1.0},
         {"event": "user", "text": "我要找人工", "timestamp": 2.0},
-        {"event": "bot", "text": "好的", "timestamp": 3.0,
-         "data": {"buttons": [{"title": "转人工", "payload": "/request_human"}]}},
+        {
+            "event": "bot",
+            "text": "好的",
+            "timestamp": 3.0,
+            "data": {"buttons": [{"title": "转人工", "payload": "/request_human"}]},
+        },
         {"event": "user", "text": "/request_human", "timestamp": 4.0},
         {"event": "pause", "timestamp": 5.0},
         {"event": "bot", "text": "您好", "timestamp": 6.0, "metadata": {"staff": "alice"}},
@@ -111,8 +120,12 @@ def test_transcript_shows_everyone_and_button_presses_as_choices() -> None:
     ]
     lines = transcript(events)
     assert [(line.speaker, line.text) for line in lines] == [
-        (RESIDENT, "我要找人工"), (ASSISTANT, "好的"), (RESIDENT, "（点选：转人工客服）"),
-        (SYSTEM, "转人工（智能助手暂停）"), (STAFF, "您好"), (SYSTEM, "交还智能助手"),
+        (RESIDENT, "我要找人工"),
+        (ASSISTANT, "好的"),
+        (RESIDENT, "（点选：转人工客服）"),
+        (SYSTEM, "转人工（智能助手暂停）"),
+        (STAFF, "您好"),
+        (SYSTEM, "交还智能助手"),
     ]
     assert lines[1].choices == ("转人工",) and lines[4].author == "alice"
     assert [line.event_id for line in transcript(events, after=4)] == [5, 6]

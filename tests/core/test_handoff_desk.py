@@ -74,7 +74,15 @@ async def test_the_desk_holds_no_connection_while_rasa_answers(
     assert tracker.held and set(tracker.held) == {0}
     assert loop_threads and not any(loop_threads)
     assert [event["event"] for event in tracker.appended] == [
-        "pause", "bot", "user", "bot", "active_loop", "resume", "bot", "action"]
+        "pause",
+        "bot",
+        "user",
+        "bot",
+        "active_loop",
+        "resume",
+        "bot",
+        "action",
+    ]
     with session_scope(database_url) as session:
         handoff = service.get(session, handoff_id)
         assert handoff.reason == HandoffReason.TAKEN_OVER

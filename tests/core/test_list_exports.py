@@ -49,8 +49,11 @@ def _by_first(table: Table) -> dict[object, tuple[object, ...]]:
 
 
 def test_hot_issues_table_ranks_the_clusters_with_their_ticket_numbers(session: Session) -> None:
-    texts = ("建设路18号的路灯坏了，晚上很黑", "建设路18号路灯坏了好几天",
-             "建设路18号路灯坏了一直没人修")
+    texts = (
+        "建设路18号的路灯坏了，晚上很黑",
+        "建设路18号路灯坏了好几天",
+        "建设路18号路灯坏了一直没人修",
+    )
     numbers = [
         file_ticket(session, text, NOW - timedelta(days=3 - n), address="建设路18号").number
         for n, text in enumerate(texts)
@@ -59,7 +62,15 @@ def test_hot_issues_table_ranks_the_clusters_with_their_ticket_numbers(session: 
     report = hot_report(recent_tickets(session, None, days=7, now=NOW), days=7, now=NOW)
     clusters, keywords = hot_tables(report)
     assert clusters.headers == (
-        "排名", "工单数", "最近7天", "此前7天", "增长", "地点", "起始日期", "最近日期", "关键词",
+        "排名",
+        "工单数",
+        "最近7天",
+        "此前7天",
+        "增长",
+        "地点",
+        "起始日期",
+        "最近日期",
+        "关键词",
         "工单编号",
     )
     assert len(clusters.rows) == 1
@@ -85,7 +96,10 @@ def test_faq_gap_tables_flag_groups_answered_since_and_list_unhelpful_entries(
         record_feedback(session, "public-rental-rent", "web:c", False, "公租房租金太贵")
         record_feedback(session, "public-rental-rent", "web:d", True, None)
         add_entry(
-            session, question=MARS, answer="本市不受理火星移民。", department="示例市外事办",
+            session,
+            question=MARS,
+            answer="本市不受理火星移民。",
+            department="示例市外事办",
             source="《示例文件》",
         )
     with session_scope(database_url) as session:
@@ -107,11 +121,20 @@ def _overdue_tickets(session: Session) -> list[str]:
     dispatch queue; their alerts raised."""
     filed = NOW - timedelta(days=6)
     ecology = file_ticket(
-        session, "河道里有人倾倒建筑垃圾", filed, department="ecology", grid="hubin-sq-1",
-        phone="13812345678", reply_due_at=NOW - timedelta(hours=1),
+        session,
+        "河道里有人倾倒建筑垃圾",
+        filed,
+        department="ecology",
+        grid="hubin-sq-1",
+        phone="13812345678",
+        reply_due_at=NOW - timedelta(hours=1),
     )
     housing = file_ticket(
-        session, "楼道灯坏了", filed, department="housing", phone="13812345678",
+        session,
+        "楼道灯坏了",
+        filed,
+        department="housing",
+        phone="13812345678",
         reply_due_at=NOW - timedelta(hours=2),
     )
     for ticket in (ecology, housing):
@@ -129,28 +152,44 @@ def test_alert_tables_hold_what_the_user_may_see_and_the_overdue_counts(
     supervisor = staff(session, Role.SUPERVISOR)
     departments = overdue_by_name(session, NOW, "department")
     grids = overdue_by_name(session, NOW, "grid")
-    alerts, by_department, by_grid = alert_tables(
-        alert_rows(session, handler), departments, grids
-    )
+    alerts, by_department, by_grid = alert_tables(alert_rows(session, handler), departments, grids)
     assert alerts.headers == (
-        "提醒", "是否督办", "时限", "工单编号", "诉求内容", "责任方", "期限", "提醒时间",
+        "提醒",
+        "是否督办",
+        "时限",
+        "工单编号",
+        "诉求内容",
+        "责任方",
+        "期限",
+        "提醒时间",
     )
-    assert alerts.rows == ((
-        "超期督办", "是", "答复时限", ecology, "河道里有人倾倒建筑垃圾", department_name("ecology"),
-        "2026-11-28 11:00", "2026-11-28 12:00",
-    ),)
+    assert alerts.rows == (
+        (
+            "超期督办",
+            "是",
+            "答复时限",
+            ecology,
+            "河道里有人倾倒建筑垃圾",
+            department_name("ecology"),
+            "2026-11-28 11:00",
+            "2026-11-28 12:00",
+        ),
+    )
     everyone = alert_tables(alert_rows(session, supervisor), departments, grids)[0]
     assert {row[3] for row in everyone.rows} == {ecology, housing, queued}
     # The ticket still to dispatch is the dispatch centre's, in the alert and in the counts.
     centre = current_city().dispatch_center.name
     assert {row[3]: row[5] for row in everyone.rows}[queued] == centre
     assert {name: count for name, count in by_department.rows} == {
-        department_name("ecology"): 1, department_name("housing"): 1, centre: 1,
+        department_name("ecology"): 1,
+        department_name("housing"): 1,
+        centre: 1,
     }
     assert by_grid.headers == ("网格", "超期工单")
     assert by_grid.rows == (("未定位", 2), ("湖滨街道·湖滨社区第一网格", 1))
-    assert not any("13812345678" in str(cell) for t in (alerts, everyone) for r in t.rows
-                   for cell in r)
+    assert not any(
+        "13812345678" in str(cell) for t in (alerts, everyone) for r in t.rows for cell in r
+    )
 
 
 def test_handoff_table_shows_the_inbox_times_without_the_full_chat_id(session: Session) -> None:
@@ -158,21 +197,37 @@ def test_handoff_table_shows_the_inbox_times_without_the_full_chat_id(session: S
         session, "web:0123456789abcdef", HandoffReason.REQUESTED, now=NOW
     )
     service.record_staff_reply(answered, "alice", now=NOW + timedelta(minutes=4))
-    service.open_handoff(session, "telegram:555000111", HandoffReason.FALLBACK,
-                         now=NOW + timedelta(minutes=10))
-    old, _ = service.open_handoff(session, "web:old", HandoffReason.REQUESTED,
-                                  now=NOW - timedelta(days=3))
+    service.open_handoff(
+        session, "telegram:555000111", HandoffReason.FALLBACK, now=NOW + timedelta(minutes=10)
+    )
+    old, _ = service.open_handoff(
+        session, "web:old", HandoffReason.REQUESTED, now=NOW - timedelta(days=3)
+    )
     service.close(old, "bob", now=NOW - timedelta(days=2))
     now = NOW + timedelta(hours=1, minutes=10)
     table = handoff_table(service.inbox_rows(session, now=now, closed_since=now - timedelta(1)))
     assert table.headers == (
-        "会话", "原因", "状态", "接待人", "转入时间", "等待时长", "首次响应", "居民最新留言时间",
+        "会话",
+        "原因",
+        "状态",
+        "接待人",
+        "转入时间",
+        "等待时长",
+        "首次响应",
+        "居民最新留言时间",
     )
     assert table.rows == (
-        ("Telegram · …0111", "助手无法理解", "等待接入", "", "2026-11-28 12:10", "1小时0分",
-         "—", ""),
-        ("网页 · …cdef", "居民要求", "接待中", "alice", "2026-11-28 12:00", "4分0秒", "4分0秒",
-         ""),
+        (
+            "Telegram · …0111",
+            "助手无法理解",
+            "等待接入",
+            "",
+            "2026-11-28 12:10",
+            "1小时0分",
+            "—",
+            "",
+        ),
+        ("网页 · …cdef", "居民要求", "接待中", "alice", "2026-11-28 12:00", "4分0秒", "4分0秒", ""),
     )
 
 
@@ -185,11 +240,13 @@ def test_user_table_names_roles_departments_and_grids_and_never_the_password(
     set_active(session, worker, False, by=admin)
     table = user_table(user_rows(session))
     assert table.headers == ("用户名", "角色", "承办单位", "网格", "状态")
-    assert table.rows == tuple(sorted(
-        [
-            (admin.username, "管理员", "", "", "启用"),
-            (handler.username, "承办人", department_name("housing"), "", "启用"),
-            (worker.username, "网格员", "", "湖滨街道·湖滨社区第一网格", "已停用"),
-        ]
-    ))
+    assert table.rows == tuple(
+        sorted(
+            [
+                (admin.username, "管理员", "", "", "启用"),
+                (handler.username, "承办人", department_name("housing"), "", "启用"),
+                (worker.username, "网格员", "", "湖滨街道·湖滨社区第一网格", "已停用"),
+            ]
+        )
+    )
     assert not any(admin.password_hash in str(cell) for row in table.rows for cell in row)

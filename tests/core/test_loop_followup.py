@@ -34,14 +34,16 @@ from tests.factories import file_ticket
 
 
 def _staff(session: Session, role: Role, department: str | None = None) -> StaffUser:
-    return create_user(session, f"{role.value}-{uuid.uuid4().hex[:6]}", "loop-pass-1", role,
-                       department=department)
+    return create_user(
+        session, f"{role.value}-{uuid.uuid4().hex[:6]}", "loop-pass-1", role, department=department
+    )
 
 
 def _answer(session: Session, ticket: Ticket, answer: Answer) -> FollowupStep:
     """The resident presses a survey button."""
-    return answer_survey(session, ticket.sender_id, number=ticket.number, answers=[answer],
-                         text=None, now=utcnow())
+    return answer_survey(
+        session, ticket.sender_id, number=ticket.number, answers=[answer], text=None, now=utcnow()
+    )
 
 
 def test_a_ticket_around_the_closed_loop(database_url: str) -> None:
@@ -50,31 +52,43 @@ def test_a_ticket_around_the_closed_loop(database_url: str) -> None:
         dispatcher = _staff(session, Role.DISPATCHER)
         handler = _staff(session, Role.HANDLER, "housing")
         ticket = file_ticket(
-            session, "幸福里小区3号楼楼道灯坏了一个月", start, category="城乡建设", grid="g-1",
-            dispatch_due_at=start + timedelta(hours=24), reply_due_at=start + timedelta(days=7),
+            session,
+            "幸福里小区3号楼楼道灯坏了一个月",
+            start,
+            category="城乡建设",
+            grid="g-1",
+            dispatch_due_at=start + timedelta(hours=24),
+            reply_due_at=start + timedelta(days=7),
         )
         number = ticket.number
         perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
         perform(session, handler, ticket, Action.ACCEPT)
-        perform(session, handler, ticket, Action.NOTE, note="已联系物业，明天上门",
-                tell_resident=True)
+        perform(
+            session, handler, ticket, Action.NOTE, note="已联系物业，明天上门", tell_resident=True
+        )
         perform(session, handler, ticket, Action.REPLY, note="物业已更换灯泡")
         sweep(session, utcnow())
 
         asked_solved = _answer(session, ticket, Answer.UNSOLVED)
         assert asked_solved.text == wording("followup", "noted") + wording(
-            "followup", "ask_satisfaction", number=number)
+            "followup", "ask_satisfaction", number=number
+        )
         assert [b["title"] for b in asked_solved.buttons] == ["满意", "基本满意", "不满意"]
         assert _answer(session, ticket, Answer.UNSATISFIED).needs_reason
         told = give_reason(session, ticket.sender_id, "灯泡换了第二天又不亮了", utcnow())
         assert ticket.status is Status.DISPATCHED and ticket.department == "housing"
         assert ticket.reply_due_at is not None
-        assert told == wording("followup", "reopened", number=number,
-                               department=department_name("housing"),
-                               reply_due=moment_text(ticket.reply_due_at))
+        assert told == wording(
+            "followup",
+            "reopened",
+            number=number,
+            department=department_name("housing"),
+            reply_due=moment_text(ticket.reply_due_at),
+        )
         reopened = [e for e in history(session, ticket) if e.to_status is Status.REOPENED]
         assert [e.note for e in reopened] == [
-            "居民回访：未解决，不满意。原因：灯泡换了第二天又不亮了"]
+            "居民回访：未解决，不满意。原因：灯泡换了第二天又不亮了"
+        ]
         assert reopened[0].actor == resident_actor(ticket.sender_id)
         sweep(session, utcnow())  # nothing new to ask while the department works on it
 
@@ -87,13 +101,18 @@ def test_a_ticket_around_the_closed_loop(database_url: str) -> None:
         assert ticket.status is Status.CLOSED
         assert history(session, ticket)[-1].actor == resident_actor(ticket.sender_id)
         assert _answer(session, ticket, Answer.SATISFIED).text == wording(
-            "followup", "already_done", number=number)
+            "followup", "already_done", number=number
+        )
 
         ask = wording("followup", "ask_solved_first", number=number)
         assert outbox_texts(session, ticket.sender_id) == [
-            wording("notices", "dispatched", number=number,
-                    department=department_name("housing"),
-                    reply_due=moment_text(start + timedelta(days=7))),
+            wording(
+                "notices",
+                "dispatched",
+                number=number,
+                department=department_name("housing"),
+                reply_due=moment_text(start + timedelta(days=7)),
+            ),
             wording("notices", "progress", number=number, note="已联系物业，明天上门"),
             wording("notices", "answered", number=number, answer="物业已更换灯泡"),
             ask,

@@ -22,7 +22,9 @@ from tests.factories import file_ticket, staff
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 LAMP = (
-    "建设路18号的路灯坏了，晚上很黑", "建设路18号路灯坏了好几天", "建设路18号路灯坏了一直没人修",
+    "建设路18号的路灯坏了，晚上很黑",
+    "建设路18号路灯坏了好几天",
+    "建设路18号路灯坏了一直没人修",
 )
 
 
@@ -35,7 +37,10 @@ def session(database_url: str) -> Iterator[Session]:
 def _lamp_cluster(session: Session) -> list[str]:
     numbers = [
         file_ticket(
-            session, text, NOW - timedelta(days=3 - n), address="建设路18号",
+            session,
+            text,
+            NOW - timedelta(days=3 - n),
+            address="建设路18号",
             department="urban-management",
         ).number
         for n, text in enumerate(LAMP)
@@ -74,7 +79,10 @@ def test_a_dispatcher_merges_a_cluster_skipping_what_cannot_be_merged(session: S
     assert lead_ticket is not None and third_ticket is not None
     merge(session, third_ticket, into=lead_ticket, actor="staff:earlier", note="重复")
     outcome = merge_cluster(
-        session, dispatcher, lead=lead, numbers=[lead, second, third, "19990101-0001"],
+        session,
+        dispatcher,
+        lead=lead,
+        numbers=[lead, second, third, "19990101-0001"],
         note="同一路灯问题",
     )
     assert outcome.merged == [second]

@@ -37,8 +37,18 @@ from jiesu.tickets.service import change_status
 from jiesu.tickets.workflow import Status
 
 ALICE, BOB = "telegram:111", "telegram:222"
-KEPT = ("number", "appeal_type", "status", "category", "department", "grid", "channel",
-        "created_at", "updated_at", "reply_due_at")
+KEPT = (
+    "number",
+    "appeal_type",
+    "status",
+    "category",
+    "department",
+    "grid",
+    "channel",
+    "created_at",
+    "updated_at",
+    "reply_due_at",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -62,39 +72,76 @@ def _resident(session: Session, sender_id: str, days_ago: int) -> Resident:
     when = utcnow() - timedelta(days=days_ago)
     channel, _, chat_id = sender_id.partition(":")
     ticket, _ = create_ticket(
-        session, channel=channel, source_message_id=f"{chat_id}-1", sender_id=sender_id,
-        appeal_type=AppealType.COMPLAIN, description=f"{sender_id} 家楼下的路灯坏了",
-        address="建设路18号", happened="昨天晚上", phone="13812345678", category="市政设施",
-        department="城管局", grid="G001", reply_due_at=when + timedelta(days=5),
-        actor=f"resident:{sender_id}", now=when,
+        session,
+        channel=channel,
+        source_message_id=f"{chat_id}-1",
+        sender_id=sender_id,
+        appeal_type=AppealType.COMPLAIN,
+        description=f"{sender_id} 家楼下的路灯坏了",
+        address="建设路18号",
+        happened="昨天晚上",
+        phone="13812345678",
+        category="市政设施",
+        department="城管局",
+        grid="G001",
+        reply_due_at=when + timedelta(days=5),
+        actor=f"resident:{sender_id}",
+        now=when,
     )
     photo = store_attachment(
-        session, channel=channel, source_message_id=f"{chat_id}-2", sender_id=sender_id,
-        data=b"\xff\xd8photo", suffix=".jpg", content_type="image/jpeg", now=when,
+        session,
+        channel=channel,
+        source_message_id=f"{chat_id}-2",
+        sender_id=sender_id,
+        data=b"\xff\xd8photo",
+        suffix=".jpg",
+        content_type="image/jpeg",
+        now=when,
     )
     photo.ticket_id = ticket.id
-    session.add(InboundMessage(channel=channel, external_id=f"{chat_id}-1", chat_id=chat_id,
-                               text="我的电话是13812345678", status="answered",
-                               replies=[{"text": "已记录 13812345678"}], received_at=when))
+    session.add(
+        InboundMessage(
+            channel=channel,
+            external_id=f"{chat_id}-1",
+            chat_id=chat_id,
+            text="我的电话是13812345678",
+            status="answered",
+            replies=[{"text": "已记录 13812345678"}],
+            received_at=when,
+        )
+    )
     enqueue(session, channel, chat_id, "您的工单已办结")
     handoff, _ = open_handoff(session, sender_id, HandoffReason.REQUESTED, now=when)
     add_note(session, handoff, "staff1", "居民住 3 单元 502", now=when)
-    session.add_all([
-        FaqUnanswered(sender_id=sender_id, question="我家孩子上学的事", best_score=0.1,
-                      created_at=when),
-        FaqFeedback(entry_id="e1", sender_id=sender_id, helpful=False, question="低保怎么办",
-                    created_at=when),
-        RoutingFeedback(ticket_id=ticket.id, text=ticket.description, category="市政设施",
-                        actor="staff:disp"),
-    ])
+    session.add_all(
+        [
+            FaqUnanswered(
+                sender_id=sender_id, question="我家孩子上学的事", best_score=0.1, created_at=when
+            ),
+            FaqFeedback(
+                entry_id="e1",
+                sender_id=sender_id,
+                helpful=False,
+                question="低保怎么办",
+                created_at=when,
+            ),
+            RoutingFeedback(
+                ticket_id=ticket.id,
+                text=ticket.description,
+                category="市政设施",
+                actor="staff:disp",
+            ),
+        ]
+    )
     session.flush()
     return Resident(sender_id, ticket.id, attachment_path(photo))
 
 
 def _statistics(session: Session, ticket_id: int) -> tuple[object, ...]:
     ticket = session.get_one(Ticket, ticket_id)
-    events = session.scalars(select(StatusEvent.to_status).where(
-        StatusEvent.ticket_id == ticket_id)).all()
+    events = session.scalars(
+        select(StatusEvent.to_status).where(StatusEvent.ticket_id == ticket_id)
+    ).all()
     return (*(getattr(ticket, name) for name in KEPT), tuple(events))
 
 
@@ -104,34 +151,60 @@ def _personal(session: Session, resident: Resident) -> dict[str, object]:
     ticket = session.get_one(Ticket, resident.ticket_id)
     session.refresh(ticket)
     return {
-        "ticket": (ticket.description, ticket.address, ticket.happened, ticket.phone,
-                   ticket.query_code),
-        "photo": (resident.photo.exists(), session.scalars(select(Attachment.id).where(
-            Attachment.sender_id == resident.sender_id)).all()),
-        "messages": session.execute(select(InboundMessage.text, InboundMessage.replies).where(
-            InboundMessage.chat_id == chat_id)).all(),
-        "outbox": session.scalars(select(OutboxMessage.text).where(
-            OutboxMessage.chat_id == chat_id)).all(),
+        "ticket": (
+            ticket.description,
+            ticket.address,
+            ticket.happened,
+            ticket.phone,
+            ticket.query_code,
+        ),
+        "photo": (
+            resident.photo.exists(),
+            session.scalars(
+                select(Attachment.id).where(Attachment.sender_id == resident.sender_id)
+            ).all(),
+        ),
+        "messages": session.execute(
+            select(InboundMessage.text, InboundMessage.replies).where(
+                InboundMessage.chat_id == chat_id
+            )
+        ).all(),
+        "outbox": session.scalars(
+            select(OutboxMessage.text).where(OutboxMessage.chat_id == chat_id)
+        ).all(),
         "notes": _notes(session, resident.sender_id),
-        "unanswered": session.scalars(select(FaqUnanswered.question).where(
-            FaqUnanswered.sender_id == resident.sender_id)).all(),
-        "feedback": session.scalars(select(FaqFeedback.question).where(
-            FaqFeedback.sender_id == resident.sender_id)).all(),
-        "routing": session.scalars(select(RoutingFeedback.text).where(
-            RoutingFeedback.ticket_id == resident.ticket_id)).all(),
+        "unanswered": session.scalars(
+            select(FaqUnanswered.question).where(FaqUnanswered.sender_id == resident.sender_id)
+        ).all(),
+        "feedback": session.scalars(
+            select(FaqFeedback.question).where(FaqFeedback.sender_id == resident.sender_id)
+        ).all(),
+        "routing": session.scalars(
+            select(RoutingFeedback.text).where(RoutingFeedback.ticket_id == resident.ticket_id)
+        ).all(),
     }
 
 
 def _notes(session: Session, sender_id: str) -> list[str]:
-    return list(session.scalars(select(HandoffNote.text).join(
-        Handoff, Handoff.id == HandoffNote.handoff_id).where(Handoff.sender_id == sender_id)))
+    return list(
+        session.scalars(
+            select(HandoffNote.text)
+            .join(Handoff, Handoff.id == HandoffNote.handoff_id)
+            .where(Handoff.sender_id == sender_id)
+        )
+    )
 
 
 def _erased(placeholder: str) -> dict[str, object]:
     return {
-        "ticket": (placeholder, None, None, None, None), "photo": (False, []),
-        "messages": [(placeholder, None)], "outbox": [], "notes": [placeholder],
-        "unanswered": [], "feedback": [None], "routing": [placeholder],
+        "ticket": (placeholder, None, None, None, None),
+        "photo": (False, []),
+        "messages": [(placeholder, None)],
+        "outbox": [],
+        "notes": [placeholder],
+        "unanswered": [],
+        "feedback": [None],
+        "routing": [placeholder],
     }
 
 
@@ -145,8 +218,15 @@ def test_forget_erases_one_resident_and_keeps_the_statistics(database_url: str) 
 
     with session_scope(database_url) as session:
         erased = forget_resident(session, ALICE)
-    assert (erased.tickets, erased.photos, erased.messages, erased.outbox, erased.notes,
-            erased.questions, erased.conversations) == (1, 1, 1, 1, 1, 1, 1)
+    assert (
+        erased.tickets,
+        erased.photos,
+        erased.messages,
+        erased.outbox,
+        erased.notes,
+        erased.questions,
+        erased.conversations,
+    ) == (1, 1, 1, 1, 1, 1, 1)
 
     with session_scope(database_url) as session:
         pseudonym = session.get_one(Ticket, alice.ticket_id).sender_id
@@ -182,20 +262,34 @@ def test_purge_erases_finished_tickets_and_old_messages_only(database_url: str) 
     with session_scope(database_url) as session:
         old, recent = _resident(session, ALICE, 400), _resident(session, BOB, 3)
         open_ticket, _ = create_ticket(
-            session, channel="telegram", source_message_id="x", sender_id="telegram:333",
-            appeal_type=AppealType.COMPLAIN, description="还在办理的投诉", phone="13900000000",
-            actor="system", now=utcnow() - timedelta(days=400),
+            session,
+            channel="telegram",
+            source_message_id="x",
+            sender_id="telegram:333",
+            appeal_type=AppealType.COMPLAIN,
+            description="还在办理的投诉",
+            phone="13900000000",
+            actor="system",
+            now=utcnow() - timedelta(days=400),
         )
         for ticket_id in (old.ticket_id, recent.ticket_id):
-            change_status(session, session.get_one(Ticket, ticket_id), Status.CLOSED,
-                          actor="staff:x", note="已答复",
-                          now=utcnow() - timedelta(days=399))
-        session.execute(update(OutboxMessage).values(
-            status="sent", created_at=utcnow() - timedelta(days=400)))
-        session.execute(update(OutboxMessage).where(OutboxMessage.chat_id == "222")
-                        .values(created_at=utcnow()))
-        session.execute(update(Ticket).where(Ticket.id == recent.ticket_id)
-                        .values(updated_at=utcnow()))
+            change_status(
+                session,
+                session.get_one(Ticket, ticket_id),
+                Status.CLOSED,
+                actor="staff:x",
+                note="已答复",
+                now=utcnow() - timedelta(days=399),
+            )
+        session.execute(
+            update(OutboxMessage).values(status="sent", created_at=utcnow() - timedelta(days=400))
+        )
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.chat_id == "222").values(created_at=utcnow())
+        )
+        session.execute(
+            update(Ticket).where(Ticket.id == recent.ticket_id).values(updated_at=utcnow())
+        )
     with session_scope(database_url) as session:
         statistics = _statistics(session, old.ticket_id)
         recent_before = _personal(session, recent)
@@ -216,13 +310,25 @@ def _over(session: Session, sender_id: str) -> Resident:
     handoff handed back and the queued reply sent long ago."""
     resident = _resident(session, sender_id, 400)
     when = utcnow() - timedelta(days=399)
-    change_status(session, session.get_one(Ticket, resident.ticket_id), Status.CLOSED,
-                  actor="staff:x", note="已答复", now=when)
-    close(session.scalars(select(Handoff).where(Handoff.sender_id == sender_id)).one(),
-          "staff1", now=when)
+    change_status(
+        session,
+        session.get_one(Ticket, resident.ticket_id),
+        Status.CLOSED,
+        actor="staff:x",
+        note="已答复",
+        now=when,
+    )
+    close(
+        session.scalars(select(Handoff).where(Handoff.sender_id == sender_id)).one(),
+        "staff1",
+        now=when,
+    )
     chat_id = sender_id.partition(":")[2]
-    session.execute(update(OutboxMessage).where(OutboxMessage.chat_id == chat_id)
-                    .values(status="sent", created_at=when))
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id)
+        .values(status="sent", created_at=when)
+    )
     return resident
 
 
@@ -230,8 +336,11 @@ def _pseudonyms(session: Session, resident: Resident) -> set[str]:
     """The conversation ids of the resident's ticket and messages, as now stored."""
     ticket = session.get_one(Ticket, resident.ticket_id)
     # Messages are told by their external id, which `_resident` makes "<chat id>-<n>".
-    messages = session.execute(select(InboundMessage.channel, InboundMessage.chat_id).where(
-        InboundMessage.external_id.startswith(resident.sender_id.partition(":")[2] + "-")))
+    messages = session.execute(
+        select(InboundMessage.channel, InboundMessage.chat_id).where(
+            InboundMessage.external_id.startswith(resident.sender_id.partition(":")[2] + "-")
+        )
+    )
     return {ticket.sender_id, *(f"{channel}:{chat_id}" for channel, chat_id in messages)}
 
 
@@ -254,14 +363,29 @@ def test_purge_pseudonymises_conversations_that_are_over(database_url: str) -> N
 
 def _writes_again(session: Session, sender_id: str) -> None:
     channel, _, chat_id = sender_id.partition(":")
-    session.add(InboundMessage(channel=channel, external_id=f"{chat_id}-3", chat_id=chat_id,
-                               text="还有一件事", status="answered", received_at=utcnow()))
+    session.add(
+        InboundMessage(
+            channel=channel,
+            external_id=f"{chat_id}-3",
+            chat_id=chat_id,
+            text="还有一件事",
+            status="answered",
+            received_at=utcnow(),
+        )
+    )
 
 
 def _has_an_unfinished_ticket(session: Session, sender_id: str) -> None:
-    create_ticket(session, channel="telegram", source_message_id="y", sender_id=sender_id,
-                  appeal_type=AppealType.COMPLAIN, description="还在办理的投诉",
-                  actor="system", now=utcnow() - timedelta(days=400))
+    create_ticket(
+        session,
+        channel="telegram",
+        source_message_id="y",
+        sender_id=sender_id,
+        appeal_type=AppealType.COMPLAIN,
+        description="还在办理的投诉",
+        actor="system",
+        now=utcnow() - timedelta(days=400),
+    )
 
 
 def _has_an_open_handoff(session: Session, sender_id: str) -> None:
@@ -272,8 +396,10 @@ def _was_sent_a_notice(session: Session, sender_id: str) -> None:
     notify(session, sender_id, "您的工单已办结，请评价。")
 
 
-@pytest.mark.parametrize("still_going", [_writes_again, _has_an_unfinished_ticket,
-                                         _has_an_open_handoff, _was_sent_a_notice])
+@pytest.mark.parametrize(
+    "still_going",
+    [_writes_again, _has_an_unfinished_ticket, _has_an_open_handoff, _was_sent_a_notice],
+)
 def test_purge_keeps_the_id_of_a_conversation_still_going(
     database_url: str, still_going: Callable[[Session, str], None]
 ) -> None:
@@ -311,13 +437,23 @@ def test_transcripts_are_erased_by_conversation_or_by_age(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     now = utcnow()
     with create_engine(url).begin() as connection:
-        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
-                                "type_name TEXT, timestamp FLOAT, data TEXT)"))
-        rows = [("a", now - timedelta(days=400)), ("a", now - timedelta(days=1)),
-                ("b", now - timedelta(days=400)), ("c", now)]
+        connection.execute(
+            text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
+                "type_name TEXT, timestamp FLOAT, data TEXT)"
+            )
+        )
+        rows = [
+            ("a", now - timedelta(days=400)),
+            ("a", now - timedelta(days=1)),
+            ("b", now - timedelta(days=400)),
+            ("c", now),
+        ]
         for sender, at in rows:
-            connection.execute(text("INSERT INTO events (sender_id, timestamp) VALUES (:s, :t)"),
-                               {"s": sender, "t": at.timestamp()})
+            connection.execute(
+                text("INSERT INTO events (sender_id, timestamp) VALUES (:s, :t)"),
+                {"s": sender, "t": at.timestamp()},
+            )
 
     # by age, each event by its own: a conversation still going loses its old events too
     assert erase_transcripts(url, before=now - timedelta(days=365)) == 2  # a and b
@@ -358,14 +494,23 @@ def test_erasing_transcripts_fails_loudly_without_the_tracker_store(
 @pytest.mark.parametrize("kind", BROKEN)
 @pytest.mark.parametrize("command", [["forget", ALICE], ["purge"]])
 def test_residents_commands_erase_nothing_and_fail_without_the_tracker_store(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
     command: list[str],
 ) -> None:
     with session_scope(database_url) as session:
         alice = _resident(session, ALICE, 400)
         ticket = session.get_one(Ticket, alice.ticket_id)
-        change_status(session, ticket, Status.CLOSED, actor="staff:x", note="已答复",
-                      now=utcnow() - timedelta(days=399))
+        change_status(
+            session,
+            ticket,
+            Status.CLOSED,
+            actor="staff:x",
+            note="已答复",
+            now=utcnow() - timedelta(days=399),
+        )
         before = _personal(session, alice)
     monkeypatch.setenv("JIESU_DATABASE_URL", database_url)
     monkeypatch.setenv("JIESU_TRACKER_STORE_URL", _broken_tracker_store(tmp_path, kind))
@@ -398,8 +543,12 @@ def test_forget_reports_what_it_found_and_nothing_for_an_unknown_id(
         assert forget_resident(session, "telegram:999") == Erased()
     tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
     with create_engine(tracker).begin() as connection:
-        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
-                                "type_name TEXT, timestamp FLOAT, data TEXT)"))
+        connection.execute(
+            text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
+                "type_name TEXT, timestamp FLOAT, data TEXT)"
+            )
+        )
     monkeypatch.setenv("JIESU_DATABASE_URL", database_url)
     monkeypatch.setenv("JIESU_TRACKER_STORE_URL", tracker)
     get_settings.cache_clear()

@@ -112,7 +112,8 @@ def test_a_vague_message_waits_with_three_guesses() -> None:
     assert len(result.guesses) == 3
     assert result.guesses[0].category == result.category
     assert [g.confidence for g in result.guesses] == sorted(
-        (g.confidence for g in result.guesses), reverse=True)
+        (g.confidence for g in result.guesses), reverse=True
+    )
 
 
 def test_letter_with_title_and_body() -> None:
@@ -134,12 +135,30 @@ def test_keywords_belong_to_one_subcategory_each() -> None:
 
 
 _TICKETS = {
-    "城乡建设": ["小区电梯又坏了", "物业不管楼道杂物", "路灯不亮好几天", "楼顶违章搭建",
-                 "停电一整天", "下水道堵塞污水外溢"],
-    "交通运输": ["公交车司机态度差", "出租车拒载", "地铁站太挤", "路口红绿灯坏了",
-                 "共享单车乱停", "网约车绕路"],
-    "教育文体": ["幼儿园乱收费", "孩子入学难", "培训机构不退费", "老师体罚学生",
-                 "中考招生政策", "图书馆开放时间"],
+    "城乡建设": [
+        "小区电梯又坏了",
+        "物业不管楼道杂物",
+        "路灯不亮好几天",
+        "楼顶违章搭建",
+        "停电一整天",
+        "下水道堵塞污水外溢",
+    ],
+    "交通运输": [
+        "公交车司机态度差",
+        "出租车拒载",
+        "地铁站太挤",
+        "路口红绿灯坏了",
+        "共享单车乱停",
+        "网约车绕路",
+    ],
+    "教育文体": [
+        "幼儿园乱收费",
+        "孩子入学难",
+        "培训机构不退费",
+        "老师体罚学生",
+        "中考招生政策",
+        "图书馆开放时间",
+    ],
 }
 
 
@@ -158,17 +177,39 @@ def tickets(tmp_path: Path) -> Path:
 def test_train_and_eval_round_trip(tickets: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     model = tmp_path / "routing.joblib"
-    trained = runner.invoke(app, [
-        "train", "routing", "--data", str(tickets), "--text-columns", "title,body",
-        "--label-column", "label", "--out", str(model),
-    ])
+    trained = runner.invoke(
+        app,
+        [
+            "train",
+            "routing",
+            "--data",
+            str(tickets),
+            "--text-columns",
+            "title,body",
+            "--label-column",
+            "label",
+            "--out",
+            str(model),
+        ],
+    )
     assert trained.exit_code == 0, trained.output
     assert model.exists()
 
-    evaluated = runner.invoke(app, [
-        "eval", "routing", "--data", str(tickets), "--text-columns", "title,body",
-        "--label-column", "label", "--model", str(model),
-    ])
+    evaluated = runner.invoke(
+        app,
+        [
+            "eval",
+            "routing",
+            "--data",
+            str(tickets),
+            "--text-columns",
+            "title,body",
+            "--label-column",
+            "label",
+            "--model",
+            str(model),
+        ],
+    )
     assert evaluated.exit_code == 0, evaluated.output
     report = json.loads(evaluated.output)
     assert report["n"] == 18
@@ -185,8 +226,14 @@ def test_cli_route_json() -> None:
     result = CliRunner().invoke(app, ["route", "小区电梯坏了", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"category", "subcategory", "department", "confidence", "threshold",
-                         "guesses"}
+    assert set(data) == {
+        "category",
+        "subcategory",
+        "department",
+        "confidence",
+        "threshold",
+        "guesses",
+    }
     assert data["category"] == "城乡建设"
     assert data["department"] == CITY.department_for("城乡建设", "物业管理").name
     assert "城乡建设" in result.output  # ensure_ascii=False
@@ -212,8 +259,20 @@ def test_the_deployed_model_routes_and_an_unreadable_one_is_skipped(
     out_of_the_box = route("公交车一直不来")
     deployed.write_bytes(b"not a model")
     assert route("公交车一直不来") == out_of_the_box
-    result = CliRunner().invoke(app, [
-        "train", "routing", "--data", str(tickets), "--text-columns", "title,body",
-        "--label-column", "label", "--out", str(deployed)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "routing",
+            "--data",
+            str(tickets),
+            "--text-columns",
+            "title,body",
+            "--label-column",
+            "label",
+            "--out",
+            str(deployed),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert route("公交车一直不来") == route("公交车一直不来", model=deployed)

@@ -52,7 +52,9 @@ def test_no_threshold_reaching_the_precision_dispatches_nothing() -> None:
 def test_curve_counts_ties_together() -> None:
     points = coverage_curve([0.9, 0.9, 0.5], [True, False, True])
     assert [(p.threshold, p.coverage, p.precision) for p in points] == [
-        (0.9, 2 / 3, 0.5), (0.5, 1.0, 2 / 3)]
+        (0.9, 2 / 3, 0.5),
+        (0.5, 1.0, 2 / 3),
+    ]
 
 
 def test_calibration_error() -> None:

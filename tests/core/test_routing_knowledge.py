@@ -11,4 +11,3 @@ def test_knowledge_names_known_subcategories() -> None:
     lexicon = lexicon_router().lexicon
     unknown = sorted("/".join(key) for key in load_knowledge() if key not in lexicon)
     assert not unknown
-

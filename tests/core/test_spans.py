@@ -95,7 +95,7 @@ def test_traditional_and_full_width_text_gives_the_original_substring(
 ) -> None:
     found = find_places(text, gazetteer)
     assert [span.value for span in found] == [expected]
-    assert text[found[0].start:found[0].end] == expected
+    assert text[found[0].start : found[0].end] == expected
 
 
 @pytest.mark.parametrize(
@@ -161,8 +161,17 @@ def test_times_as_said(text: str, expected: str, gazetteer: Gazetteer) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["13800000004", "停水了", "快一点处理", "有两点建议", "建设路18号的井盖丢了", "五一路上堵车",
-     "幸福里小区3号楼漏水", "早上好", "导航去最近的加油站"],
+    [
+        "13800000004",
+        "停水了",
+        "快一点处理",
+        "有两点建议",
+        "建设路18号的井盖丢了",
+        "五一路上堵车",
+        "幸福里小区3号楼漏水",
+        "早上好",
+        "导航去最近的加油站",
+    ],
 )
 def test_no_time(text: str, gazetteer: Gazetteer) -> None:
     assert times(text, gazetteer) == []
@@ -174,6 +183,15 @@ def test_patterns_alone_find_places_a_gazetteer_does_not_know() -> None:
 
 
 def test_gazetteer_reads_the_city_files_with_short_forms(gazetteer: Gazetteer) -> None:
-    assert {"东湖区", "湖滨街道", "柳岸社区", "人民路", "幸福里小区", "幸福里", "人民公园",
-            "示例市图书馆", "图书馆"} <= set(gazetteer.names)
+    assert {
+        "东湖区",
+        "湖滨街道",
+        "柳岸社区",
+        "人民路",
+        "幸福里小区",
+        "幸福里",
+        "人民公园",
+        "示例市图书馆",
+        "图书馆",
+    } <= set(gazetteer.names)
     assert not any(name.endswith("号") for name in gazetteer.names)

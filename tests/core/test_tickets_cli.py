@@ -56,32 +56,56 @@ def tickets(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
             )
 
         leak = file(
-            "m1", "telegram:42", 0, appeal_type=AppealType.SEEK_HELP,
-            description="楼上漏水，家里天花板在滴水。", address="幸福里小区3栋2单元501",
-            phone="13800138000", category="城乡建设", subcategory="物业管理",
-            department="housing", grid="hubin-sq-1",
-        )  # fmt: skip
+            "m1",
+            "telegram:42",
+            0,
+            appeal_type=AppealType.SEEK_HELP,
+            description="楼上漏水，家里天花板在滴水。",
+            address="幸福里小区3栋2单元501",
+            phone="13800138000",
+            category="城乡建设",
+            subcategory="物业管理",
+            department="housing",
+            grid="hubin-sq-1",
+        )
         leak.dispatch_due_at = T0 + timedelta(hours=24)
         leak.reply_due_at = T0 + timedelta(days=9)
         change_status(
             session, leak, Status.DISPATCHED, actor=DISPATCHER, now=T0 + timedelta(hours=1)
         )
         change_status(
-            session, leak, Status.IN_PROGRESS, actor=staff_actor("housing"),
+            session,
+            leak,
+            Status.IN_PROGRESS,
+            actor=staff_actor("housing"),
             now=T0 + timedelta(hours=2),
-        )  # fmt: skip
+        )
         file(
-            "m2", "web:7", 30, appeal_type=AppealType.COMPLAIN,
-            description="东湖广场晚上跳广场舞，音响太吵。", department="ecology", grid="wanghu-1",
-        )  # fmt: skip
+            "m2",
+            "web:7",
+            30,
+            appeal_type=AppealType.COMPLAIN,
+            description="东湖广场晚上跳广场舞，音响太吵。",
+            department="ecology",
+            grid="wanghu-1",
+        )
         duplicate = file(
-            "m3", "telegram:42", 60, appeal_type=AppealType.SEEK_HELP,
-            description="还是漏水，没人来修。", department="housing", grid="hubin-sq-1",
-        )  # fmt: skip
+            "m3",
+            "telegram:42",
+            60,
+            appeal_type=AppealType.SEEK_HELP,
+            description="还是漏水，没人来修。",
+            department="housing",
+            grid="hubin-sq-1",
+        )
         merge(
-            session, duplicate, into=leak, actor=DISPATCHER, note="同一漏水问题",
+            session,
+            duplicate,
+            into=leak,
+            actor=DISPATCHER,
+            note="同一漏水问题",
             now=T0 + timedelta(hours=3),
-        )  # fmt: skip
+        )
     yield
     get_settings.cache_clear()
 
@@ -126,20 +150,36 @@ def test_show_prints_every_field_and_the_history(tickets: None) -> None:
     }
     assert history == [
         {
-            "entry": "status", "actor": "resident:telegram:42", "at": "2026-11-28T10:00:00+08:00",
-            "from": None, "from_label": None, "to": "received", "to_label": "受理", "note": None,
-        },
-        {
-            "entry": "status", "actor": DISPATCHER, "at": "2026-11-28T11:00:00+08:00",
-            "from": "received", "from_label": "受理", "to": "dispatched", "to_label": "派单",
+            "entry": "status",
+            "actor": "resident:telegram:42",
+            "at": "2026-11-28T10:00:00+08:00",
+            "from": None,
+            "from_label": None,
+            "to": "received",
+            "to_label": "受理",
             "note": None,
         },
         {
-            "entry": "status", "actor": "staff:housing", "at": "2026-11-28T12:00:00+08:00",
-            "from": "dispatched", "from_label": "派单", "to": "in_progress",
-            "to_label": "办理中", "note": None,
+            "entry": "status",
+            "actor": DISPATCHER,
+            "at": "2026-11-28T11:00:00+08:00",
+            "from": "received",
+            "from_label": "受理",
+            "to": "dispatched",
+            "to_label": "派单",
+            "note": None,
         },
-    ]  # fmt: skip
+        {
+            "entry": "status",
+            "actor": "staff:housing",
+            "at": "2026-11-28T12:00:00+08:00",
+            "from": "dispatched",
+            "from_label": "派单",
+            "to": "in_progress",
+            "to_label": "办理中",
+            "note": None,
+        },
+    ]
 
 
 def test_show_a_merged_ticket(tickets: None) -> None:

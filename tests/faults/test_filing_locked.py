@@ -21,8 +21,9 @@ from jiesu.db import get_engine, session_scope
 from jiesu.tickets import AppealType, Ticket
 from jiesu.vocabulary import wording
 
-DRAFT = Draft(AppealType.COMPLAIN, "路灯坏了好几天了，晚上很黑", address="建设路18号",
-              phone="13812345678")
+DRAFT = Draft(
+    AppealType.COMPLAIN, "路灯坏了好几天了，晚上很黑", address="建设路18号", phone="13812345678"
+)
 BUSY_TIMEOUT_MS = 200  # retries: 3 tries of 0.2 s with 0.2 s and 0.4 s pauses, about 1.2 s
 
 
@@ -46,8 +47,9 @@ def assessment() -> Assessment:
 @contextmanager
 def exclusive_lock(database_url: str, seconds: float) -> Iterator[None]:
     """Another connection holds SQLite's write lock (BEGIN EXCLUSIVE) for `seconds`."""
-    connection = sqlite3.connect(make_url(database_url).database or "", isolation_level=None,
-                                 check_same_thread=False)
+    connection = sqlite3.connect(
+        make_url(database_url).database or "", isolation_level=None, check_same_thread=False
+    )
     connection.execute("BEGIN EXCLUSIVE")
     release = threading.Timer(seconds, connection.execute, ["COMMIT"])
     release.start()
@@ -68,7 +70,10 @@ def test_a_lock_released_in_time_files_the_ticket_once(
 ) -> None:
     with exclusive_lock(locked_database, seconds=0.5):
         ticket, created = file_appeal_retrying(
-            DRAFT, assessment, sender_id="web:resident-1", source_message_id="m1",
+            DRAFT,
+            assessment,
+            sender_id="web:resident-1",
+            source_message_id="m1",
             database_url=locked_database,
         )
     assert created and ticket.number
@@ -81,28 +86,43 @@ def test_a_lock_held_too_long_files_nothing_and_raises(
 ) -> None:
     with exclusive_lock(locked_database, seconds=2.5), pytest.raises(OperationalError):
         file_appeal_retrying(
-            DRAFT, assessment, sender_id="web:resident-1", source_message_id="m1",
+            DRAFT,
+            assessment,
+            sender_id="web:resident-1",
+            source_message_id="m1",
             database_url=locked_database,
         )
     assert _tickets(locked_database) == 0
     _, created = file_appeal_retrying(
-        DRAFT, assessment, sender_id="web:resident-1", source_message_id="m1",
+        DRAFT,
+        assessment,
+        sender_id="web:resident-1",
+        source_message_id="m1",
         database_url=locked_database,
     )
     assert created and _tickets(locked_database) == 1
 
 
 def _confirmed_tracker() -> Tracker:
-    slots = {"appeal_type": "complain", "appeal_description": DRAFT.description,
-             "appeal_address": DRAFT.address, "appeal_phone": DRAFT.phone,
-             "appeal_confirmed": True}
-    return Tracker.from_dict({
-        "sender_id": "web:resident-2", "slots": slots,
-        "latest_message": {"text": "确认提交", "intent": {"name": "affirm"}, "entities": []},
-        "events": [{"event": "user", "text": "确认提交", "metadata": {"message_id": "m2"}}],
-        "paused": False, "followup_action": None, "active_loop": {},
-        "latest_action_name": "appeal_form",
-    })
+    slots = {
+        "appeal_type": "complain",
+        "appeal_description": DRAFT.description,
+        "appeal_address": DRAFT.address,
+        "appeal_phone": DRAFT.phone,
+        "appeal_confirmed": True,
+    }
+    return Tracker.from_dict(
+        {
+            "sender_id": "web:resident-2",
+            "slots": slots,
+            "latest_message": {"text": "确认提交", "intent": {"name": "affirm"}, "entities": []},
+            "events": [{"event": "user", "text": "确认提交", "metadata": {"message_id": "m2"}}],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "appeal_form",
+        }
+    )
 
 
 async def test_the_resident_is_told_when_the_lock_outlasts_the_retries(
@@ -112,5 +132,6 @@ async def test_the_resident_is_told_when_the_lock_outlasts_the_retries(
     with exclusive_lock(locked_database, seconds=2.5):
         await ActionSubmitAppeal().run(dispatcher, _confirmed_tracker(), {})
     assert [message["text"] for message in dispatcher.messages] == [
-        wording("appeal", "filed_failed")]
+        wording("appeal", "filed_failed")
+    ]
     assert _tickets(locked_database) == 0

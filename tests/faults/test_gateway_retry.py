@@ -48,8 +48,13 @@ def rasa() -> ScriptedRasa:
 
 @pytest.fixture
 def gateway(rasa: ScriptedRasa, database_url: str) -> Gateway:
-    return Gateway(rasa, database_url, 4000, retry_max_age=timedelta(minutes=30),
-                   claim_lease=timedelta(seconds=60))
+    return Gateway(
+        rasa,
+        database_url,
+        4000,
+        retry_max_age=timedelta(minutes=30),
+        claim_lease=timedelta(seconds=60),
+    )
 
 
 def _message(chat_id: str, message_id: str, text: str) -> Incoming:
@@ -74,9 +79,11 @@ async def test_kept_messages_are_answered_in_order_through_the_outbox_when_rasa_
     gateway: Gateway, rasa: ScriptedRasa, database_url: str
 ) -> None:
     rasa.down = True
-    for message in (_message("alice-chat", "m1", "路灯坏了"),
-                    _message("alice-chat", "m2", "在建设路"),
-                    _message("bob-chat-1", "m3", "你好")):
+    for message in (
+        _message("alice-chat", "m1", "路灯坏了"),
+        _message("alice-chat", "m2", "在建设路"),
+        _message("bob-chat-1", "m3", "你好"),
+    ):
         [reply] = await gateway.handle(message)
         assert reply["text"] == gateway_text("busy")
     assert set(_statuses(database_url).values()) == {"failed"}
@@ -86,13 +93,16 @@ async def test_kept_messages_are_answered_in_order_through_the_outbox_when_rasa_
 
     assert (report.answered, report.given_up, report.waiting) == (3, 0, 0)
     assert rasa.sent == ["路灯坏了", "在建设路", "你好"]
-    assert _outbox(database_url) == [("alice-chat", "答复：路灯坏了"),
-                                     ("alice-chat", "答复：在建设路"),
-                                     ("bob-chat-1", "答复：你好")]
+    assert _outbox(database_url) == [
+        ("alice-chat", "答复：路灯坏了"),
+        ("alice-chat", "答复：在建设路"),
+        ("bob-chat-1", "答复：你好"),
+    ]
     assert set(_statuses(database_url).values()) == {"answered"}
     with session_scope(database_url) as session:
         assert session.scalars(select(OutboxMessage.buttons)).first() == [
-            {"title": "好", "payload": "/affirm"}]
+            {"title": "好", "payload": "/affirm"}
+        ]
 
 
 async def test_while_rasa_is_down_a_round_stops_at_the_first_failure(
@@ -172,7 +182,8 @@ async def test_old_kept_messages_are_given_up_with_one_notice_per_conversation(
     await gateway.handle(_message("alice-chat", "m3", "还在吗"))
     with session_scope(database_url) as session:
         session.execute(
-            update(InboundMessage).where(InboundMessage.external_id.in_(["m1", "m2"]))
+            update(InboundMessage)
+            .where(InboundMessage.external_id.in_(["m1", "m2"]))
             .values(received_at=utcnow() - timedelta(minutes=31))
         )
     rasa.down = False
@@ -184,8 +195,10 @@ async def test_old_kept_messages_are_given_up_with_one_notice_per_conversation(
     assert again.given_up == 0
     assert rasa.sent == ["还在吗"]
     assert _statuses(database_url) == {"m1": "given_up", "m2": "given_up", "m3": "answered"}
-    assert _outbox(database_url) == [("alice-chat", gateway_text("given_up")),
-                                     ("alice-chat", "答复：还在吗")]
+    assert _outbox(database_url) == [
+        ("alice-chat", gateway_text("given_up")),
+        ("alice-chat", "答复：还在吗"),
+    ]
     [resent] = await gateway.handle(_message("alice-chat", "m1", "路灯坏了"))
     assert resent["text"] == gateway_text("given_up")
 
@@ -195,9 +208,14 @@ def _abandon(database_url: str, external_id: str, seconds_ago: float) -> None:
     never finished, its claim `seconds_ago` old."""
     with session_scope(database_url) as session:
         session.execute(
-            update(InboundMessage).where(InboundMessage.external_id == external_id)
-            .values(status="received", replies=None, answered_at=None,
-                    claimed_at=utcnow() - timedelta(seconds=seconds_ago))
+            update(InboundMessage)
+            .where(InboundMessage.external_id == external_id)
+            .values(
+                status="received",
+                replies=None,
+                answered_at=None,
+                claimed_at=utcnow() - timedelta(seconds=seconds_ago),
+            )
         )
 
 

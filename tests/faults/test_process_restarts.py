@@ -79,16 +79,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     token = secrets.token_urlsafe(16)
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     web_env = {
-        "JIESU_DATABASE_URL": database, "JIESU_RASA_URL": rasa_url, "JIESU_RASA_TOKEN": token,
-        "JIESU_WEB_PORT": str(web_port), "JIESU_RETRY_INTERVAL_SECONDS": "1", **TIMEOUTS,
+        "JIESU_DATABASE_URL": database,
+        "JIESU_RASA_URL": rasa_url,
+        "JIESU_RASA_TOKEN": token,
+        "JIESU_WEB_PORT": str(web_port),
+        "JIESU_RETRY_INTERVAL_SECONDS": "1",
+        **TIMEOUTS,
         "JIESU_SECRET_KEY": "fault-tests",
     }
     web_command = [str(APP_PYTHON), "-m", "jiesu.cli", "web"]
     with (
         action_server(action_port, workdir / "actions.log", database),
         rasa_service(rasa_port, endpoints, token, workdir / "rasa.log") as rasa,
-        service(web_command, workdir / "web.log", f"http://127.0.0.1:{web_port}/healthz",
-                web_env, 60) as web,
+        service(
+            web_command, workdir / "web.log", f"http://127.0.0.1:{web_port}/healthz", web_env, 60
+        ) as web,
     ):
         yield Stack(rasa, web, rasa_url, token, database)
 
@@ -122,12 +127,14 @@ def test_rasa_killed_mid_form_keeps_the_message_and_the_form_goes_on(stack: Stac
     def counts() -> tuple[int, int, int]:
         """Inbound messages, outbox messages and tickets of this chat."""
         return (
-            _count(stack.database_url, select(InboundMessage).where(
-                InboundMessage.chat_id == chat_id)),
-            _count(stack.database_url, select(outbox.OutboxMessage).where(
-                outbox.OutboxMessage.chat_id == chat_id)),
-            _count(stack.database_url, select(Ticket).where(
-                Ticket.sender_id == f"web:{chat_id}")),
+            _count(
+                stack.database_url, select(InboundMessage).where(InboundMessage.chat_id == chat_id)
+            ),
+            _count(
+                stack.database_url,
+                select(outbox.OutboxMessage).where(outbox.OutboxMessage.chat_id == chat_id),
+            ),
+            _count(stack.database_url, select(Ticket).where(Ticket.sender_id == f"web:{chat_id}")),
         )
 
     assert "电话" in says("建设路18号的路灯坏了好几天了，晚上特别黑")
@@ -164,13 +171,19 @@ def _history(url: str) -> list[dict[str, Any]]:
 
 def _fetched(url: str, chat_id: int) -> int:
     """How many of the resident's updates the adapter has fetched."""
-    return sum(1 for update in _history(url)
-               if update["message"].get("chat", {}).get("id") == chat_id and update["isRead"])
+    return sum(
+        1
+        for update in _history(url)
+        if update["message"].get("chat", {}).get("id") == chat_id and update["isRead"]
+    )
 
 
 def _bot_texts(url: str, chat_id: int) -> list[str]:
-    return [update["message"].get("text", "") for update in _history(url)
-            if str(update["message"].get("chat_id")) == str(chat_id)]
+    return [
+        update["message"].get("text", "")
+        for update in _history(url)
+        if str(update["message"].get("chat_id")) == str(chat_id)
+    ]
 
 
 async def test_telegram_adapter_killed_mid_turn_loses_and_repeats_nothing(
@@ -180,18 +193,28 @@ async def test_telegram_adapter_killed_mid_turn_loses_and_repeats_nothing(
     dies; while it is down a staff message is queued and the resident writes again."""
     with emulator(tmp_path / "emulator.log") as url:
         env = {
-            "JIESU_DATABASE_URL": stack.database_url, "JIESU_RASA_URL": stack.rasa_url,
-            "JIESU_RASA_TOKEN": stack.token, "JIESU_ATTACHMENTS_DIR": str(tmp_path), **TIMEOUTS,
-            "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": url, "TELEGRAM_EMULATOR": "true",
-            "TELEGRAM_POLL_INTERVAL": "0.1", "TELEGRAM_OUTBOX_INTERVAL": "0.2",
+            "JIESU_DATABASE_URL": stack.database_url,
+            "JIESU_RASA_URL": stack.rasa_url,
+            "JIESU_RASA_TOKEN": stack.token,
+            "JIESU_ATTACHMENTS_DIR": str(tmp_path),
+            **TIMEOUTS,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": url,
+            "TELEGRAM_EMULATOR": "true",
+            "TELEGRAM_POLL_INTERVAL": "0.1",
+            "TELEGRAM_OUTBOX_INTERVAL": "0.2",
         }
         adapter = [str(APP_PYTHON), "-m", "jiesu.cli", "telegram"]
         resident = EmulatedResident(url, TOKEN)
         chat = str(resident.chat_id)
 
         def inbound() -> int:
-            return _count(stack.database_url, select(InboundMessage).where(
-                InboundMessage.channel == "telegram", InboundMessage.chat_id == chat))
+            return _count(
+                stack.database_url,
+                select(InboundMessage).where(
+                    InboundMessage.channel == "telegram", InboundMessage.chat_id == chat
+                ),
+            )
 
         try:
             with running(adapter, tmp_path / "adapter-1.log", env) as first:
@@ -204,7 +227,8 @@ async def test_telegram_adapter_killed_mid_turn_loses_and_repeats_nothing(
                     assert await asyncio.to_thread(_wait_until, lambda: inbound() == 2, 10)
                     await resident.say("你是机器人吗")
                     assert await asyncio.to_thread(
-                        _wait_until, lambda: _fetched(url, resident.chat_id) == 3, 10)
+                        _wait_until, lambda: _fetched(url, resident.chat_id) == 3, 10
+                    )
                     # A fetched update is confirmed to Telegram by the next poll: from then
                     # on only the adapter's own record of it can bring it back.
                     await asyncio.sleep(1.0)
@@ -230,10 +254,16 @@ async def test_telegram_adapter_killed_mid_turn_loses_and_repeats_nothing(
     for reply in replies:
         assert sum(reply in text for text in texts) == 1, (reply, texts)
     with session_scope(stack.database_url) as session:
-        statuses = session.scalars(select(InboundMessage.status).where(
-            InboundMessage.channel == "telegram", InboundMessage.chat_id == chat)).all()
-        queued = session.scalars(select(outbox.OutboxMessage.status).where(
-            outbox.OutboxMessage.channel == "telegram", outbox.OutboxMessage.chat_id == chat)).all()
+        statuses = session.scalars(
+            select(InboundMessage.status).where(
+                InboundMessage.channel == "telegram", InboundMessage.chat_id == chat
+            )
+        ).all()
+        queued = session.scalars(
+            select(outbox.OutboxMessage.status).where(
+                outbox.OutboxMessage.channel == "telegram", outbox.OutboxMessage.chat_id == chat
+            )
+        ).all()
     assert statuses == ["answered"] * 4
     assert queued == [outbox.SENT] * 3  # the staff message and the killed turn's two answers
 
@@ -267,15 +297,20 @@ def test_scheduler_killed_and_restarted_raises_each_reminder_and_survey_once(
 
     def alerts(ticket_id: int) -> list[tuple[str, str]]:
         with session_scope(database) as session:
-            return [(alert.kind, alert.deadline) for alert in session.scalars(
-                select(StaffAlert).where(StaffAlert.ticket_id == ticket_id))]
+            return [
+                (alert.kind, alert.deadline)
+                for alert in session.scalars(
+                    select(StaffAlert).where(StaffAlert.ticket_id == ticket_id)
+                )
+            ]
 
     def surveys() -> int:
         return _count(database, select(Survey).where(Survey.ticket_id == answered_id))
 
     def asked() -> int:
-        return _count(database, select(outbox.OutboxMessage).where(
-            outbox.OutboxMessage.chat_id == resident))
+        return _count(
+            database, select(outbox.OutboxMessage).where(outbox.OutboxMessage.chat_id == resident)
+        )
 
     reminder = (AlertKind.REMINDER, DeadlineKind.REPLY)
     with running(scheduler, tmp_path / "scheduler-1.log", env) as first:

@@ -36,8 +36,12 @@ print(json.dumps({
 
 RESPONSES = [
     {"events": [], "responses": []},
-    {"events": [{"event": "slot", "name": "address", "value": "滨河路"}],
-     "responses": [{"text": "请问具体位置？", "buttons": [{"title": "匿名", "payload": "/deny"}]}]},
+    {
+        "events": [{"event": "slot", "name": "address", "value": "滨河路"}],
+        "responses": [
+            {"text": "请问具体位置？", "buttons": [{"title": "匿名", "payload": "/deny"}]}
+        ],
+    },
     {"events": "not a list", "responses": []},
     {"events": [{"name": "no event type"}], "responses": []},
     {"events": [{"event": "no such event"}], "responses": []},
@@ -48,7 +52,11 @@ RESPONSES = [
 def test_responses_are_judged_as_rasa_judges_them() -> None:
     completed = subprocess.run(
         [str(RASA.parent / "python"), "-c", CHECK, json.dumps(RESPONSES, ensure_ascii=False)],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     assert result["installed"]

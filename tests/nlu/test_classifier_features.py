@@ -28,7 +28,10 @@ def engine_output(code: str) -> list[str]:
     """The lines `code` prints, run in the engine environment."""
     completed = subprocess.run(
         [str(RASA.parent / "python"), "-c", code],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout.strip().splitlines()
@@ -56,9 +59,11 @@ for text in ["我是外地户口，在这边打工三年了。孩子明年上小
 
 def test_the_ask_is_the_last_sentences_that_say_enough() -> None:
     asks = [line.split("|") for line in engine_output(ASK)[-3:]]
-    assert asks == [["孩子明年上小学。请问需要准备什么材料?"] * 2,  # the last alone is short
-                    ["恳请有关部门尽快处理,谢谢!"] * 2,
-                    ["路灯坏了"] * 2]
+    assert asks == [
+        ["孩子明年上小学。请问需要准备什么材料?"] * 2,  # the last alone is short
+        ["恳请有关部门尽快处理,谢谢!"] * 2,
+        ["路灯坏了"] * 2,
+    ]
 
 
 SOUNDS = """

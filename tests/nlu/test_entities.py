@@ -32,8 +32,13 @@ for text, entities in json.loads(sys.argv[1]):
 print(json.dumps({"names": len(trained._names), "out": out}, ensure_ascii=False))
 """
 
-PHONE = {"entity": "phone", "start": 15, "end": 26, "value": "13912345678",
-         "extractor": "RegexEntityExtractor"}
+PHONE = {
+    "entity": "phone",
+    "start": 15,
+    "end": 26,
+    "value": "13912345678",
+    "extractor": "RegexEntityExtractor",
+}
 FIELD = {"entity": "appeal_field", "value": "address"}
 
 
@@ -47,18 +52,40 @@ def test_the_component_adds_places_and_times_and_keeps_other_entities() -> None:
     ]
     completed = subprocess.run(
         [str(RASA.parent / "python"), "-c", CHECK, json.dumps(cases, ensure_ascii=False)],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     assert result["names"] > 50  # the gazetteer is in the model
     complaint, with_phone, button, phone_only, known = result["out"]
     assert complaint == [
-        {"entity": "address", "start": 5, "end": 13, "value": "幸福路18号楼下",
-         "confidence": 1.0, "extractor": "PlaceTimeExtractor"},
-        {"entity": "time", "start": 17, "end": 21, "value": "每天晚上",
-         "confidence": 1.0, "extractor": "PlaceTimeExtractor"},
-        {"entity": "time", "start": 23, "end": 27, "value": "凌晨两点",
-         "confidence": 1.0, "extractor": "PlaceTimeExtractor"},
+        {
+            "entity": "address",
+            "start": 5,
+            "end": 13,
+            "value": "幸福路18号楼下",
+            "confidence": 1.0,
+            "extractor": "PlaceTimeExtractor",
+        },
+        {
+            "entity": "time",
+            "start": 17,
+            "end": 21,
+            "value": "每天晚上",
+            "confidence": 1.0,
+            "extractor": "PlaceTimeExtractor",
+        },
+        {
+            "entity": "time",
+            "start": 23,
+            "end": 27,
+            "value": "凌晨两点",
+            "confidence": 1.0,
+            "extractor": "PlaceTimeExtractor",
+        },
     ]
     assert with_phone[0] == PHONE
     assert [(e["entity"], e["value"]) for e in with_phone[1:]] == [("address", "柳荫小区8栋楼道")]

@@ -46,7 +46,11 @@ def test_appeal_types_count_as_one_group_and_the_rest_falls_back_as_before() -> 
     rankings = [ranking for ranking, _ in CASES]
     completed = subprocess.run(
         [str(RASA.parent / "python"), "-c", CHECK, json.dumps(rankings)],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     decided = json.loads(completed.stdout.strip().splitlines()[-1])
     assert decided == [expected for _, expected in CASES]

@@ -23,9 +23,12 @@ PASSWORD = "security-pass-1"
 def web_app(database_url: str, **overrides: Any) -> TestClient:
     """A client of a new web app on `database_url` (enter it to run the app's lifespan)."""
     values: dict[str, Any] = {
-        "database_url": database_url, "rasa_url": f"http://127.0.0.1:{free_port()}",
-        "secret_key": "test-secret", "rasa_timeout_seconds": 2.0, **overrides,
-    }  # fmt: skip
+        "database_url": database_url,
+        "rasa_url": f"http://127.0.0.1:{free_port()}",
+        "secret_key": "test-secret",
+        "rasa_timeout_seconds": 2.0,
+        **overrides,
+    }
     return TestClient(create_app(Settings(**values)), follow_redirects=False)
 
 

@@ -70,9 +70,15 @@ def test_photos_are_private(
     get_settings.cache_clear()
     try:
         with session_scope(database_url) as session:
-            photo = store_attachment(session, channel="web", source_message_id="p1",
-                                     sender_id="web:a", data=b"\xff\xd8jpeg", suffix=".jpg",
-                                     content_type="image/jpeg")
+            photo = store_attachment(
+                session,
+                channel="web",
+                source_message_id="p1",
+                sender_id="web:a",
+                data=b"\xff\xd8jpeg",
+                suffix=".jpg",
+                content_type="image/jpeg",
+            )
             path = attachment_path(photo)
     finally:
         get_settings.cache_clear()

@@ -67,11 +67,15 @@ async def test_forget_leaves_no_words_in_the_database_or_the_transcript(
         assert (ticket.number, ticket.grid, ticket.department) == (number, grid, department)
         assert (ticket.description, ticket.phone, ticket.address) == (FORGOTTEN, None, None)
         assert ticket.sender_id.startswith("forgotten:")  # the chat is no longer named
-        texts = session.scalars(select(InboundMessage.text).where(
-            InboundMessage.chat_id == ticket.sender_id.partition(":")[2])).all()
+        texts = session.scalars(
+            select(InboundMessage.text).where(
+                InboundMessage.chat_id == ticket.sender_id.partition(":")[2]
+            )
+        ).all()
         assert texts == [FORGOTTEN] * 3
-        assert not session.scalars(select(InboundMessage).where(
-            InboundMessage.chat_id == chat_id)).all()
+        assert not session.scalars(
+            select(InboundMessage).where(InboundMessage.chat_id == chat_id)
+        ).all()
 
     replies = await gateway.handle(Incoming("test", chat_id, uuid.uuid4().hex, "你好"))
     assert "个人信息告知" in replies[0]["text"]  # the conversation starts afresh

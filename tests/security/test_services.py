@@ -21,9 +21,13 @@ PROCFILE = PROJECT_ROOT / "Procfile"
 @pytest.mark.servers
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/status"), ("GET", "/conversations/test:x/tracker"),
-     ("POST", "/model/parse"), ("PUT", "/conversations/test:x/tracker/events"),
-     ("POST", "/conversations/test:x/tracker/events")],
+    [
+        ("GET", "/status"),
+        ("GET", "/conversations/test:x/tracker"),
+        ("POST", "/model/parse"),
+        ("PUT", "/conversations/test:x/tracker/events"),
+        ("POST", "/conversations/test:x/tracker/events"),
+    ],
 )
 def test_rasa_http_api_refuses_calls_without_the_token(
     rasa_stack: RasaStack, method: str, path: str
@@ -67,8 +71,11 @@ async def test_the_rasa_token_is_never_in_a_url_nor_an_error() -> None:
 
     rasa = RasaClient("http://127.0.0.1:9", 1.0, token)
     rasa._client._transport = httpx.MockTransport(refuse)
-    calls = [lambda: rasa.parse("你好"), lambda: rasa.events("web:x"),
-             lambda: rasa.append_events("web:x", [])]
+    calls = [
+        lambda: rasa.parse("你好"),
+        lambda: rasa.events("web:x"),
+        lambda: rasa.append_events("web:x", []),
+    ]
     try:
         for call in calls:
             with pytest.raises(RasaUnavailableError) as raised:

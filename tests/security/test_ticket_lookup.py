@@ -31,25 +31,34 @@ PHONE = "13812345678"
 NOTE = "已安排维修班组，预计周二前修复"
 
 
-def _file(database_url: str, appeal_type: AppealType = AppealType.COMPLAIN,
-          message_id: str = "m1") -> tuple[str, str]:
+def _file(
+    database_url: str, appeal_type: AppealType = AppealType.COMPLAIN, message_id: str = "m1"
+) -> tuple[str, str]:
     """A dispatched ticket of OWNER with a note for the resident: its number and 查询码."""
     with session_scope(database_url) as session:
         ticket, _ = create_ticket(
-            session, channel="telegram", source_message_id=message_id, sender_id=OWNER,
-            appeal_type=appeal_type, description="建设路18号的路灯坏了", address="建设路18号",
-            phone=PHONE, department="urban-management", reply_due_at=T0 + timedelta(days=7),
-            actor="resident:" + OWNER, now=T0,
+            session,
+            channel="telegram",
+            source_message_id=message_id,
+            sender_id=OWNER,
+            appeal_type=appeal_type,
+            description="建设路18号的路灯坏了",
+            address="建设路18号",
+            phone=PHONE,
+            department="urban-management",
+            reply_due_at=T0 + timedelta(days=7),
+            actor="resident:" + OWNER,
+            now=T0,
         )
         change_status(session, ticket, Status.DISPATCHED, actor=staff_actor("d"), now=T0)
-        change_status(session, ticket, Status.IN_PROGRESS, actor=staff_actor("h"), note=NOTE,
-                      now=T0)
+        change_status(
+            session, ticket, Status.IN_PROGRESS, actor=staff_actor("h"), note=NOTE, now=T0
+        )
         assert ticket.query_code is not None
         return ticket.number, ticket.query_code
 
 
-def _ask(database_url: str, sender_id: str, number: str, message: str,
-         now: datetime = T0) -> str:
+def _ask(database_url: str, sender_id: str, number: str, message: str, now: datetime = T0) -> str:
     with session_scope(database_url) as session:
         return status_reply(session, sender_id, number, message, now=now)
 
@@ -66,8 +75,13 @@ def test_tickets_get_a_query_code_told_in_the_filing_message(database_url: str) 
         ticket = session.query(Ticket).filter_by(number=number).one()
         assert code in filed_message(ticket)
         other, _ = create_ticket(
-            session, channel="web", source_message_id="m2", sender_id=OWNER,
-            appeal_type=AppealType.REPORT, description="有人倒垃圾", actor="resident:x",
+            session,
+            channel="web",
+            source_message_id="m2",
+            sender_id=OWNER,
+            appeal_type=AppealType.REPORT,
+            description="有人倒垃圾",
+            actor="resident:x",
         )
         assert other.query_code is not None and other.query_code != code
         # a report's code would never be accepted, so it is not told either
@@ -88,13 +102,18 @@ def test_another_conversation_is_asked_to_prove_it_knows_the_ticket(database_url
     assert "查询码" in reply and "后四位" in reply
     # an unknown number gets the same answer: numbers do not tell which tickets exist
     assert _ask(database_url, STRANGER, "20261128-0999", "查一下20261128-0999") == reply.replace(
-        number, "20261128-0999")
+        number, "20261128-0999"
+    )
 
 
 def test_the_query_code_or_the_phone_shows_status_and_deadline_only(database_url: str) -> None:
     number, code = _file(database_url)
-    for message in (f"{number} 查询码 {code.lower()}", f"{number}查询码：{code}",
-                    f"工单{number}，手机尾号5678", f"{number} {PHONE}"):
+    for message in (
+        f"{number} 查询码 {code.lower()}",
+        f"{number}查询码：{code}",
+        f"工单{number}，手机尾号5678",
+        f"{number} {PHONE}",
+    ):
         reply = _ask(database_url, STRANGER, number, message)
         assert number in reply and "正在办理" in reply and "答复期限" in reply, message
         for secret in (NOTE, "城市管理", "投诉", PHONE, "建设路"):
@@ -103,8 +122,10 @@ def test_the_query_code_or_the_phone_shows_status_and_deadline_only(database_url
 
 def test_a_wrong_proof_reveals_nothing(database_url: str) -> None:
     number, code = _file(database_url)
-    wrong_code = "".join(QUERY_CODE_ALPHABET[(QUERY_CODE_ALPHABET.index(c) + 1)
-                                             % len(QUERY_CODE_ALPHABET)] for c in code)
+    wrong_code = "".join(
+        QUERY_CODE_ALPHABET[(QUERY_CODE_ALPHABET.index(c) + 1) % len(QUERY_CODE_ALPHABET)]
+        for c in code
+    )
     for message in (f"{number} {wrong_code}", f"{number} 尾号1234", f"{number} 13900001111"):
         reply = _ask(database_url, STRANGER, number, message)
         _reveals_nothing(reply)
@@ -153,13 +174,23 @@ def test_another_conversations_message_id_files_its_own_ticket(database_url: str
     number, code = _file(database_url)
     with session_scope(database_url) as session:
         other, created = create_ticket(
-            session, channel="telegram", source_message_id="m1", sender_id=STRANGER,
-            appeal_type=AppealType.COMPLAIN, description="我的诉求", actor="resident:x",
+            session,
+            channel="telegram",
+            source_message_id="m1",
+            sender_id=STRANGER,
+            appeal_type=AppealType.COMPLAIN,
+            description="我的诉求",
+            actor="resident:x",
         )
         assert created and (other.number, other.query_code) != (number, code)
         again, created = create_ticket(
-            session, channel="telegram", source_message_id="m1", sender_id=STRANGER,
-            appeal_type=AppealType.COMPLAIN, description="我的诉求", actor="resident:x",
+            session,
+            channel="telegram",
+            source_message_id="m1",
+            sender_id=STRANGER,
+            appeal_type=AppealType.COMPLAIN,
+            description="我的诉求",
+            actor="resident:x",
         )
         assert not created and again.id == other.id
 
@@ -171,10 +202,18 @@ def test_another_conversations_message_id_keeps_its_own_photo(
     get_settings.cache_clear()
     try:
         with session_scope(database_url) as session:
-            photos = [store_attachment(session, channel="web", source_message_id="p1",
-                                       sender_id=sender, data=b"\xff\xd8" + sender.encode(),
-                                       suffix=".jpg", content_type="image/jpeg")
-                      for sender in (OWNER, STRANGER, STRANGER)]
+            photos = [
+                store_attachment(
+                    session,
+                    channel="web",
+                    source_message_id="p1",
+                    sender_id=sender,
+                    data=b"\xff\xd8" + sender.encode(),
+                    suffix=".jpg",
+                    content_type="image/jpeg",
+                )
+                for sender in (OWNER, STRANGER, STRANGER)
+            ]
             assert photos[0].id != photos[1].id == photos[2].id
             assert photos[1].sender_id == STRANGER
     finally:

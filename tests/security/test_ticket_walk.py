@@ -39,14 +39,25 @@ def _file_others(database_url: str) -> list[str]:
             [(AppealType.COMPLAIN, "telegram:1001"), (AppealType.REPORT, "web:other-one")]
         ):
             ticket, _ = create_ticket(
-                session, channel=sender.partition(":")[0], source_message_id=f"walk-{n}",
-                sender_id=sender, appeal_type=appeal_type, description=f"别人的诉求内容{n}",
-                address=f"幸福路{n}号", phone=f"1391234567{n}", department="urban-management",
+                session,
+                channel=sender.partition(":")[0],
+                source_message_id=f"walk-{n}",
+                sender_id=sender,
+                appeal_type=appeal_type,
+                description=f"别人的诉求内容{n}",
+                address=f"幸福路{n}号",
+                phone=f"1391234567{n}",
+                department="urban-management",
                 actor="resident:" + sender,
             )
             change_status(session, ticket, Status.DISPATCHED, actor=staff_actor("d"))
-            change_status(session, ticket, Status.IN_PROGRESS, actor=staff_actor("h"),
-                          note=f"给居民的进展说明{n}")
+            change_status(
+                session,
+                ticket,
+                Status.IN_PROGRESS,
+                actor=staff_actor("h"),
+                note=f"给居民的进展说明{n}",
+            )
             numbers.append(ticket.number)
     return numbers
 
@@ -56,11 +67,19 @@ def _secrets(database_url: str, own: str) -> set[str]:
     found = {wording("status", "labels", status.value) for status in Status}
     with session_scope(database_url) as session:
         for ticket in session.scalars(select(Ticket).where(Ticket.sender_id != own)):
-            found |= {value for value in (ticket.description, ticket.address, ticket.phone,
-                                          ticket.query_code) if value}
+            found |= {
+                value
+                for value in (ticket.description, ticket.address, ticket.phone, ticket.query_code)
+                if value
+            }
             found.add(department_name(ticket.department))
-            found |= {note for note in session.scalars(select(StatusEvent.note).where(
-                StatusEvent.ticket_id == ticket.id)) if note}
+            found |= {
+                note
+                for note in session.scalars(
+                    select(StatusEvent.note).where(StatusEvent.ticket_id == ticket.id)
+                )
+                if note
+            }
     return found
 
 
@@ -86,8 +105,9 @@ def test_walking_ticket_numbers_yields_no_other_residents_data(
 
     own = resident.chat_id(rasa_stack.database_url)
     secrets = _secrets(rasa_stack.database_url, f"web:{own}")
-    leaks = {(key, secret) for key, reply in replies.items() for secret in secrets
-             if secret in reply}
+    leaks = {
+        (key, secret) for key, reply in replies.items() for secret in secrets if secret in reply
+    }
     assert not leaks
 
 

@@ -49,8 +49,11 @@ class EmulatedResident:
     async def say(self, text: str) -> None:
         """Send `text`; a leading /word is marked as a command, as Telegram does."""
         message: dict[str, Any] = {
-            "botToken": self._token, "from": self._user, "chat": self._chat,
-            "date": int(time.time()), "text": text,
+            "botToken": self._token,
+            "from": self._user,
+            "chat": self._chat,
+            "date": int(time.time()),
+            "text": text,
         }
         if text.startswith("/"):
             length = len(text.split()[0])
@@ -69,9 +72,15 @@ class EmulatedResident:
 
     async def _press(self, message: dict[str, Any], data: str) -> None:
         callback = {
-            "botToken": self._token, "from": self._user, "data": data,
-            "message": {"message_id": message.get("message_id", 1), "chat": self._chat,
-                        "date": int(time.time()), "text": message.get("text", "")},
+            "botToken": self._token,
+            "from": self._user,
+            "data": data,
+            "message": {
+                "message_id": message.get("message_id", 1),
+                "chat": self._chat,
+                "date": int(time.time()),
+                "text": message.get("text", ""),
+            },
         }
         (await self._client.post("/sendCallback", json=callback)).raise_for_status()
 

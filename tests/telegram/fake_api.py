@@ -52,8 +52,12 @@ class FakeBotApi(BaseRequest):
         self.calls.append((name, params))
         if name in self.errors:
             status, description, parameters = self.errors[name]
-            body = {"ok": False, "error_code": status, "description": description,
-                    "parameters": parameters}
+            body = {
+                "ok": False,
+                "error_code": status,
+                "description": description,
+                "parameters": parameters,
+            }
             return status, json.dumps(body).encode()
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
@@ -61,13 +65,21 @@ class FakeBotApi(BaseRequest):
         if name == "getMe":
             return BOT_USER
         if name == "getFile":
-            return {"file_id": params["file_id"], "file_unique_id": "u",
-                    "file_size": len(self.file_bytes), "file_path": "photos/file_1.jpg"}
+            return {
+                "file_id": params["file_id"],
+                "file_unique_id": "u",
+                "file_size": len(self.file_bytes),
+                "file_path": "photos/file_1.jpg",
+            }
         if name in ("sendMessage", "sendPhoto"):
             self._message_id += 1
-            return {"message_id": self._message_id, "date": 1_800_000_000, "from": BOT_USER,
-                    "chat": {"id": int(params["chat_id"]), "type": "private"},
-                    "text": params.get("text", "")}
+            return {
+                "message_id": self._message_id,
+                "date": 1_800_000_000,
+                "from": BOT_USER,
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params.get("text", ""),
+            }
         return True
 
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('retention_purges', schema=None) as batch_op:
+    with op.batch_alter_table("retention_purges", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column('conversations', sa.Integer(), nullable=False, server_default='0')
+            sa.Column("conversations", sa.Integer(), nullable=False, server_default="0")
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('retention_purges', schema=None) as batch_op:
-        batch_op.drop_column('conversations')
+    with op.batch_alter_table("retention_purges", schema=None) as batch_op:
+        batch_op.drop_column("conversations")

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('faq_entries', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_faq_entries_updated_at'), ['updated_at'], unique=False)
+    with op.batch_alter_table("faq_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_faq_entries_updated_at"), ["updated_at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('faq_entries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_faq_entries_updated_at'))
+    with op.batch_alter_table("faq_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_faq_entries_updated_at"))
