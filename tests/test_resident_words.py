@@ -65,18 +65,18 @@ def test_asking_for_nothing_never_gets_the_same_line_twice_in_a_row(
 def test_a_choice_from_did_you_mean_keeps_the_message_that_raised_it(
     resident: Resident,
 ) -> None:
-    assert reply("ask_affirmation") in text_of(resident.says("小区那棵老槐树往一边斜"))
+    assert reply("ask_affirmation") in text_of(resident.says("门口那棵树快倒了"))
     form = text_of(resident.says("/complain"))
     assert wording("appeal", "ask_description", "complain") not in form
-    assert resident.slot("appeal_description") == "小区那棵老槐树往一边斜"
+    assert resident.slot("appeal_description") == "门口那棵树快倒了"
 
 
 def test_saying_the_problem_again_after_did_you_mean_gets_the_form(resident: Resident) -> None:
-    assert reply("ask_affirmation") in text_of(resident.says("小区那棵老槐树往一边斜"))
-    again = text_of(resident.says("小区那棵老槐树往一边斜"))
+    assert reply("ask_affirmation") in text_of(resident.says("门口那棵树快倒了"))
+    again = text_of(resident.says("门口那棵树快倒了"))
     assert reply("ask_affirmation") not in again
     assert ASK_PLACE in again
-    assert resident.slot("appeal_description") == "小区那棵老槐树往一边斜"
+    assert resident.slot("appeal_description") == "门口那棵树快倒了"
 
 
 def test_what_can_you_do_gets_the_capabilities_not_an_apology(resident: Resident) -> None:
@@ -86,7 +86,7 @@ def test_what_can_you_do_gets_the_capabilities_not_an_apology(resident: Resident
 
 
 def test_a_status_question_after_did_you_mean_is_answered(resident: Resident) -> None:
-    assert reply("ask_affirmation") in text_of(resident.says("小区那棵老槐树往一边斜"))
+    assert reply("ask_affirmation") in text_of(resident.says("门口那棵树快倒了"))
     answer = text_of(resident.says("在哪里能查进度"))
     assert "工单" in answer
     assert "转接人工" not in answer
