@@ -343,7 +343,7 @@ def main() -> None:
                     "bodies": r.get("real_letters", {}).get("body", {}).get("acted_on_share"),
                     "cv_f1": r["cross_validation"]["intent_macro_f1"],
                     "smp": r.get("smp2017", {}).get("appeal_share"),
-                    "address_em_test": r["spans"]["test"].get("address_exact_match"),
+                    "address_em_test": r["spans"]["test"].get("address_exact"),
                     "p95_ms": r["parse_latency"]["p95_ms"],
                 },
                 ensure_ascii=False,
