@@ -18,6 +18,7 @@ from jiesu.appeals.dialogue import DESCRIPTION, take
 from jiesu.appeals.intake import APPEAL_INTENTS
 from jiesu.city import current_city
 from jiesu.handoff.models import HandoffReason
+from jiesu.tickets.models import AppealType
 from jiesu.vocabulary import intent_label, reply
 
 # Intents worth offering as "did you mean"; small talk and bare answers are not.
@@ -71,11 +72,16 @@ class ActionDefaultAskRephrase(ReplyAction):
         return "action_default_ask_rephrase"
 
 
+# The appeal types the fallback classifier counts as one group (config.yml): a problem
+# to take down, so praise is not one of them.
+FALLBACK_APPEALS: Final = APPEAL_INTENTS - {AppealType.PRAISE}
+
+
 def likely_appeal(ranking: list[dict[str, Any]]) -> str | None:
     """The likeliest appeal type of a not-understood message, if the appeal types
     together are likelier than any other intent (as the fallback counts them)."""
-    appeals = [e for e in ranking if e.get("name") in APPEAL_INTENTS]
-    others = [e for e in ranking if e.get("name") not in APPEAL_INTENTS | {"nlu_fallback"}]
+    appeals = [e for e in ranking if e.get("name") in FALLBACK_APPEALS]
+    others = [e for e in ranking if e.get("name") not in FALLBACK_APPEALS | {"nlu_fallback"}]
     together = sum(float(e.get("confidence") or 0.0) for e in appeals)
     if not appeals or together <= max(
         (float(e.get("confidence") or 0.0) for e in others), default=0.0

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.appeal import turn_of
-from actions.fallback import ActionDefaultFallback, ActionHowCanHelp, likely_appeal
+from actions.fallback import (
+    FALLBACK_APPEALS,
+    ActionDefaultFallback,
+    ActionHowCanHelp,
+    likely_appeal,
+)
+from jiesu.config import PROJECT_ROOT
 from jiesu.vocabulary import reply
 
 
@@ -102,3 +109,23 @@ def test_the_appeal_types_together_outweigh_one_other_intent() -> None:
         )
         is None
     )
+
+
+def test_praise_is_not_taken_down_as_the_likely_appeal() -> None:
+    # "树根把路面拱起来了" said twice: praise led the ranking, and the form filed a
+    # praise without asking where.
+    ranking = [
+        {"name": "praise", "confidence": 0.21},
+        {"name": "complain", "confidence": 0.16},
+        {"name": "emergency", "confidence": 0.11},
+        {"name": "report", "confidence": 0.09},
+        {"name": "suggest", "confidence": 0.08},
+    ]
+    assert likely_appeal(ranking) == "complain"
+
+
+def test_the_likely_appeal_counts_the_group_the_fallback_counts() -> None:
+    pipeline = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    steps = {step["name"].rsplit(".", 1)[-1]: step for step in pipeline["pipeline"]}
+    fallback = steps["GroupedFallbackClassifier"]
+    assert {str(t) for t in FALLBACK_APPEALS} == set(fallback["groups"][0])
