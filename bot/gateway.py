@@ -41,6 +41,7 @@ from typing import Any, Protocol
 from bot.choices import offered_buttons, typed_choice
 from bot.rasa_client import RasaUnavailableError
 from jiesu.config import Settings, get_settings
+from jiesu.conversations import ConversationId
 from jiesu.handoff.desk import HandoffDesk, TrackerApi
 from jiesu.inbox import InboundStatus, Inbox, Replies
 from jiesu.models import utcnow
@@ -73,9 +74,9 @@ class Incoming:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def sender_id(self) -> str:
+    def sender_id(self) -> ConversationId:
         """The Rasa conversation id of this resident on this channel."""
-        return f"{self.channel}:{self.chat_id}"
+        return ConversationId.build(self.channel, self.chat_id)
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class Gateway:
         )
         answered = 0
         for channel, chat_id in await asyncio.to_thread(self._inbox.waiting_conversations):
-            async with self._turn(f"{channel}:{chat_id}"):
+            async with self._turn(ConversationId.build(channel, chat_id)):
                 done = await self._catch_up(channel, chat_id)
             if done is None:
                 break

@@ -746,6 +746,7 @@ def residents_forget(
     sender_id: Annotated[str, typer.Argument(help="The conversation, e.g. telegram:4242.")],
 ) -> None:
     """Erase one resident's personal data; tickets keep what statistics need."""
+    from jiesu.conversations import ConversationId
     from jiesu.db import session_scope
     from jiesu.privacy import (
         TrackerStoreError,
@@ -754,6 +755,13 @@ def residents_forget(
         forget_resident,
     )
 
+    try:
+        ConversationId.parse(sender_id)
+    except ValueError:
+        typer.echo(
+            f"“{sender_id}”不是对话编号：应为“渠道:聊天编号”，例如 telegram:4242。", err=True
+        )
+        raise typer.Exit(2) from None
     settings = get_settings()
     try:
         check_tracker_store(settings.tracker_store_url)

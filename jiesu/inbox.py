@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.models import InboundMessage, utcnow
 from jiesu.outbox import notify
@@ -206,7 +207,7 @@ class Inbox:
                     )
                 )
                 if given.rowcount:
-                    notify(session, f"{channel}:{chat_id}", text)
+                    notify(session, ConversationId.build(channel, chat_id), text)
                     total += given.rowcount
         return total
 
@@ -227,7 +228,7 @@ class Inbox:
                     if reply.get("text"):
                         notify(
                             session,
-                            f"{record.channel}:{record.chat_id}",
+                            ConversationId.build(record.channel, record.chat_id),
                             reply["text"],
                             reply.get("buttons") or None,
                         )

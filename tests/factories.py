@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from jiesu.conversations import ConversationId
 from jiesu.staff.accounts import create_user
 from jiesu.staff.models import StaffUser
 from jiesu.staff.roles import Role
@@ -44,7 +45,7 @@ def file_ticket(
     key = uuid.uuid4().hex
     values: dict[str, Any] = {
         "source_message_id": key,
-        "sender_id": f"{channel}:{key}",
+        "sender_id": ConversationId.build(channel, key),
         "actor": SYSTEM_ACTOR,
         **fields,
     }

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from jiesu.city import City, current_city
 from jiesu.city.locate import Location
+from jiesu.conversations import ConversationId
 from jiesu.db import in_transaction
 from jiesu.deadlines import Urgency, due_dates
 from jiesu.models import utcnow
@@ -152,7 +153,7 @@ def file_appeal(
         complex_=False,
         rules=city.deadline_rules,
     )
-    channel = sender_id.split(":", 1)[0]
+    channel = ConversationId.parse(sender_id).channel
     # An unsure route keeps its guessed category for the dispatcher, not a department.
     department = (
         city.dispatch_center

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.gateway import Gateway, Incoming
 from bot.rasa_client import RasaClient
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.models import InboundMessage
 from tests.servers import RasaStack, free_port
@@ -46,7 +47,7 @@ async def test_message_reaches_rasa_under_channel_and_chat_id(
     replies = await gateway.handle(message)
     assert "个人信息告知" in replies[0]["text"]
     assert "recipient_id" not in replies[0]
-    assert _user_turns(rasa_stack, f"test:{message.chat_id}") == 1
+    assert _user_turns(rasa_stack, ConversationId.build("test", message.chat_id)) == 1
 
 
 async def test_a_redelivered_message_is_answered_once_from_the_record(

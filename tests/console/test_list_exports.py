@@ -12,6 +12,7 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from playwright.sync_api import APIResponse, Page
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.faq import record_unanswered
 from jiesu.faq.retrieval import SearchResult
@@ -138,7 +139,9 @@ def test_a_handlers_alerts_export_holds_only_their_departments_alerts(
 def test_handoff_exports_are_for_those_who_may_read_the_inbox(page: Page, web_app: WebApp) -> None:
     chat = uuid.uuid4().hex
     with session_scope(web_app.database_url) as session:
-        service.open_handoff(session, f"web:{chat}", HandoffReason.REQUESTED, now=utcnow())
+        service.open_handoff(
+            session, ConversationId.build("web", chat), HandoffReason.REQUESTED, now=utcnow()
+        )
     _log_in(page, web_app.url, _user(web_app, Role.HANDLER, department="housing"))
     assert page.request.get(f"{web_app.url}/exports/handoffs.csv").status == 403
     assert page.request.get(f"{web_app.url}/exports/handoffs.xlsx").status == 403

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from jiesu.appeals.filing import Draft, assess, file_appeal
 from jiesu.city import current_city
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType
@@ -33,7 +34,7 @@ def test_the_dispatcher_sees_the_three_guesses_of_an_unsure_route(
             session,
             draft,
             assessment,
-            sender_id=f"web:{uuid.uuid4().hex}",
+            sender_id=ConversationId.build("web", uuid.uuid4().hex),
             source_message_id=uuid.uuid4().hex,
             now=datetime.now(UTC),
         )

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.staff.ratelimit import MAX_FAILURES
 from jiesu.staff.roles import Role
@@ -132,7 +133,7 @@ def test_a_residents_photo_shows_on_the_ticket_only_to_those_who_may_see_it(
             session,
             channel="telegram",
             source_message_id=key,
-            sender_id=f"telegram:{key}",
+            sender_id=ConversationId.build("telegram", key),
             data=png,
             suffix=".png",
             content_type="image/png",
@@ -141,7 +142,7 @@ def test_a_residents_photo_shows_on_the_ticket_only_to_those_who_may_see_it(
             session,
             channel="telegram",
             source_message_id=f"m-{key}",
-            sender_id=f"telegram:{key}",
+            sender_id=ConversationId.build("telegram", key),
             appeal_type=AppealType.COMPLAIN,
             description="路灯杆被撞歪了",
             department="urban-management",

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.outbox import OutboxMessage
 from jiesu.staff.roles import Role
@@ -28,7 +29,7 @@ def _outbox(stack: RasaStack, number: str) -> list[str]:
     with session_scope(stack.database_url) as session:
         ticket = get_by_number(session, number)
         assert ticket is not None
-        chat_id = ticket.sender_id.partition(":")[2]
+        chat_id = ConversationId.parse(ticket.sender_id).chat_id
         query = select(OutboxMessage.text).where(OutboxMessage.chat_id == chat_id)
         return list(session.scalars(query.order_by(OutboxMessage.id)))
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.outbox import OutboxMessage
 from jiesu.staff.accounts import create_user
@@ -59,7 +60,7 @@ def _user(session: Session, name: str, role: Role, department: str | None = None
 
 
 def _sent(session: Session, ticket: Ticket) -> list[str]:
-    chat_id = ticket.sender_id.partition(":")[2]
+    chat_id = ConversationId.parse(ticket.sender_id).chat_id
     query = select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
     return [message.text for message in session.scalars(query)]
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiesu import outbox
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.loop.models import AlertKind, StaffAlert, Survey
 from jiesu.migrate import upgrade
@@ -134,7 +135,10 @@ def test_rasa_killed_mid_form_keeps_the_message_and_the_form_goes_on(stack: Stac
                 stack.database_url,
                 select(outbox.OutboxMessage).where(outbox.OutboxMessage.chat_id == chat_id),
             ),
-            _count(stack.database_url, select(Ticket).where(Ticket.sender_id == f"web:{chat_id}")),
+            _count(
+                stack.database_url,
+                select(Ticket).where(Ticket.sender_id == ConversationId.build("web", chat_id)),
+            ),
         )
 
     assert "电话" in says("建设路18号的路灯坏了好几天了，晚上特别黑")
@@ -157,7 +161,9 @@ def test_rasa_killed_mid_form_keeps_the_message_and_the_form_goes_on(stack: Stac
     assert "工单号" in says("确认提交")
     assert counts() == (3, 1, 1)
     with session_scope(stack.database_url) as session:
-        ticket = session.scalars(select(Ticket).where(Ticket.sender_id == f"web:{chat_id}")).one()
+        ticket = session.scalars(
+            select(Ticket).where(Ticket.sender_id == ConversationId.build("web", chat_id))
+        ).one()
         assert (ticket.phone, ticket.address) == ("13812345678", "建设路18号")
 
 
@@ -287,7 +293,7 @@ def test_scheduler_killed_and_restarted_raises_each_reminder_and_survey_once(
         change_status(session, answered, Status.IN_PROGRESS, actor=handler, now=now)
         change_status(session, answered, Status.REPLIED, actor=handler, note="灯已修好", now=now)
         reminded_id, answered_id = reminded.id, answered.id
-        resident = answered.sender_id.partition(":")[2]
+        resident = ConversationId.parse(answered.sender_id).chat_id
     env = {
         "JIESU_DATABASE_URL": database,
         "JIESU_TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
