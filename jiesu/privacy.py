@@ -31,8 +31,8 @@ from jiesu.db import Base, get_engine
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
 from jiesu.handoff.models import Handoff, HandoffNote
 from jiesu.handoff.service import OPEN_STATUSES
+from jiesu.inbox import InboundMessage
 from jiesu.loop.models import Survey, SurveyAnswer
-from jiesu.models import InboundMessage
 from jiesu.outbox import PENDING, PSEUDONYM_CHANNEL, OutboxMessage
 from jiesu.tickets.attachments import attachment_path
 from jiesu.tickets.models import Attachment, RoutingFeedback, Ticket

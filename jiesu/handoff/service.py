@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from jiesu.conversations import ConversationId
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason, HandoffStatus
+from jiesu.inbox import InboundMessage
 from jiesu.labels import duration_text, labels, minute_text
-from jiesu.models import InboundMessage
 from jiesu.tickets.workflow import resident_actor
 
 OPEN_STATUSES = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)

@@ -24,7 +24,8 @@ from console.app import create_app
 from jiesu.config import Settings, get_settings
 from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage, utcnow
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
 from jiesu.vocabulary import gateway_text
 from tests.bot.test_telegram import CHAT, FakeRasa, process, text_update
 from tests.servers import RasaStack
@@ -213,7 +214,7 @@ async def test_a_flooding_conversation_is_asked_to_slow_down_and_nothing_is_lost
         kept = session.scalars(
             select(InboundMessage).where(InboundMessage.external_id == "m3")
         ).one()
-        assert (kept.text, kept.status) == ("路灯坏了", "limited")
+        assert (kept.text, kept.status) == ("路灯坏了", InboundStatus.LIMITED)
         # once the window has passed, the resident is served again
         session.execute(update(InboundMessage).values(received_at=utcnow() - timedelta(hours=1)))
     replies = await gateway.handle(Incoming("test", chat_id, "m4", "你好"))

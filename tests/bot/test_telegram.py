@@ -22,7 +22,8 @@ from bot.telegram.webhook import SECRET_HEADER, webhook_app
 from jiesu.config import get_settings
 from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage, utcnow
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
 from jiesu.tickets.models import Attachment
 from jiesu.vocabulary import wording
 from tests.rasa_stand_in import RasaStandIn
@@ -364,7 +365,7 @@ def _abandon(database_url: str, claimed_ago: timedelta) -> None:
     with session_scope(database_url) as session:
         session.execute(
             update(InboundMessage).values(
-                status="received", replies=None, claimed_at=utcnow() - claimed_ago
+                status=InboundStatus.RECEIVED, replies=None, claimed_at=utcnow() - claimed_ago
             )
         )
 

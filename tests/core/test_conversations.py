@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.models import HandoffReason, HandoffStatus
 from jiesu.handoff.transcript import ASSISTANT, RESIDENT, STAFF, SYSTEM, transcript
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 

@@ -20,8 +20,9 @@ from jiesu.db import Base, session_scope
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason
 from jiesu.handoff.service import add_note, close, open_handoff
-from jiesu.models import InboundMessage, utcnow
-from jiesu.outbox import OutboxMessage, enqueue, notify
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
+from jiesu.outbox import SENT, OutboxMessage, enqueue, notify
 from jiesu.privacy import (
     EXPIRED,
     FORGOTTEN,
@@ -107,7 +108,7 @@ def _resident(session: Session, sender_id: str, days_ago: int) -> Resident:
             external_id=f"{chat_id}-1",
             chat_id=chat_id,
             text="我的电话是13812345678",
-            status="answered",
+            status=InboundStatus.ANSWERED,
             replies=[{"text": "已记录 13812345678"}],
             received_at=when,
         )
@@ -284,7 +285,7 @@ def test_purge_erases_finished_tickets_and_old_messages_only(database_url: str) 
                 now=utcnow() - timedelta(days=399),
             )
         session.execute(
-            update(OutboxMessage).values(status="sent", created_at=utcnow() - timedelta(days=400))
+            update(OutboxMessage).values(status=SENT, created_at=utcnow() - timedelta(days=400))
         )
         session.execute(
             update(OutboxMessage).where(OutboxMessage.chat_id == "222").values(created_at=utcnow())
@@ -329,7 +330,7 @@ def _over(session: Session, sender_id: str) -> Resident:
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.chat_id == chat_id)
-        .values(status="sent", created_at=when)
+        .values(status=SENT, created_at=when)
     )
     return resident
 
@@ -377,7 +378,7 @@ def _writes_again(session: Session, sender_id: str) -> None:
             external_id=f"{chat_id}-3",
             chat_id=chat_id,
             text="还有一件事",
-            status="answered",
+            status=InboundStatus.ANSWERED,
             received_at=utcnow(),
         )
     )

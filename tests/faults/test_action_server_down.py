@@ -13,7 +13,7 @@ from bot.gateway import Gateway, Incoming
 from bot.rasa_client import RasaClient
 from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage, InboundStatus
 from jiesu.outbox import OutboxMessage
 from jiesu.tickets import Ticket
 from jiesu.vocabulary import gateway_text
@@ -74,4 +74,4 @@ async def test_confirming_while_the_action_server_is_down_files_once_when_it_is_
             select(InboundMessage.status).where(InboundMessage.chat_id == chat_id)
         ).all()
     assert any(ticket.number in notice for notice in notices)
-    assert set(statuses) == {"answered"}
+    assert set(statuses) == {InboundStatus.ANSWERED}

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from jiesu import outbox
 from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
+from jiesu.inbox import InboundMessage, InboundStatus
 from jiesu.loop.models import AlertKind, StaffAlert, Survey
 from jiesu.migrate import upgrade
-from jiesu.models import InboundMessage, utcnow
+from jiesu.models import utcnow
 from jiesu.tickets import (
     Status,
     Ticket,
@@ -270,7 +271,7 @@ async def test_telegram_adapter_killed_mid_turn_loses_and_repeats_nothing(
                 outbox.OutboxMessage.channel == "telegram", outbox.OutboxMessage.chat_id == chat
             )
         ).all()
-    assert statuses == ["answered"] * 4
+    assert statuses == [InboundStatus.ANSWERED] * 4
     assert queued == [outbox.SENT] * 3  # the staff message and the killed turn's two answers
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 from jiesu.outbox import OutboxMessage
 from jiesu.tickets import Ticket
 from jiesu.vocabulary import gateway_text

@@ -17,7 +17,7 @@ from jiesu.cli import app
 from jiesu.config import get_settings
 from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 from jiesu.privacy import FORGOTTEN
 from jiesu.tickets.models import Ticket
 from tests.servers import RasaStack

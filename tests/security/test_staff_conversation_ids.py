@@ -15,7 +15,8 @@ from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.models import HandoffReason
-from jiesu.models import InboundMessage, utcnow
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
 from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType, create_ticket
 from jiesu.tickets.workflow import resident_actor
@@ -37,7 +38,7 @@ def _said(database_url: str, chat_id: str, text: str, minutes_ago: float = 0) ->
                 external_id=uuid.uuid4().hex,
                 chat_id=chat_id,
                 text=text,
-                status="answered",
+                status=InboundStatus.ANSWERED,
                 received_at=utcnow() - timedelta(minutes=minutes_ago),
             )
         )

@@ -21,7 +21,7 @@ from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.desk import RESIDENT_ENDED
 from jiesu.handoff.models import HandoffReason, HandoffStatus
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 from jiesu.outbox import enqueue
 from jiesu.vocabulary import gateway_text
 from tests.security.console import web_app
