@@ -596,11 +596,11 @@ def tickets_show(
 
 def _role(value: str) -> Role:
     """The role named by its value (handler) or Chinese label (承办人)."""
-    from jiesu.staff.roles import ROLE_LABELS
+    from jiesu.staff.roles import Role, role_label
 
-    known = {key: role for role, label in ROLE_LABELS.items() for key in (role.value, label)}
+    known = {key: role for role in Role for key in (role.value, role_label(role))}
     if value not in known:
-        choices = ", ".join(f"{role.value} ({label})" for role, label in ROLE_LABELS.items())
+        choices = ", ".join(f"{role.value} ({role_label(role)})" for role in Role)
         raise typer.BadParameter(f"unknown {value}; one of: {choices}", param_hint="--role")
     return known[value]
 
@@ -611,8 +611,7 @@ def users_add(
     role: Annotated[
         str,
         typer.Option(
-            help="admin 管理员, dispatcher 派单员, handler 承办人, "
-            "grid_worker 网格员 or supervisor 督办."
+            help="The role, by its value or its Chinese name (the roles of jiesu/labels.yml)."
         ),
     ],
     department: Annotated[

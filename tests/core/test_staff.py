@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from jiesu.city import current_city
+from jiesu.cli import app as cli
+from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.staff import accounts
 from jiesu.staff.accounts import (
@@ -252,3 +255,25 @@ def test_admins_list_deactivate_reactivate_and_reset_accounts(session: Session) 
     assert find_login(session, token, now=T0) is None
     assert authenticate(session, "h", PASSWORD) is None
     assert authenticate(session, "h", "new password 1") is not None
+
+
+def test_the_cli_takes_a_role_by_value_or_by_its_label(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JIESU_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    add = ["users", "add", "--password-stdin", "--role"]
+    by_label = CliRunner().invoke(
+        cli, [*add, "承办人", "--department", "housing", "h"], f"{PASSWORD}\n"
+    )
+    assert by_label.exit_code == 0, by_label.output
+    assert "已创建承办人账号 h" in by_label.output
+    by_value = CliRunner().invoke(cli, [*add, "supervisor", "sup"], f"{PASSWORD}\n")
+    assert "已创建督办账号 sup" in by_value.output
+    unknown = CliRunner().invoke(cli, [*add, "boss", "b"], f"{PASSWORD}\n")
+    assert unknown.exit_code == 2 and "grid_worker (网格员)" in unknown.output
+    with session_scope(database_url) as session:
+        assert [(user.username, user.role) for user in list_users(session)] == [
+            ("h", Role.HANDLER),
+            ("sup", Role.SUPERVISOR),
+        ]
