@@ -754,13 +754,11 @@ def residents_forget(
         forget_resident,
     )
 
-    try:
-        ConversationId.parse(sender_id)
-    except ValueError:
+    if ConversationId.of(sender_id) is None:
         typer.echo(
             f"“{sender_id}”不是对话编号：应为“渠道:聊天编号”，例如 telegram:4242。", err=True
         )
-        raise typer.Exit(2) from None
+        raise typer.Exit(2)
     settings = get_settings()
     try:
         check_tracker_store(settings.tracker_store_url)

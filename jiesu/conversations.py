@@ -33,6 +33,15 @@ class ConversationId(str):
             raise ValueError(f"not a conversation id: {text!r}")
         return cls(text)
 
+    @classmethod
+    def of(cls, text: str) -> ConversationId | None:
+        """The id `text` is, or None: Rasa may be given other sender ids directly (its
+        shell, a load test), and staff may file a ticket for no conversation."""
+        try:
+            return cls.parse(text)
+        except ValueError:
+            return None
+
     @property
     def channel(self) -> str:
         """The channel the resident writes on (telegram, web, …)."""

@@ -153,7 +153,9 @@ def file_appeal(
         complex_=False,
         rules=city.deadline_rules,
     )
-    channel = ConversationId.parse(sender_id).channel
+    conversation = ConversationId.of(sender_id)
+    # A sender id that is no conversation id (Rasa's shell, a load test) is its own channel.
+    channel = conversation.channel if conversation is not None else sender_id
     # An unsure route keeps its guessed category for the dispatcher, not a department.
     department = (
         city.dispatch_center

@@ -27,6 +27,11 @@ def test_parse_refuses_text_without_a_channel(text: str) -> None:
         ConversationId.parse(text)
 
 
+def test_of_is_none_for_a_sender_id_that_names_no_conversation() -> None:
+    assert ConversationId.of("default") is None
+    assert ConversationId.of("web:abc") == ConversationId.build("web", "abc")
+
+
 @pytest.mark.parametrize("channel", ["", "tele:gram"])
 def test_build_refuses_a_channel_that_would_not_parse_back(channel: str) -> None:
     with pytest.raises(ValueError, match="not a channel name"):
