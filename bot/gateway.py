@@ -4,24 +4,24 @@ It records the message before anything else (so nothing is lost), drops
 duplicates (a retried web request or a re-delivered Telegram update is
 answered from the first arrival's replies; only a message that found Rasa
 down is tried again), asks a conversation sending too fast to slow down (its
-messages are still recorded, with the status "limited", but not passed on),
+messages are still recorded, `LIMITED`, but not passed on),
 answers empty and oversized input itself, passes messages of a conversation
 handed to a person to the handoff desk (the assistant stays silent), and
 otherwise asks Rasa, whose conversation id is "<channel>:<chat id>".
 
 A message the assistant could not answer (Rasa down, or Rasa answering nothing,
 which is what its REST channel does when the action server is unreachable) is
-kept as "failed" and answered later, through the outbox: by `retry_failed`
+kept as `FAILED` and answered later, through the outbox: by `retry_failed`
 (the web app runs it every `JIESU_RETRY_INTERVAL_SECONDS`), or before the
 conversation's next message, in arrival order either way. One younger than
-`JIESU_RETRY_MAX_AGE_MINUTES` is tried again; an older one is "given_up", and
+`JIESU_RETRY_MAX_AGE_MINUTES` is tried again; an older one is `GIVEN_UP`, and
 the resident told once to send it again.
 
 The gateway holds the orchestration; the inbound table's reads and writes are
 `jiesu.inbox`, and Rasa is reached through the `Assistant` protocol, so the edge
 cases can be tested with a stand-in as well as with the real server.
 
-A message being answered is "received", with the time it was taken. If the process
+A message being answered is `RECEIVED`, with the time it was taken. If the process
 answering it dies, nothing would finish it: once `JIESU_CLAIM_LEASE_SECONDS` have
 passed (longer than a live turn takes) it waits for an answer like a failed one, and
 the retry loop or its re-delivery answers it.
@@ -41,6 +41,7 @@ from typing import Any, Protocol
 from bot.choices import offered_buttons, typed_choice
 from bot.rasa_client import RasaUnavailableError
 from jiesu.config import Settings, get_settings
+from jiesu.conversations import ConversationId
 from jiesu.handoff.desk import HandoffDesk, TrackerApi
 from jiesu.inbox import InboundStatus, Inbox, Replies
 from jiesu.models import utcnow
@@ -73,9 +74,9 @@ class Incoming:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def sender_id(self) -> str:
+    def sender_id(self) -> ConversationId:
         """The Rasa conversation id of this resident on this channel."""
-        return f"{self.channel}:{self.chat_id}"
+        return ConversationId.build(self.channel, self.chat_id)
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class Gateway:
         )
         answered = 0
         for channel, chat_id in await asyncio.to_thread(self._inbox.waiting_conversations):
-            async with self._turn(f"{channel}:{chat_id}"):
+            async with self._turn(ConversationId.build(channel, chat_id)):
                 done = await self._catch_up(channel, chat_id)
             if done is None:
                 break

@@ -28,6 +28,7 @@ from bot.rasa_client import RasaUnavailableError
 from console.templating import templates
 from jiesu.chat_ends import end_chat, has_ended
 from jiesu.config import PROJECT_ROOT, Settings
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.handoff.desk import HandoffDesk
 from jiesu.models import utcnow
@@ -35,6 +36,7 @@ from jiesu.outbox import fetch_for_chat
 
 router = APIRouter()
 
+CHANNEL = "web"
 CHAT_COOKIE = "jiesu_chat"
 _SALT = "jiesu-web-chat"
 # The browser keeps the cookie well past the conversation's end, so that a message sent
@@ -144,7 +146,7 @@ def chat_notices(request: Request, after: Annotated[int | None, Query(ge=0)] = N
         return ChatNotices(messages=[], cursor=after)
     settings: Settings = request.app.state.settings
     with session_scope(settings.database_url) as session:
-        found = fetch_for_chat(session, "web", chat_id, after=after)
+        found = fetch_for_chat(session, CHANNEL, chat_id, after=after)
         messages = [{"text": message.text, "buttons": message.buttons or []} for message in found]
         cursor = found[-1].id if found else after
     return ChatNotices(messages=messages, cursor=cursor)
@@ -158,7 +160,7 @@ async def post_message(message: ChatMessage, request: Request, response: Respons
         chat_id = new_chat_id()
     gateway: Gateway = request.app.state.gateway
     incoming = Incoming(
-        channel="web", chat_id=chat_id, message_id=message.message_id, text=message.text
+        channel=CHANNEL, chat_id=chat_id, message_id=message.message_id, text=message.text
     )
     replies = await gateway.handle(incoming)
     give_chat(request, response, chat_id)
@@ -177,7 +179,7 @@ async def end_conversation(request: Request) -> Response:
         await run_in_threadpool(_revoke, request, chat_id)
         desk: HandoffDesk = request.app.state.desk
         try:
-            await desk.resident_ended(f"web:{chat_id}")
+            await desk.resident_ended(ConversationId.build(CHANNEL, chat_id))
         except RasaUnavailableError:
             log.warning("Rasa unavailable: the transcript does not say the resident ended it")
     response = JSONResponse({"ended": True})

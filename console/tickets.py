@@ -18,7 +18,7 @@ from jiesu.labels import department_name, grid_label
 from jiesu.loop.alerts import is_supervised
 from jiesu.models import utcnow
 from jiesu.staff.models import StaffUser
-from jiesu.staff.permissions import ACTION_LABELS, Action, allowed_actions
+from jiesu.staff.permissions import Action, action_label, allowed_actions
 from jiesu.staff.privacy import phone_for
 from jiesu.staff.queries import visible_ticket, visible_tickets
 from jiesu.staff.sessions import Login
@@ -138,7 +138,7 @@ def _ticket_page(
             "me": page_user(login),
             "t": data,
             "timeline": data["history"],
-            "actions": [(action.value, ACTION_LABELS[action]) for action in actions],
+            "actions": [(action.value, action_label(action)) for action in actions],
             "photos": [a.id for a in attachments_of(session, ticket)],
             "error": error,
             **_choices(),

@@ -25,7 +25,7 @@ from jiesu.staff.accounts import (
 )
 from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import Capability
-from jiesu.staff.roles import ROLE_LABELS, Role
+from jiesu.staff.roles import Role, role_label
 from jiesu.staff.sessions import Login
 from jiesu.tables import Table
 
@@ -69,7 +69,7 @@ def _page(
         context={
             "me": page_user(login),
             "rows": rows,
-            "roles": [(role.value, label) for role, label in ROLE_LABELS.items()],
+            "roles": [(role.value, role_label(role)) for role in Role],
             "departments": [(d.id, d.name) for d in current_city().departments],
             "grids": list(_grid_names().items()),
             "notice": NOTICES.get(request.query_params.get("done", "")),

@@ -596,11 +596,11 @@ def tickets_show(
 
 def _role(value: str) -> Role:
     """The role named by its value (handler) or Chinese label (承办人)."""
-    from jiesu.staff.roles import ROLE_LABELS
+    from jiesu.staff.roles import Role, role_label
 
-    known = {key: role for role, label in ROLE_LABELS.items() for key in (role.value, label)}
+    known = {key: role for role in Role for key in (role.value, role_label(role))}
     if value not in known:
-        choices = ", ".join(f"{role.value} ({label})" for role, label in ROLE_LABELS.items())
+        choices = ", ".join(f"{role.value} ({role_label(role)})" for role in Role)
         raise typer.BadParameter(f"unknown {value}; one of: {choices}", param_hint="--role")
     return known[value]
 
@@ -611,8 +611,7 @@ def users_add(
     role: Annotated[
         str,
         typer.Option(
-            help="admin 管理员, dispatcher 派单员, handler 承办人, "
-            "grid_worker 网格员 or supervisor 督办."
+            help="The role, by its value or its Chinese name (the roles of jiesu/labels.yml)."
         ),
     ],
     department: Annotated[
@@ -746,6 +745,7 @@ def residents_forget(
     sender_id: Annotated[str, typer.Argument(help="The conversation, e.g. telegram:4242.")],
 ) -> None:
     """Erase one resident's personal data; tickets keep what statistics need."""
+    from jiesu.conversations import ConversationId
     from jiesu.db import session_scope
     from jiesu.privacy import (
         TrackerStoreError,
@@ -754,6 +754,11 @@ def residents_forget(
         forget_resident,
     )
 
+    if ConversationId.of(sender_id) is None:
+        typer.echo(
+            f"“{sender_id}”不是对话编号：应为“渠道:聊天编号”，例如 telegram:4242。", err=True
+        )
+        raise typer.Exit(2)
     settings = get_settings()
     try:
         check_tracker_store(settings.tracker_store_url)

@@ -14,11 +14,25 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    CursorResult,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
-from jiesu.db import session_scope
-from jiesu.models import InboundMessage, utcnow
+from jiesu.conversations import ConversationId
+from jiesu.db import Base, UtcDateTime, session_scope
+from jiesu.models import utcnow
 from jiesu.outbox import notify
 
 
@@ -33,6 +47,34 @@ class InboundStatus(StrEnum):
 
 
 Replies = list[dict[str, Any]]
+
+
+class InboundMessage(Base):
+    """One resident message as a channel delivered it, recorded before anything else.
+
+    The unique (channel, chat_id, external_id) triple is what makes a re-delivered or
+    retried message a no-op: the second arrival finds the first and its replies. The chat
+    is part of it: a web chat's message ids are chosen by the browser, and must not reach
+    another conversation's replies.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", "external_id", name="uq_inbound_chat_msg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    chat_id: Mapped[str] = mapped_column(String(128), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.RECEIVED, index=True)
+    replies: Mapped[Replies | None] = mapped_column(JSON, default=None)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the message was last taken to be answered: a message `RECEIVED` long
+    # ago belongs to a process that died (see bot/gateway.py).
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 @dataclass
@@ -206,7 +248,7 @@ class Inbox:
                     )
                 )
                 if given.rowcount:
-                    notify(session, f"{channel}:{chat_id}", text)
+                    notify(session, ConversationId.build(channel, chat_id), text)
                     total += given.rowcount
         return total
 
@@ -227,7 +269,7 @@ class Inbox:
                     if reply.get("text"):
                         notify(
                             session,
-                            f"{record.channel}:{record.chat_id}",
+                            ConversationId.build(record.channel, record.chat_id),
                             reply["text"],
                             reply.get("buttons") or None,
                         )

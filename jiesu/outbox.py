@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, CursorResult, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from jiesu.conversations import ConversationId
 from jiesu.db import Base, UtcDateTime
 from jiesu.models import utcnow
 
@@ -127,12 +128,12 @@ def notify(
 ) -> OutboxMessage | None:
     """Queue `text` for the resident of the conversation `sender_id` ("<channel>:<chat id>");
     nothing (None) for a forgotten or expired conversation, which nobody reads."""
-    channel, _, chat_id = sender_id.partition(":")
-    if not chat_id:
+    conversation = ConversationId.parse(sender_id)
+    if not conversation.chat_id:
         raise ValueError(f"not a conversation id: {sender_id!r}")
-    if channel == PSEUDONYM_CHANNEL:
+    if conversation.channel == PSEUDONYM_CHANNEL:
         return None
-    return enqueue(session, channel, chat_id, text, buttons)
+    return enqueue(session, conversation.channel, conversation.chat_id, text, buttons)
 
 
 def expire_undelivered(session: Session, before: datetime) -> int:

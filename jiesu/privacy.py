@@ -26,12 +26,13 @@ from sqlalchemy import ColumnElement, delete, func, inspect, make_url, select, t
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from jiesu.conversations import ConversationId
 from jiesu.db import Base, get_engine
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
 from jiesu.handoff.models import Handoff, HandoffNote
 from jiesu.handoff.service import OPEN_STATUSES
+from jiesu.inbox import InboundMessage
 from jiesu.loop.models import Survey, SurveyAnswer
-from jiesu.models import InboundMessage
 from jiesu.outbox import PENDING, PSEUDONYM_CHANNEL, OutboxMessage
 from jiesu.tickets.attachments import attachment_path
 from jiesu.tickets.models import Attachment, RoutingFeedback, Ticket
@@ -63,20 +64,21 @@ class Erased:
 def forget_resident(session: Session, sender_id: str) -> Erased:
     """Erase the personal data of the resident of conversation `sender_id`
     ("<channel>:<chat id>") from the app database; the transcript is `erase_transcripts`'."""
-    channel, _, chat_id = sender_id.partition(":")
+    conversation = ConversationId.parse(sender_id)
     tickets = session.scalars(select(Ticket.id).where(Ticket.sender_id == sender_id)).all()
     erased = Erased(tickets=_erase_tickets(session, tickets, FORGOTTEN))
     erased.photos = _delete_photos(session, Attachment.sender_id == sender_id)
     erased.messages = _erase_messages(
         session,
-        (InboundMessage.channel == channel) & (InboundMessage.chat_id == chat_id),
+        (InboundMessage.channel == conversation.channel)
+        & (InboundMessage.chat_id == conversation.chat_id),
         FORGOTTEN,
     )
     erased.outbox = _count(
         session.execute(
             delete(OutboxMessage).where(
-                OutboxMessage.channel == channel,
-                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.channel == conversation.channel,
+                OutboxMessage.chat_id == conversation.chat_id,
             )
         )
     )
@@ -94,7 +96,7 @@ def _pseudonymise(session: Session, sender_id: str) -> int:
     actors naming the resident, messages' channel and chat id) with a fresh random one: the
     rows of one resident stay together for statistics, with no way back to their chat.
     Returns how many rows named the conversation (0: an id jiesu never saw)."""
-    pseudonym = f"{PSEUDONYM_CHANNEL}:{secrets.token_hex(8)}"
+    pseudonym = ConversationId.build(PSEUDONYM_CHANNEL, secrets.token_hex(8))
     found = 0
     for table in Base.metadata.sorted_tables:
         # Not a change of the record: columns stamped on update (updated_at) keep their value.
@@ -115,13 +117,16 @@ def _pseudonymise(session: Session, sender_id: str) -> int:
                     .values(actor=resident_actor(pseudonym), **unchanged)
                 )
             )
-    channel, _, chat_id = sender_id.partition(":")
+    conversation = ConversationId.parse(sender_id)
     # The channel too, so that pseudonymised messages are told apart (`_over_conversations`).
     found += _count(
         session.execute(
             update(InboundMessage)
-            .where(InboundMessage.channel == channel, InboundMessage.chat_id == chat_id)
-            .values(channel=PSEUDONYM_CHANNEL, chat_id=pseudonym.partition(":")[2])
+            .where(
+                InboundMessage.channel == conversation.channel,
+                InboundMessage.chat_id == conversation.chat_id,
+            )
+            .values(channel=PSEUDONYM_CHANNEL, chat_id=pseudonym.chat_id)
         )
     )
     return found
@@ -179,10 +184,10 @@ def _over_conversations(session: Session, before: datetime) -> list[str]:
     """The conversations over: the resident silent since `before`, no ticket of theirs
     unfinished, no handoff open, nothing sent to them since nor waiting to be sent, and
     not pseudonymised yet."""
-    sender_id = InboundMessage.channel + ":" + InboundMessage.chat_id
+    sender_id = ConversationId.sql(InboundMessage.channel, InboundMessage.chat_id)
     unfinished = select(Ticket.sender_id).where(Ticket.status.not_in(FINISHED))
     handed = select(Handoff.sender_id).where(Handoff.status.in_(OPEN_STATUSES))
-    told = select(OutboxMessage.channel + ":" + OutboxMessage.chat_id).where(
+    told = select(ConversationId.sql(OutboxMessage.channel, OutboxMessage.chat_id)).where(
         (OutboxMessage.created_at >= before) | (OutboxMessage.status == PENDING)
     )
     return list(

@@ -20,13 +20,13 @@ four-character message and a long letter.
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Dict, List, Optional, Text, Tuple
-
 import hashlib
+import logging
 import re
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
+from typing import Any, Optional
 
 import joblib
 import numpy as np
@@ -56,16 +56,16 @@ logger = logging.getLogger(__name__)
 MODEL_FILE = "linear_intent_classifier.joblib"
 
 
-def _identity(tokens: List[Text]) -> List[Text]:
+def _identity(tokens: list[str]) -> list[str]:
     """Analyzer for pre-tokenised input (module level so the model pickles)."""
     return tokens
 
 
-def _words(message: Message) -> List[Text]:
+def _words(message: Message) -> list[str]:
     return [token.text.lower() for token in message.get(TOKENS_NAMES[TEXT], [])]
 
 
-def _chars(message: Message) -> Text:
+def _chars(message: Message) -> str:
     return normalize(message.get(TEXT) or "").lower()
 
 
@@ -73,7 +73,7 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 ASK_MIN_CHARS = 12  # "谢谢！" alone is no ask: take sentences until the ask says this much
 
 
-def ask_of(message: Message) -> Tuple[List[Text], Text]:
+def ask_of(message: Message) -> tuple[list[str], str]:
     """The words and the normalised text of the message's last sentences (at least
     ASK_MIN_CHARS long): where a resident who told a story first puts the question."""
     text = message.get(TEXT) or ""
@@ -83,23 +83,23 @@ def ask_of(message: Message) -> Tuple[List[Text], Text]:
     return words, normalize(text[start:]).lower()
 
 
-@lru_cache(maxsize=None)
-def _syllable(char: Text) -> Text:
+@cache
+def _syllable(char: str) -> str:
     """A character's most common reading without tone, "" for anything but a Han character."""
     reading = lazy_pinyin(char, errors="ignore")
     return reading[0].strip() if reading else ""
 
 
-def _syllables(text: Text) -> List[Text]:
+def _syllables(text: str) -> list[str]:
     """The sounds of a normalised text, one and two syllables at a time: a homophone typo
     ("路灯怀了", "河里有死于") sounds like what the resident meant. Character by character
     (a word's reading of a polyphone is not needed to hear a typo), seven times faster
     than reading whole phrases."""
     sounds = [sound for sound in map(_syllable, text) if sound]
-    return sounds + [f"{a}_{b}" for a, b in zip(sounds, sounds[1:])]
+    return sounds + [f"{a}_{b}" for a, b in pairwise(sounds)]
 
 
-def tfidf(vectorizer: TfidfVectorizer, idf: np.ndarray, documents: List[Any]) -> csr_matrix:
+def tfidf(vectorizer: TfidfVectorizer, idf: np.ndarray, documents: list[Any]) -> csr_matrix:
     """`vectorizer.transform(documents)` for a fitted sublinear, l2-normed vectorizer with
     its `idf_` given: the same numbers without scikit-learn 1.1's per-call overhead (its
     transform rebuilds `idf_` from a diagonal matrix and multiplies by that matrix, which
@@ -111,7 +111,7 @@ def tfidf(vectorizer: TfidfVectorizer, idf: np.ndarray, documents: List[Any]) ->
     return l2_normalize(weights, copy=False)
 
 
-def read_cues(cues_file: Text, categories_file: Text) -> Dict[Text, Any]:
+def read_cues(cues_file: str, categories_file: str) -> dict[str, Any]:
     """The cues: one regular expression for each word group of the lexicon, each of its
     patterns and `object` (every keyword of the city's categories); and the pairs of cues
     whose co-occurrence is a feature of its own."""
@@ -140,12 +140,12 @@ def read_cues(cues_file: Text, categories_file: Text) -> Dict[Text, Any]:
     return {"patterns": patterns, "pairs": pairs}
 
 
-def _not_after(negators: List[Text]) -> Text:
+def _not_after(negators: list[str]) -> str:
     """Lookbehinds that refuse a match right after a negator: "不负责" is no praise."""
     return "".join(f"(?<!{re.escape(normalize(n).lower())})" for n in negators if n)
 
 
-def _alternation(words: List[Text]) -> Text:
+def _alternation(words: list[str]) -> str:
     """A pattern matching any of `words` in normalised, lower-cased text."""
     folded = sorted({normalize(w).lower() for w in words if w}, key=len, reverse=True)
     return "|".join(re.escape(w) for w in folded)
@@ -159,7 +159,7 @@ class Cues:
     LENGTH_SCALE = float(np.log(500.0))  # about a long letter's length
     DETAILS_MAX = 40  # longer messages say more than a detail
 
-    def __init__(self, cues: Dict[Text, Any]) -> None:
+    def __init__(self, cues: dict[str, Any]) -> None:
         self.names = sorted(cues["patterns"])
         self._patterns = [re.compile(cues["patterns"][name]) for name in self.names]
         index = {name: i for i, name in enumerate(self.names)}
@@ -169,17 +169,17 @@ class Cues:
     def size(self) -> int:
         return len(self.names) + len(self._pairs) + 2
 
-    def row(self, text: Text) -> List[float]:
+    def row(self, text: str) -> list[float]:
         found = [1.0 if p.search(text) else 0.0 for p in self._patterns]
         pairs = [found[a] * found[b] for a, b in self._pairs]
         details = float(len(text) <= self.DETAILS_MAX and only_details(text))
         return [*found, *pairs, details, min(float(np.log1p(len(text))) / self.LENGTH_SCALE, 1.5)]
 
-    def matrix(self, texts: List[Text], weight: float) -> csr_matrix:
+    def matrix(self, texts: list[str], weight: float) -> csr_matrix:
         return csr_matrix(np.array([self.row(t) for t in texts]).reshape(-1, self.size) * weight)
 
 
-def _idf_of(fitted: Optional[Dict[Text, Any]]) -> Dict[Text, np.ndarray]:
+def _idf_of(fitted: Optional[dict[str, Any]]) -> dict[str, np.ndarray]:
     """The vectorizers' idf weights, read once: scikit-learn rebuilds `idf_` on each access."""
     if fitted is None:
         return {}
@@ -195,11 +195,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     """Predicts the intent and a ranking with calibrated-enough probabilities."""
 
     @classmethod
-    def required_components(cls) -> List[type]:
+    def required_components(cls) -> list[type]:
         return [Tokenizer]
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
         """The lexicons' and the features' code: a change to any retrains the classifier
         (Rasa's cache would otherwise restore a model with other features)."""
         merged = {**cls.get_default_config(), **config}
@@ -213,7 +213,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return "".join(hashlib.sha256(path.read_bytes()).hexdigest() for path in sources)
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "C": 20.0,
             "char_min_ngram": 1,
@@ -239,10 +239,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        fitted: Optional[Dict[Text, Any]] = None,
+        fitted: Optional[dict[str, Any]] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -254,21 +254,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LinearIntentClassifier":
+    ) -> LinearIntentClassifier:
         return cls(config, model_storage, resource)
 
-    def _features(self, messages: List[Message]) -> Any:
+    def _features(self, messages: list[Message]) -> Any:
         return self._matrix([_words(m) for m in messages], [_chars(m) for m in messages])
 
-    def _matrix(
-        self, word_input: List[List[Text]], char_input: List[Text], fit: bool = False
-    ) -> Any:
+    def _matrix(self, word_input: list[list[str]], char_input: list[str], fit: bool = False) -> Any:
         assert self._fitted is not None
-        inputs: Dict[Text, List[Any]] = {"words": word_input, "chars": char_input}
+        inputs: dict[str, list[Any]] = {"words": word_input, "chars": char_input}
         if self._fitted.get("sounds") is not None:
             inputs["sounds"] = [_syllables(text) for text in char_input]
         parts = [
@@ -283,7 +281,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             parts.append(self._cues.matrix(char_input, self._config["cue_weight"]))
         return hstack(parts).tocsr()
 
-    def _probabilities(self, messages: List[Message]) -> np.ndarray:
+    def _probabilities(self, messages: list[Message]) -> np.ndarray:
         """The intents' probabilities; a long message's are mixed with those of its ask
         (`ask_of`), so a story told before a question does not drown the question."""
         model = self._fitted["model"] if self._fitted else None
@@ -340,12 +338,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self.persist()
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._fitted is None or not messages:
             return messages
         model = self._fitted["model"]
         probabilities = self._probabilities(messages)
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(-row)
             ranking = [{"name": str(model.classes_[i]), "confidence": float(row[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
@@ -361,12 +359,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "LinearIntentClassifier":
+    ) -> LinearIntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 fitted = joblib.load(directory / MODEL_FILE)

@@ -21,7 +21,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -50,7 +50,7 @@ NAMES_FILE = "gazetteer.json"
 _ONLY_NUMBER = re.compile(r"[\s\-+()]*(?:\+?86)?[\d\s\-()]{5,}")
 
 
-def _file_digest(path: Text) -> Optional[Text]:
+def _file_digest(path: str) -> Optional[str]:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
@@ -62,7 +62,7 @@ class PlaceTimeExtractor(GraphComponent, EntityExtractorMixin):
     """Adds `address` and `time` entities found by jiesu.spans."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             # The city's areas file, read at training time.
             "areas_file": "data/city/areas.yml",
@@ -72,17 +72,17 @@ class PlaceTimeExtractor(GraphComponent, EntityExtractorMixin):
         }
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
         """The areas file's content: a changed gazetteer retrains the component."""
         areas = {**cls.get_default_config(), **config}["areas_file"]
         return _file_digest(areas)
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        names: Optional[List[Text]] = None,
+        names: Optional[list[str]] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -93,11 +93,11 @@ class PlaceTimeExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "PlaceTimeExtractor":
+    ) -> PlaceTimeExtractor:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -122,12 +122,12 @@ class PlaceTimeExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "PlaceTimeExtractor":
+    ) -> PlaceTimeExtractor:
         try:
             with model_storage.read_from(resource) as directory:
                 data = json.loads((directory / NAMES_FILE).read_text(encoding="utf-8"))
@@ -137,7 +137,7 @@ class PlaceTimeExtractor(GraphComponent, EntityExtractorMixin):
             names = []
         return cls(config, model_storage, resource, names)
 
-    def _entities(self, text: Text, existing: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    def _entities(self, text: str, existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not text or text.startswith("/") or _ONLY_NUMBER.fullmatch(normalize(text)):
             return []
         names = {"address": self._config["address_entity"], "time": self._config["time_entity"]}
@@ -167,7 +167,7 @@ class PlaceTimeExtractor(GraphComponent, EntityExtractorMixin):
             )
         return found
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Add the places and times of each message to its entities."""
         for message in messages:
             existing = list(message.get(ENTITIES) or [])

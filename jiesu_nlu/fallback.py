@@ -13,7 +13,7 @@ decides it.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Optional
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.fallback_classifier import (
@@ -37,7 +37,7 @@ class GroupedFallbackClassifier(FallbackClassifier):
     """`FallbackClassifier` whose threshold and ambiguity apply to groups of intents."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {**FallbackClassifier.get_default_config(), GROUPS_KEY: []}
 
     def _should_fallback(self, message: Message) -> bool:
@@ -57,12 +57,12 @@ class GroupedFallbackClassifier(FallbackClassifier):
             or inside - outside < self.component_config[AMBIGUITY_THRESHOLD_KEY]
         )
 
-    def _group_of(self, intent: Optional[Text]) -> Optional[List[Text]]:
+    def _group_of(self, intent: Optional[str]) -> Optional[list[str]]:
         for group in self.component_config[GROUPS_KEY]:
             if intent in group:
                 return list(group)
         return None
 
 
-def _confidence(ranked: Dict[Text, Any]) -> float:
+def _confidence(ranked: dict[str, Any]) -> float:
     return float(ranked.get(PREDICTED_CONFIDENCE_KEY, 0.0))

@@ -9,8 +9,6 @@ message and entities annotated on it stay aligned.
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
@@ -23,7 +21,7 @@ from jiesu.text import normalize
 class JiesuTokenizer(JiebaTokenizer):
     """JiebaTokenizer over normalised text, without whitespace tokens."""
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Tokenise the normalised text of `attribute`; offsets refer to the original."""
         import jieba
 

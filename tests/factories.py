@@ -1,6 +1,7 @@
 """Shared test factories: tickets filed and moved through the real services, staff accounts.
 
-Tests import these instead of writing their own ticket helper.
+Tests import these instead of writing their own ticket helper. The `*_in` ones open their
+own session on a running stack's database (the browser tests).
 """
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from jiesu.conversations import ConversationId
+from jiesu.db import session_scope
 from jiesu.staff.accounts import create_user
 from jiesu.staff.models import StaffUser
 from jiesu.staff.roles import Role
@@ -44,7 +47,7 @@ def file_ticket(
     key = uuid.uuid4().hex
     values: dict[str, Any] = {
         "source_message_id": key,
-        "sender_id": f"{channel}:{key}",
+        "sender_id": ConversationId.build(channel, key),
         "actor": SYSTEM_ACTOR,
         **fields,
     }
@@ -114,7 +117,36 @@ def move_to(
     return ticket
 
 
-def staff(session: Session, role: Role, **binding: Any) -> StaffUser:
-    """A new staff account of `role` with a unique name and `PASSWORD`."""
-    name = f"{role.value}-{uuid.uuid4().hex[:8]}"
+def staff(session: Session, role: Role, *, name: str | None = None, **binding: Any) -> StaffUser:
+    """A new staff account of `role` with `PASSWORD`, named `name` or uniquely
+    (`binding`: department or grids)."""
+    name = name or f"{role.value}-{uuid.uuid4().hex[:8]}"
     return create_user(session, name, PASSWORD, role, **binding)
+
+
+class Stack(Protocol):
+    """A running app (tests.servers' RasaStack, WebApp) and its database."""
+
+    @property
+    def database_url(self) -> str: ...
+
+
+def staff_in(stack: Stack, role: Role, **binding: Any) -> str:
+    """A new staff account of `role` with `PASSWORD` in `stack`'s database; its username."""
+    with session_scope(stack.database_url) as session:
+        return staff(session, role, **binding).username
+
+
+def ticket_in(
+    stack: Stack,
+    description: str,
+    department: str | None = None,
+    *,
+    now: datetime | None = None,
+    **fields: Any,
+) -> str:
+    """A new web complaint with an address and a phone, filed `now` in `stack`'s database;
+    its number."""
+    values: dict[str, Any] = {"address": "建设路18号", "phone": "13812345678", **fields}
+    with session_scope(stack.database_url) as session:
+        return file_ticket(session, description, now, department=department, **values).number

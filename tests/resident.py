@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from jiesu.conversations import ConversationId
 from tests.servers import RasaStack
 
 Replies = list[dict[str, Any]]
@@ -17,7 +18,7 @@ class Resident:
 
     def __init__(self, stack: RasaStack, channel: str = "test") -> None:
         self.stack = stack
-        self.sender_id = f"{channel}:{uuid.uuid4().hex}"
+        self.sender_id = ConversationId.build(channel, uuid.uuid4().hex)
 
     def says(self, text: str) -> Replies:
         response = httpx.post(

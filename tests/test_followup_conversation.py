@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.models import utcnow
 from jiesu.outbox import OutboxMessage
@@ -55,7 +56,7 @@ def _answered_ticket(resident: Resident) -> tuple[str, dict[str, str]]:
         sweep(session, utcnow())
         [survey] = session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.chat_id == resident.sender_id.partition(":")[2]
+                OutboxMessage.chat_id == ConversationId.parse(resident.sender_id).chat_id
             )
         )
         assert survey.text == wording("followup", "ask_solved_first", number=ticket.number)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.gateway import Gateway, Incoming
 from bot.rasa_client import RasaClient
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.desk import HandoffDesk
@@ -40,7 +41,7 @@ class WebResident:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.chat_id = uuid.uuid4().hex
-        self.sender_id = f"web:{self.chat_id}"
+        self.sender_id = ConversationId.build("web", self.chat_id)
 
     async def says(self, text: str) -> str:
         replies = await self.gateway.handle(

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from jiesu.conversations import ConversationId
 from tests.servers import ROOT
 from tests.telegram.emulator import EmulatedResident, emulator
 
@@ -98,7 +99,7 @@ def test_make_run_serves_rest_web_chat_and_telegram_and_stops_on_ctrl_c(
 
     rest = httpx.post(
         "http://127.0.0.1:5005/webhooks/rest/webhook",
-        json={"sender": f"test:{uuid.uuid4().hex}", "message": "你好"},
+        json={"sender": ConversationId.build("test", uuid.uuid4().hex), "message": "你好"},
         timeout=30.0,
     )
     assert "个人信息告知" in rest.json()[0]["text"]

@@ -21,8 +21,8 @@ from sqlalchemy import create_engine, make_url, select, text
 from bot.gateway import Gateway, Incoming
 from bot.rasa_client import RasaClient
 from jiesu.db import session_scope
+from jiesu.inbox import InboundMessage, InboundStatus
 from jiesu.migrate import upgrade
-from jiesu.models import InboundMessage
 from jiesu.tickets import tickets_for_sender
 from tests.proxy import RoundRobinProxy, round_robin_proxy
 from tests.resident import Resident, text_of
@@ -175,7 +175,7 @@ async def test_the_gateway_records_each_message_once_in_postgresql(
         [record] = session.scalars(
             select(InboundMessage).where(InboundMessage.chat_id == message.chat_id)
         ).all()
-        assert record.status == "answered"
+        assert record.status == InboundStatus.ANSWERED
     events = scale_out.stack.tracker(message.sender_id)["events"]
     assert isinstance(events, list)
     assert sum(1 for event in events if event["event"] == "user") == 1

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 
 
 class WebResident:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from jiesu.city import City, current_city
 from jiesu.city.locate import Location
+from jiesu.conversations import ConversationId
 from jiesu.db import in_transaction
 from jiesu.deadlines import Urgency, due_dates
 from jiesu.models import utcnow
@@ -152,7 +153,9 @@ def file_appeal(
         complex_=False,
         rules=city.deadline_rules,
     )
-    channel = sender_id.split(":", 1)[0]
+    conversation = ConversationId.of(sender_id)
+    # A sender id that is no conversation id (Rasa's shell, a load test) is its own channel.
+    channel = conversation.channel if conversation is not None else sender_id
     # An unsure route keeps its guessed category for the dispatcher, not a department.
     department = (
         city.dispatch_center

@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.models import HandoffReason
@@ -105,7 +106,7 @@ class HandoffDesk:
         handoff_id = await self._in_thread(lambda session: _current_id(session, sender_id))
         if handoff_id is None:
             return None
-        channel = sender_id.partition(":")[0]
+        channel = ConversationId.parse(sender_id).channel
         await self._tracker.append_events(
             sender_id,
             [

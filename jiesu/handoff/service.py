@@ -14,9 +14,10 @@ from statistics import median
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jiesu.conversations import ConversationId
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason, HandoffStatus
+from jiesu.inbox import InboundMessage
 from jiesu.labels import duration_text, labels, minute_text
-from jiesu.models import InboundMessage
 from jiesu.tickets.workflow import resident_actor
 
 OPEN_STATUSES = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
@@ -207,9 +208,11 @@ _RESIDENT_ACTOR = resident_actor("")
 def conversation_label(sender_id: str) -> str:
     """The channel and the chat id's last 4 characters (网页 · …a1b2): enough to tell the
     conversations on one page apart, never the id, which is a web chat's bearer secret."""
-    channel, _, chat_id = sender_id.partition(":")
-    named = labels("channels").get(channel, channel)
-    return f"{named} · …{chat_id[-SHOWN_ID_CHARS:]}"
+    conversation = ConversationId.of(sender_id)
+    if conversation is None:  # a sender id Rasa was given directly (its shell, a load test)
+        return f"{sender_id} · …"
+    named = labels("channels").get(conversation.channel, conversation.channel)
+    return f"{named} · …{conversation.chat_id[-SHOWN_ID_CHARS:]}"
 
 
 def actor_label(actor: str) -> str:
@@ -273,7 +276,7 @@ def live_conversations(
     session: Session, *, since: datetime, limit: int = 50
 ) -> list[LiveConversation]:
     """Conversations with resident messages since `since` and no open handoff, latest first."""
-    sender = InboundMessage.channel + ":" + InboundMessage.chat_id
+    sender = ConversationId.sql(InboundMessage.channel, InboundMessage.chat_id)
     latest = (
         select(
             sender.label("sender_id"),
@@ -312,4 +315,4 @@ def live_sender(session: Session, ref: int, *, since: datetime) -> str | None:
     message = session.get(InboundMessage, ref)
     if message is None or message.received_at < since:
         return None
-    return f"{message.channel}:{message.chat_id}"
+    return ConversationId.build(message.channel, message.chat_id)

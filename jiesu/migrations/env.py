@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import bot.telegram.callbacks  # noqa: F401  (registers its tables on Base.metadata)
-import jiesu.faq.models  # registers its tables on Base.metadata
-import jiesu.handoff.models  # registers its tables on Base.metadata
-import jiesu.loop.models  # registers its tables on Base.metadata
-import jiesu.models  # registers its tables on Base.metadata
-import jiesu.outbox  # registers its tables on Base.metadata
-import jiesu.staff.models  # registers its tables on Base.metadata
-import jiesu.tickets.models  # noqa: F401  (likewise)
-from jiesu.db import Base, make_engine
+from jiesu.db import make_engine
+from jiesu.migrations.tables import metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
@@ -22,7 +15,7 @@ engine = make_engine(url)
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

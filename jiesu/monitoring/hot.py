@@ -24,22 +24,20 @@ from scipy.sparse import coo_matrix, csr_matrix, triu
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from jiesu.monitoring.places import Places, districts_in, fine_places, without_districts
+from jiesu.monitoring.places import (
+    FRAMING_WORDS,
+    Places,
+    districts_in,
+    fine_places,
+    without_districts,
+)
 from jiesu.text import normalize
 from jiesu.wordcut import project_tokenizer
 
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
-_STOP_WORDS = frozenset(
+_STOP_WORDS = FRAMING_WORDS | frozenset(
     {
         "问题",
-        "反映",
-        "咨询",
-        "投诉",
-        "举报",
-        "建议",
-        "请问",
-        "希望",
-        "关于",
         "我们",
         "你们",
         "他们",

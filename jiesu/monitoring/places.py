@@ -70,17 +70,11 @@ _GENERIC: Final = frozenset(
         "该小区",
     }
 )
+# The words residents frame an appeal with: never part of a place name, nor a topic.
+FRAMING_WORDS: Final = frozenset({"关于", "反映", "咨询", "投诉", "举报", "建议", "请问", "希望"})
 # Words that end a place name when reading backwards from its suffix.
-_BREAKERS: Final = frozenset(
+_BREAKERS: Final = FRAMING_WORDS | frozenset(
     {
-        "关于",
-        "反映",
-        "咨询",
-        "投诉",
-        "举报",
-        "建议",
-        "请问",
-        "希望",
         "要求",
         "请求",
         "询问",

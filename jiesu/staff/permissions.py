@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
+from jiesu.labels import label
 from jiesu.staff.models import StaffUser
 from jiesu.staff.roles import Role
 from jiesu.tickets.assignment import REDISPATCHABLE
@@ -101,18 +102,10 @@ class Action(StrEnum):
     MERGE = "merge"
 
 
-ACTION_LABELS: dict[Action, str] = {
-    Action.DISPATCH: "派单",
-    Action.REDISPATCH: "改派",
-    Action.ACCEPT: "签收办理",
-    Action.RETURN: "退单",
-    Action.NOTE: "添加办理进展",
-    Action.REPLY: "答复",
-    Action.CO_HANDLE: "增加协办单位",
-    Action.RECATEGORIZE: "改分类",
-    Action.CLOSE: "办结",
-    Action.MERGE: "合并到其他工单",
-}
+def action_label(action: Action) -> str:
+    """What the ticket page's form for `action` is called (`jiesu/labels.yml`)."""
+    return label("actions", action.value)
+
 
 # The status each action moves the ticket to; the others change no status.
 ACTION_TARGETS: dict[Action, Status] = {

@@ -1,8 +1,10 @@
-"""Staff roles and their Chinese labels."""
+"""Staff roles; their Chinese labels are in jiesu/labels.yml."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from jiesu.labels import label
 
 
 class Role(StrEnum):
@@ -15,15 +17,6 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
 
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.ADMIN: "管理员",
-    Role.DISPATCHER: "派单员",
-    Role.HANDLER: "承办人",
-    Role.GRID_WORKER: "网格员",
-    Role.SUPERVISOR: "督办",
-}
-
-
 def role_label(role: Role) -> str:
-    """The Chinese name of `role`."""
-    return ROLE_LABELS[role]
+    """The Chinese name of `role` (`jiesu/labels.yml`)."""
+    return label("roles", role.value)

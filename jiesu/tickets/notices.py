@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from jiesu.conversations import ConversationId
 from jiesu.labels import department_name, moment_text
 from jiesu.models import utcnow
 from jiesu.outbox import OutboxMessage, notify
@@ -23,7 +24,7 @@ from jiesu.vocabulary import wording
 def _send(session: Session, ticket: Ticket, key: str, **values: object) -> OutboxMessage | None:
     """Queue notice `key` for the resident; None if the ticket has no conversation to reach
     (filed by staff, or its resident forgotten)."""
-    if ":" not in ticket.sender_id:
+    if ConversationId.of(ticket.sender_id) is None:
         return None
     return notify(
         session, ticket.sender_id, wording("notices", key, number=ticket.number, **values)

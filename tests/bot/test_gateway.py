@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from bot.gateway import Gateway, Incoming
 from bot.rasa_client import RasaClient
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage, InboundStatus
 from tests.servers import RasaStack, free_port
 
 pytestmark = pytest.mark.servers
@@ -46,7 +47,7 @@ async def test_message_reaches_rasa_under_channel_and_chat_id(
     replies = await gateway.handle(message)
     assert "个人信息告知" in replies[0]["text"]
     assert "recipient_id" not in replies[0]
-    assert _user_turns(rasa_stack, f"test:{message.chat_id}") == 1
+    assert _user_turns(rasa_stack, ConversationId.build("test", message.chat_id)) == 1
 
 
 async def test_a_redelivered_message_is_answered_once_from_the_record(
@@ -119,14 +120,14 @@ async def test_rasa_down_keeps_the_message_and_a_retry_is_answered_later(
     await dead.aclose()
     assert "繁忙" in busy["text"]
     with session_scope(database_url) as session:
-        assert session.scalars(select(InboundMessage.status)).one() == "failed"
+        assert session.scalars(select(InboundMessage.status)).one() == InboundStatus.FAILED
 
     live = RasaClient(rasa_stack.rasa_url, 30.0)
     replies = await Gateway(live, database_url, 4000).handle(message)
     await live.aclose()
     assert "个人信息告知" in replies[0]["text"]
     with session_scope(database_url) as session:
-        assert session.scalars(select(InboundMessage.status)).one() == "answered"
+        assert session.scalars(select(InboundMessage.status)).one() == InboundStatus.ANSWERED
 
 
 async def test_hints_for_another_channel_are_dropped(gateway: Gateway) -> None:

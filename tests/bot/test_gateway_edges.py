@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from bot.gateway import Gateway, Incoming, RateLimit
 from bot.rasa_client import RasaUnavailableError
 from jiesu.db import session_scope
-from jiesu.inbox import InboundStatus
-from jiesu.models import InboundMessage, utcnow
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
 from jiesu.vocabulary import gateway_text
 from tests.rasa_stand_in import RasaStandIn
 

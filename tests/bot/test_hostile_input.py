@@ -22,8 +22,10 @@ from bot.telegram.channel import TelegramChannel
 from bot.telegram.webhook import SECRET_HEADER, webhook_app
 from console.app import create_app
 from jiesu.config import Settings, get_settings
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage, utcnow
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
 from jiesu.vocabulary import gateway_text
 from tests.bot.test_telegram import CHAT, FakeRasa, process, text_update
 from tests.servers import RasaStack
@@ -185,7 +187,7 @@ async def test_hostile_text_is_kept_verbatim_and_reaches_rasa_without_controls(
     chat_id = uuid.uuid4().hex
     for hostile in HOSTILE_TEXTS:
         await gateway.handle(Incoming("test", chat_id, uuid.uuid4().hex, hostile))
-    sent = _user_texts(rasa_stack, f"test:{chat_id}")
+    sent = _user_texts(rasa_stack, ConversationId.build("test", chat_id))
     assert "'; DROP TABLE tickets;--" in sent
     assert not any(c in "".join(sent) for c in "\x00\x07\x1b\u202e\u202c")
     with session_scope(database_url) as session:
@@ -204,19 +206,20 @@ async def test_a_flooding_conversation_is_asked_to_slow_down_and_nothing_is_lost
         assert gateway_text("slow_down") not in _texts(replies)
     [limited] = await gateway.handle(Incoming("test", chat_id, "m3", "路灯坏了"))
     assert limited["text"] == gateway_text("slow_down")
-    assert len(_user_texts(rasa_stack, f"test:{chat_id}")) == 3  # Rasa was not asked
+    sent = _user_texts(rasa_stack, ConversationId.build("test", chat_id))
+    assert len(sent) == 3  # Rasa was not asked
     other = await gateway.handle(Incoming("test", uuid.uuid4().hex, "m0", "你好"))
     assert gateway_text("slow_down") not in _texts(other)  # per conversation
     with session_scope(database_url) as session:
         kept = session.scalars(
             select(InboundMessage).where(InboundMessage.external_id == "m3")
         ).one()
-        assert (kept.text, kept.status) == ("路灯坏了", "limited")
+        assert (kept.text, kept.status) == ("路灯坏了", InboundStatus.LIMITED)
         # once the window has passed, the resident is served again
         session.execute(update(InboundMessage).values(received_at=utcnow() - timedelta(hours=1)))
     replies = await gateway.handle(Incoming("test", chat_id, "m4", "你好"))
     assert gateway_text("slow_down") not in _texts(replies)
-    assert len(_user_texts(rasa_stack, f"test:{chat_id}")) == 4
+    assert len(_user_texts(rasa_stack, ConversationId.build("test", chat_id))) == 4
 
 
 # --- Telegram, offline (a fake Bot API and a recording stand-in for Rasa) --------------------
@@ -290,7 +293,7 @@ def _webhook_still_handles_updates(webhook: TestClient, fake_rasa: FakeRasa) -> 
             break
         time.sleep(0.05)
     assert [(sender, message) for sender, message, _ in fake_rasa.messages] == [
-        (f"telegram:{CHAT}", "你好")
+        (ConversationId.build("telegram", str(CHAT)), "你好")
     ]
 
 

@@ -20,8 +20,10 @@ from bot.telegram.callbacks import MAX_CALLBACK_BYTES, CallbackStore
 from bot.telegram.channel import MENU, TelegramChannel
 from bot.telegram.webhook import SECRET_HEADER, webhook_app
 from jiesu.config import get_settings
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage, utcnow
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
 from jiesu.tickets.models import Attachment
 from jiesu.vocabulary import wording
 from tests.rasa_stand_in import RasaStandIn
@@ -116,7 +118,10 @@ async def test_text_reaches_rasa_as_the_chat_and_buttons_come_back_inline(
     rasa.replies = [{"text": "请问您的电话？", "buttons": [button]}]
     await process(app, text_update("建设路18号的路灯坏了好几天了", update_id=77))
     sender, text, metadata = rasa.messages[0]
-    assert (sender, text) == (f"telegram:{CHAT}", "建设路18号的路灯坏了好几天了")
+    assert (sender, text) == (
+        ConversationId.build("telegram", str(CHAT)),
+        "建设路18号的路灯坏了好几天了",
+    )
     assert metadata["message_id"] == "1:77"  # the bot's id, then the update's
     [sent] = api.sent()
     assert sent["text"] == "请问您的电话？"
@@ -169,7 +174,7 @@ async def test_a_button_press_is_answered_and_its_payload_sent_as_the_resident(
 ) -> None:
     await process(app, button_update("/affirm"))
     assert api.sent("answerCallbackQuery") == [{"callback_query_id": "cb1"}]
-    assert rasa.messages[0][:2] == (f"telegram:{CHAT}", "/affirm")
+    assert rasa.messages[0][:2] == (ConversationId.build("telegram", str(CHAT)), "/affirm")
 
 
 async def test_a_payload_too_long_for_callback_data_travels_under_a_stored_key(
@@ -315,7 +320,10 @@ async def test_a_photo_is_kept_once_and_its_caption_goes_on_as_words(
     assert [text for _, text, _ in rasa.messages] == ["路灯杆被撞歪了"]
     with session_scope(database_url) as session:
         [photo] = session.scalars(select(Attachment)).all()
-        assert photo.sender_id == f"telegram:{CHAT}" and photo.ticket_id is None
+        assert (
+            photo.sender_id == ConversationId.build("telegram", str(CHAT))
+            and photo.ticket_id is None
+        )
     assert (tmp_path / photo.file_name).read_bytes() == api.file_bytes
 
 
@@ -357,7 +365,7 @@ def _abandon(database_url: str, claimed_ago: timedelta) -> None:
     with session_scope(database_url) as session:
         session.execute(
             update(InboundMessage).values(
-                status="received", replies=None, claimed_at=utcnow() - claimed_ago
+                status=InboundStatus.RECEIVED, replies=None, claimed_at=utcnow() - claimed_ago
             )
         )
 

@@ -15,6 +15,7 @@ from bot.telegram.app import TelegramAdapter
 from bot.telegram.config import TelegramSettings
 from jiesu import outbox
 from jiesu.config import Settings
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.desk import HandoffDesk
@@ -109,7 +110,7 @@ async def test_during_a_handoff_messages_go_to_staff_and_their_replies_come_back
     await resident.wait_for("分钟内回复")
     await resident.say("我家楼上天天半夜装修")
     await resident.wait_for("工作人员都能看到")
-    sender_id = f"telegram:{resident.chat_id}"
+    sender_id = ConversationId.build("telegram", str(resident.chat_id))
     rasa = RasaClient(rasa_stack.rasa_url, 30.0, rasa_stack.token)
     try:
         lines = transcript(await rasa.events(sender_id))

@@ -20,7 +20,7 @@ from bot.telegram.callbacks import CallbackStore
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.ordering import ChatOrder
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 from tests.rasa_stand_in import RasaStandIn
 from tests.telegram.fake_api import FakeBotApi
 

@@ -47,8 +47,8 @@ async def test_due_messages_are_sent_with_buttons_and_marked_sent(
     [sent] = api.sent()
     assert (sent["chat_id"], sent["text"]) == (1, "您的工单已办结")
     assert sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "/affirm"
-    assert statuses(database_url)["您的工单已办结"] == ("sent", 1)
-    assert statuses(database_url)["web resident"] == ("pending", 0)
+    assert statuses(database_url)["您的工单已办结"] == (outbox.SENT, 1)
+    assert statuses(database_url)["web resident"] == (outbox.PENDING, 0)
     assert await sender.send_due() == 0
 
 
@@ -60,7 +60,7 @@ async def test_one_message_a_second_per_chat(
     enqueue(database_url, "2", "other chat")
     await sender.send_due()
     assert [params["text"] for params in api.sent()] == ["first", "other chat"]
-    assert statuses(database_url)["second"] == ("pending", 0)
+    assert statuses(database_url)["second"] == (outbox.PENDING, 0)
 
 
 async def test_a_blocked_resident_is_unreachable_and_never_retried(
@@ -69,7 +69,7 @@ async def test_a_blocked_resident_is_unreachable_and_never_retried(
     api.errors["sendMessage"] = (403, "Forbidden: bot was blocked by the user", {})
     enqueue(database_url, "1", "notice")
     await sender.send_due()
-    assert statuses(database_url)["notice"] == ("unreachable", 1)
+    assert statuses(database_url)["notice"] == (outbox.UNREACHABLE, 1)
     del api.errors["sendMessage"]
     assert await sender.send_due() == 0
 
@@ -81,7 +81,7 @@ async def test_flood_control_postpones_without_counting_an_attempt(
     enqueue(database_url, "1", "notice")
     enqueue(database_url, "2", "later")
     await sender.send_due()
-    assert statuses(database_url) == {"notice": ("pending", 0), "later": ("pending", 0)}
+    assert statuses(database_url) == {"notice": (outbox.PENDING, 0), "later": (outbox.PENDING, 0)}
     assert len(api.sent()) == 1
     assert await sender.send_due() == 0  # sending pauses as long as Telegram asked
 
@@ -92,8 +92,8 @@ async def test_other_errors_back_off_then_give_up(
     api.errors["sendMessage"] = (400, "Bad Request: chat not found", {})
     message_id = enqueue(database_url, "1", "notice")
     await sender.send_due()
-    assert statuses(database_url)["notice"] == ("pending", 1)
+    assert statuses(database_url)["notice"] == (outbox.PENDING, 1)
     for _ in range(outbox.MAX_ATTEMPTS - 1):
         with session_scope(database_url) as session:
             outbox.mark_failed_attempt(session, message_id, "again")
-    assert statuses(database_url)["notice"][0] == "failed"
+    assert statuses(database_url)["notice"][0] == outbox.FAILED

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from jiesu.db import session_scope
 from jiesu.http_limits import AddressRateLimit
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 from jiesu.vocabulary import gateway_text
 from tests.servers import WebApp, web_app_alone
 

@@ -15,7 +15,8 @@ from jiesu.models import utcnow
 from jiesu.scheduler import sweep
 from jiesu.staff.roles import Role
 from jiesu.tickets import SYSTEM_ACTOR, Status, change_status, get_by_number
-from tests.console.conftest import _log_in, _ticket, _user
+from tests.console.pages import log_in
+from tests.factories import staff_in, ticket_in
 from tests.servers import RasaStack
 
 pytestmark = pytest.mark.servers
@@ -25,7 +26,7 @@ def test_alerts_show_an_overdue_ticket_to_those_concerned(
     page: Page, web_url: str, rasa_stack: RasaStack
 ) -> None:
     now = utcnow()
-    number = _ticket(
+    number = ticket_in(
         rasa_stack,
         "河道里有人倾倒建筑垃圾",
         department="ecology",
@@ -38,11 +39,11 @@ def test_alerts_show_an_overdue_ticket_to_those_concerned(
         assert ticket is not None
         change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR)
         sweep(session, now)
-    supervisor = _user(rasa_stack, Role.SUPERVISOR)
-    own_handler = _user(rasa_stack, Role.HANDLER, department="ecology")
-    other_handler = _user(rasa_stack, Role.HANDLER, department="housing")
+    supervisor = staff_in(rasa_stack, Role.SUPERVISOR)
+    own_handler = staff_in(rasa_stack, Role.HANDLER, department="ecology")
+    other_handler = staff_in(rasa_stack, Role.HANDLER, department="housing")
 
-    _log_in(page, web_url, supervisor)
+    log_in(page, web_url, supervisor)
     page.goto(f"{web_url}/alerts")
     expect(page.locator("h1").first).to_have_text("督办提醒")
     row = page.locator("tr", has=page.get_by_role("link", name=number))
@@ -56,12 +57,12 @@ def test_alerts_show_an_overdue_ticket_to_those_concerned(
     expect(page.locator("tr", has_text=number).locator(".supervised")).to_have_text("督办")
     page.click("button.link")
 
-    _log_in(page, web_url, own_handler)
+    log_in(page, web_url, own_handler)
     page.goto(f"{web_url}/alerts")
     expect(page.get_by_role("link", name=number)).to_be_visible()
     page.click("button.link")
 
-    _log_in(page, web_url, other_handler)
+    log_in(page, web_url, other_handler)
     page.goto(f"{web_url}/alerts")
     expect(page.locator("h1").first).to_have_text("督办提醒")
     expect(page.get_by_role("link", name=number)).to_have_count(0)

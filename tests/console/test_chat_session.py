@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, Request, expect
 from sqlalchemy import select
 
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 from jiesu.outbox import enqueue
 from tests.servers import RasaStack, web_app_alone
 

@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from jiesu.staff.roles import Role
-from tests.console.conftest import _log_in, _user
+from tests.console.pages import log_in
+from tests.factories import staff_in
 from tests.servers import RasaStack
 
 pytestmark = pytest.mark.servers
@@ -43,7 +44,7 @@ def test_a_resident_asks_for_a_person_who_replies_live_and_hands_back(
     expect(resident.locator(BOT).last).to_contain_text("分钟内回复")
     _send(resident, "楼下饭店油烟很大，<b>受不了</b>")
 
-    _log_in(staff, web_url, _user(rasa_stack, Role.DISPATCHER))
+    log_in(staff, web_url, staff_in(rasa_stack, Role.DISPATCHER))
     staff.goto(f"{web_url}/handoffs")
     row = staff.locator("tr.waiting").filter(has_text="居民要求").last
     row.get_by_role("link").click()
@@ -80,7 +81,7 @@ def test_staff_take_over_a_live_conversation_from_the_list(
 ) -> None:
     _send(resident, "请问公租房怎么申请")
     expect(resident.locator(BOT).last).not_to_be_empty()
-    _log_in(staff, web_url, _user(rasa_stack, Role.DISPATCHER))
+    log_in(staff, web_url, staff_in(rasa_stack, Role.DISPATCHER))
     staff.goto(f"{web_url}/handoffs")
     live = staff.locator("table.live tr").filter(has_text="请问公租房怎么申请").first
     live.get_by_role("button", name="接管").click()
@@ -91,6 +92,6 @@ def test_staff_take_over_a_live_conversation_from_the_list(
 
 
 def test_handlers_cannot_open_the_inbox(staff: Page, web_url: str, rasa_stack: RasaStack) -> None:
-    _log_in(staff, web_url, _user(rasa_stack, Role.HANDLER, department="housing"))
+    log_in(staff, web_url, staff_in(rasa_stack, Role.HANDLER, department="housing"))
     response = staff.goto(f"{web_url}/handoffs")
     assert response is not None and response.status == 403

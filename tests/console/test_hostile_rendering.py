@@ -6,7 +6,9 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from jiesu.staff.roles import Role
-from tests.console.conftest import WebApp, _log_in, _ticket, _user
+from tests.console.pages import log_in
+from tests.factories import staff_in, ticket_in
+from tests.servers import WebApp
 
 HOSTILE = (
     "{{7*7}} ${7*7} {% raw %} <script>window.pwned = 1</script>"
@@ -17,8 +19,8 @@ HOSTILE = (
 def test_hostile_description_renders_as_text(
     page: Page, web_app: WebApp, dialogs: list[str]
 ) -> None:
-    number = _ticket(web_app, HOSTILE)
-    _log_in(page, web_app.url, _user(web_app, Role.ADMIN))
+    number = ticket_in(web_app, HOSTILE)
+    log_in(page, web_app.url, staff_in(web_app, Role.ADMIN))
     for path in (f"/tickets/{number}", "/tickets"):
         page.goto(f"{web_app.url}{path}")
         expect(page.get_by_text("{{7*7}} ${7*7} {% raw %} <script>").first).to_be_visible()

@@ -12,6 +12,7 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from playwright.sync_api import APIResponse, Page
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.faq import record_unanswered
 from jiesu.faq.retrieval import SearchResult
@@ -22,8 +23,9 @@ from jiesu.loop.alerts import raise_alerts
 from jiesu.models import utcnow
 from jiesu.staff.roles import Role
 from jiesu.tickets import Status, change_status
-from tests.console.conftest import WebApp, _log_in, _user
-from tests.factories import file_ticket
+from tests.console.pages import log_in
+from tests.factories import file_ticket, staff_in
+from tests.servers import WebApp
 
 PHONE = "13812345678"
 
@@ -64,7 +66,7 @@ def test_hot_issue_exports_follow_the_pages_day_window(page: Page, web_app: WebA
             ).number
             for text in texts
         ]
-    _log_in(page, web_app.url, _user(web_app, Role.HANDLER, department="housing"))
+    log_in(page, web_app.url, staff_in(web_app, Role.HANDLER, department="housing"))
     page.goto(f"{web_app.url}/hot?days=30")
     rows = _csv(page.request.get(_link(page, "CSV")))
     assert rows[0][:2] == ["排名", "工单数"]
@@ -86,7 +88,7 @@ def test_faq_gap_exports_follow_the_pages_day_window(page: Page, web_app: WebApp
         for when, text in ((0, "降落在广场上怎么办"), (60, "降落在公园里怎么办")):
             asked = record_unanswered(session, "web:x", topic + text, SearchResult(answered=False))
             asked.created_at = utcnow() - timedelta(days=when)
-    _log_in(page, web_app.url, _user(web_app, Role.SUPERVISOR))
+    log_in(page, web_app.url, staff_in(web_app, Role.SUPERVISOR))
     page.goto(f"{web_app.url}/faq/gaps?days=30")
     questions = {row[1] for row in _csv(page.request.get(_link(page, "未能回答的问题")))[1:]}
     assert f"{topic}降落在广场上怎么办" in questions
@@ -121,7 +123,7 @@ def test_a_handlers_alerts_export_holds_only_their_departments_alerts(
             change_status(session, ticket, Status.DISPATCHED, actor="system", now=filed)
             numbers[department] = ticket.number
         raise_alerts(session, now, 0.8)
-    _log_in(page, web_app.url, _user(web_app, Role.HANDLER, department="ecology"))
+    log_in(page, web_app.url, staff_in(web_app, Role.HANDLER, department="ecology"))
     page.goto(f"{web_app.url}/alerts")
     rows = _csv(page.request.get(_link(page, "CSV")))
     assert rows[0][3:6] == ["工单编号", "诉求内容", "责任方"]
@@ -138,13 +140,15 @@ def test_a_handlers_alerts_export_holds_only_their_departments_alerts(
 def test_handoff_exports_are_for_those_who_may_read_the_inbox(page: Page, web_app: WebApp) -> None:
     chat = uuid.uuid4().hex
     with session_scope(web_app.database_url) as session:
-        service.open_handoff(session, f"web:{chat}", HandoffReason.REQUESTED, now=utcnow())
-    _log_in(page, web_app.url, _user(web_app, Role.HANDLER, department="housing"))
+        service.open_handoff(
+            session, ConversationId.build("web", chat), HandoffReason.REQUESTED, now=utcnow()
+        )
+    log_in(page, web_app.url, staff_in(web_app, Role.HANDLER, department="housing"))
     assert page.request.get(f"{web_app.url}/exports/handoffs.csv").status == 403
     assert page.request.get(f"{web_app.url}/exports/handoffs.xlsx").status == 403
     page.goto(f"{web_app.url}/tickets")
     page.click("button.link")  # log out
-    _log_in(page, web_app.url, _user(web_app, Role.SUPERVISOR))
+    log_in(page, web_app.url, staff_in(web_app, Role.SUPERVISOR))
     page.goto(f"{web_app.url}/handoffs")
     rows = _csv(page.request.get(_link(page, "CSV")))
     assert rows[0] == [
@@ -163,13 +167,13 @@ def test_handoff_exports_are_for_those_who_may_read_the_inbox(page: Page, web_ap
 
 
 def test_only_admins_export_the_users(page: Page, web_app: WebApp) -> None:
-    handler = _user(web_app, Role.HANDLER, department="housing")
-    _log_in(page, web_app.url, handler)
+    handler = staff_in(web_app, Role.HANDLER, department="housing")
+    log_in(page, web_app.url, handler)
     for path in ("users.csv", "users.xlsx", "users/users.csv"):
         assert page.request.get(f"{web_app.url}/exports/{path}").status == 403
     page.goto(f"{web_app.url}/tickets")
     page.click("button.link")  # log out
-    _log_in(page, web_app.url, _user(web_app, Role.ADMIN))
+    log_in(page, web_app.url, staff_in(web_app, Role.ADMIN))
     page.goto(f"{web_app.url}/users")
     rows = {row[0]: row for row in _csv(page.request.get(_link(page, "CSV")))}
     assert rows["用户名"] == ["用户名", "角色", "承办单位", "网格", "状态"]
@@ -190,7 +194,7 @@ def test_the_ticket_list_links_its_export_with_the_current_filters(
             department="civil-affairs",
             phone=PHONE,
         ).number
-    _log_in(page, web_app.url, _user(web_app, Role.ADMIN))
+    log_in(page, web_app.url, staff_in(web_app, Role.ADMIN))
     page.goto(f"{web_app.url}/tickets?q={number}&department=civil-affairs")
     rows = _csv(page.request.get(_link(page, "CSV")))
     assert [row[0] for row in rows[1:]] == [number]

@@ -17,8 +17,9 @@ from jiesu.faq import SearchResult, record_unanswered, search
 from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType, Status, get_by_number
 from jiesu.tickets.service import change_status
-from tests.console.conftest import WebApp, _log_in, _user
-from tests.factories import file_ticket
+from tests.console.pages import log_in
+from tests.factories import file_ticket, staff_in
+from tests.servers import WebApp
 
 PERIOD = "from=2024-02-01&to=2024-02-14"
 T0 = datetime(2024, 2, 5, 2, 0, tzinfo=UTC)
@@ -82,7 +83,7 @@ def _figures(page: Page, table: str) -> dict[str, list[str]]:
 def test_the_dashboard_shows_the_periods_numbers_in_tables_and_charts(
     page: Page, web_app: WebApp, february: dict[str, list[str]]
 ) -> None:
-    _log_in(page, web_app.url, _user(web_app, Role.SUPERVISOR))
+    log_in(page, web_app.url, staff_in(web_app, Role.SUPERVISOR))
     page.goto(f"{web_app.url}/dashboard?{PERIOD}")
     expect(page.locator("h1")).to_have_text("统计督办")
     expect(page.locator("#total")).to_have_text("5")
@@ -103,7 +104,7 @@ def test_the_dashboard_shows_the_periods_numbers_in_tables_and_charts(
 def test_a_handler_sees_only_their_departments_numbers(
     page: Page, web_app: WebApp, february: dict[str, list[str]]
 ) -> None:
-    _log_in(page, web_app.url, _user(web_app, Role.HANDLER, department="agriculture"))
+    log_in(page, web_app.url, staff_in(web_app, Role.HANDLER, department="agriculture"))
     page.goto(f"{web_app.url}/dashboard?{PERIOD}")
     expect(page.locator("#total")).to_have_text("2")
     assert _figures(page, "by_category") == {"农业农村": ["2"]}
@@ -115,7 +116,7 @@ def test_a_handler_sees_only_their_departments_numbers(
 def test_exports_hold_the_filtered_tickets_with_formulas_defused(
     page: Page, web_app: WebApp, february: dict[str, list[str]]
 ) -> None:
-    _log_in(page, web_app.url, _user(web_app, Role.ADMIN))
+    log_in(page, web_app.url, staff_in(web_app, Role.ADMIN))
     query = f"{PERIOD}&department=agriculture"
     csv_response = page.request.get(f"{web_app.url}/exports/tickets.csv?{query}")
     assert csv_response.status == 200
@@ -157,7 +158,7 @@ def _lamp_tickets(stack: WebApp) -> list[str]:
 
 def test_a_dispatcher_merges_a_hot_issue_into_its_lead_ticket(page: Page, web_app: WebApp) -> None:
     lead, *others = _lamp_tickets(web_app)
-    _log_in(page, web_app.url, _user(web_app, Role.DISPATCHER))
+    log_in(page, web_app.url, staff_in(web_app, Role.DISPATCHER))
     page.goto(f"{web_app.url}/hot")
     cluster = page.locator("section.cluster", has=page.get_by_role("link", name=lead))
     expect(cluster.locator(".size")).to_have_text("3")
@@ -176,7 +177,7 @@ def test_a_dispatcher_merges_a_hot_issue_into_its_lead_ticket(page: Page, web_ap
 
 def test_a_handler_sees_hot_issues_without_the_merge_form(page: Page, web_app: WebApp) -> None:
     _lamp_tickets(web_app)
-    _log_in(page, web_app.url, _user(web_app, Role.HANDLER, department="housing"))
+    log_in(page, web_app.url, staff_in(web_app, Role.HANDLER, department="housing"))
     page.goto(f"{web_app.url}/hot")
     expect(page.locator("h1")).to_have_text("热点问题")
     expect(page.locator("form.merge")).to_have_count(0)
@@ -190,7 +191,7 @@ def test_staff_fill_a_faq_gap_and_the_assistant_answers_it_at_once(
     with session_scope(web_app.database_url) as session:
         for question in asked:
             record_unanswered(session, "web:gaps", question, SearchResult(answered=False))
-    _log_in(page, web_app.url, _user(web_app, Role.DISPATCHER))
+    log_in(page, web_app.url, staff_in(web_app, Role.DISPATCHER))
     page.goto(f"{web_app.url}/faq/gaps")
     gap = page.locator("li.gap", has_text=f"{topic}飞行要备案吗")
     expect(gap.locator(".count").first).to_have_text("2")
@@ -209,7 +210,7 @@ def test_staff_fill_a_faq_gap_and_the_assistant_answers_it_at_once(
 
 
 def test_a_supervisor_may_read_the_gaps_but_not_add_entries(page: Page, web_app: WebApp) -> None:
-    _log_in(page, web_app.url, _user(web_app, Role.SUPERVISOR))
+    log_in(page, web_app.url, staff_in(web_app, Role.SUPERVISOR))
     page.goto(f"{web_app.url}/faq/gaps")
     expect(page.locator("h1")).to_have_text("问答缺口")
     expect(page.locator("form.gap-form")).to_have_count(0)

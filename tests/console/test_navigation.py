@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from jiesu.staff.roles import Role
-from tests.console.conftest import _log_in, _user
+from tests.console.pages import log_in
+from tests.factories import staff_in
 from tests.servers import WebApp
 
 EVERYONE = ["工单", "派单队列", "督办提醒", "统计督办", "热点问题"]
@@ -31,7 +32,7 @@ BINDINGS: dict[Role, dict[str, Any]] = {
 def test_the_menu_shows_only_the_pages_the_user_may_open(
     page: Page, web_app: WebApp, role: Role
 ) -> None:
-    _log_in(page, web_app.url, _user(web_app, role, **BINDINGS.get(role, {})))
+    log_in(page, web_app.url, staff_in(web_app, role, **BINDINGS.get(role, {})))
     links = page.locator("header nav a")
     expect(links).to_have_text(MENUS[role])
     targets = [links.nth(i).get_attribute("href") for i in range(links.count())]

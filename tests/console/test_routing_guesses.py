@@ -11,10 +11,13 @@ from playwright.sync_api import Page, expect
 
 from jiesu.appeals.filing import Draft, assess, file_appeal
 from jiesu.city import current_city
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType
-from tests.console.conftest import WebApp, _log_in, _user
+from tests.console.pages import log_in
+from tests.factories import staff_in
+from tests.servers import WebApp
 
 
 def test_the_dispatcher_sees_the_three_guesses_of_an_unsure_route(
@@ -33,13 +36,13 @@ def test_the_dispatcher_sees_the_three_guesses_of_an_unsure_route(
             session,
             draft,
             assessment,
-            sender_id=f"web:{uuid.uuid4().hex}",
+            sender_id=ConversationId.build("web", uuid.uuid4().hex),
             source_message_id=uuid.uuid4().hex,
             now=datetime.now(UTC),
         )
         number = ticket.number
 
-    _log_in(page, web_app.url, _user(web_app, Role.DISPATCHER))
+    log_in(page, web_app.url, staff_in(web_app, Role.DISPATCHER))
     page.goto(f"{web_app.url}/tickets/{number}")
     expect(page.locator(".department")).to_have_text(current_city().dispatch_center.name)
     filed = page.locator(".history li").first

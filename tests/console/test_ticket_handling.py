@@ -8,12 +8,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.outbox import OutboxMessage
 from jiesu.staff.roles import Role
 from jiesu.tickets import get_by_number
 from jiesu.tickets.assignment import routing_feedback
-from tests.console.conftest import PASSWORD, _act, _log_in, _ticket, _user
+from tests.console.pages import act, log_in
+from tests.factories import PASSWORD, staff_in, ticket_in
 from tests.servers import RasaStack
 
 pytestmark = pytest.mark.servers
@@ -28,7 +30,7 @@ def _outbox(stack: RasaStack, number: str) -> list[str]:
     with session_scope(stack.database_url) as session:
         ticket = get_by_number(session, number)
         assert ticket is not None
-        chat_id = ticket.sender_id.partition(":")[2]
+        chat_id = ConversationId.parse(ticket.sender_id).chat_id
         query = select(OutboxMessage.text).where(OutboxMessage.chat_id == chat_id)
         return list(session.scalars(query.order_by(OutboxMessage.id)))
 
@@ -36,16 +38,16 @@ def _outbox(stack: RasaStack, number: str) -> list[str]:
 def test_redispatch_and_a_co_handling_department(
     page: Page, web_url: str, rasa_stack: RasaStack
 ) -> None:
-    dispatcher = _user(rasa_stack, Role.DISPATCHER)
-    lead = _user(rasa_stack, Role.HANDLER, department="housing")
-    helper = _user(rasa_stack, Role.HANDLER, department="urban-management")
-    stranger = _user(rasa_stack, Role.HANDLER, department="ecology")
-    number = _ticket(rasa_stack, "小区门口违章搭建，占了消防通道")
+    dispatcher = staff_in(rasa_stack, Role.DISPATCHER)
+    lead = staff_in(rasa_stack, Role.HANDLER, department="housing")
+    helper = staff_in(rasa_stack, Role.HANDLER, department="urban-management")
+    stranger = staff_in(rasa_stack, Role.HANDLER, department="ecology")
+    number = ticket_in(rasa_stack, "小区门口违章搭建，占了消防通道")
 
-    _log_in(page, web_url, dispatcher)
+    log_in(page, web_url, dispatcher)
     page.goto(f"{web_url}/tickets/{number}")
-    _act(page, "dispatch", department="ecology")
-    _act(page, "redispatch", department="housing", note="违章搭建属住建职责")
+    act(page, "dispatch", department="ecology")
+    act(page, "redispatch", department="housing", note="违章搭建属住建职责")
     expect(page.locator(".status")).to_have_text("派单")
     expect(page.locator(".department")).to_have_text("示例市住房和城乡建设局")
     expect(page.locator(".history .change").last).to_contain_text(
@@ -54,14 +56,14 @@ def test_redispatch_and_a_co_handling_department(
     )
     _log_out(page)
 
-    _log_in(page, web_url, lead)
+    log_in(page, web_url, lead)
     page.goto(f"{web_url}/tickets/{number}")
-    _act(page, "co_handle", department="urban-management")
+    act(page, "co_handle", department="urban-management")
     expect(page.locator(".co-handlers")).to_have_text("示例市城市管理局")
     expect(page.locator(".history")).to_contain_text("增加协办单位：示例市城市管理局")
     _log_out(page)
 
-    _log_in(page, web_url, helper)
+    log_in(page, web_url, helper)
     expect(page.get_by_role("link", name=number)).to_have_count(1)
     page.get_by_role("link", name=number).click()
     expect(page.locator("form.action")).to_have_count(1)
@@ -73,7 +75,7 @@ def test_redispatch_and_a_co_handling_department(
     assert _outbox(rasa_stack, number)[-1] == f"工单 {number} 有新进展：城管已到场，责令三日内拆除"
     _log_out(page)
 
-    _log_in(page, web_url, stranger)
+    log_in(page, web_url, stranger)
     expect(page.locator("h1").first).to_have_text("工单列表")
     response = page.goto(f"{web_url}/tickets/{number}")
     assert response is not None and response.status == 404
@@ -84,8 +86,8 @@ def test_redispatch_and_a_co_handling_department(
 def test_a_category_change_stores_routing_feedback(
     page: Page, web_url: str, rasa_stack: RasaStack
 ) -> None:
-    number = _ticket(rasa_stack, "半夜工地施工太吵", category="城乡建设", subcategory="物业管理")
-    _log_in(page, web_url, _user(rasa_stack, Role.DISPATCHER))
+    number = ticket_in(rasa_stack, "半夜工地施工太吵", category="城乡建设", subcategory="物业管理")
+    log_in(page, web_url, staff_in(rasa_stack, Role.DISPATCHER))
     page.goto(f"{web_url}/tickets/{number}")
     form = page.locator("form[data-action=recategorize]")
     form.locator("select[name=category]").select_option("环境保护/噪声污染")
@@ -105,16 +107,16 @@ def test_a_category_change_stores_routing_feedback(
 def test_the_answer_is_sent_to_the_resident(
     page: Page, web_url: str, rasa_stack: RasaStack
 ) -> None:
-    number = _ticket(rasa_stack, "楼道灯坏了")
-    _log_in(page, web_url, _user(rasa_stack, Role.DISPATCHER))
+    number = ticket_in(rasa_stack, "楼道灯坏了")
+    log_in(page, web_url, staff_in(rasa_stack, Role.DISPATCHER))
     page.goto(f"{web_url}/tickets/{number}")
-    _act(page, "dispatch", department="housing")
+    act(page, "dispatch", department="housing")
     _log_out(page)
-    _log_in(page, web_url, _user(rasa_stack, Role.HANDLER, department="housing"))
+    log_in(page, web_url, staff_in(rasa_stack, Role.HANDLER, department="housing"))
     page.goto(f"{web_url}/tickets/{number}")
-    _act(page, "accept")
-    _act(page, "note", note="内部：已通知物业")
-    _act(page, "reply", note="楼道灯已更换，请您确认。")
+    act(page, "accept")
+    act(page, "note", note="内部：已通知物业")
+    act(page, "reply", note="楼道灯已更换，请您确认。")
     expect(page.locator(".status")).to_have_text("已答复")
     dispatched, answered = _outbox(rasa_stack, number)
     assert dispatched.startswith(f"工单 {number}：您的诉求已转交示例市住房和城乡建设局办理")
@@ -124,9 +126,9 @@ def test_the_answer_is_sent_to_the_resident(
 def test_an_admin_manages_users_and_others_get_a_403_page(
     page: Page, web_url: str, rasa_stack: RasaStack
 ) -> None:
-    admin = _user(rasa_stack, Role.ADMIN)
+    admin = staff_in(rasa_stack, Role.ADMIN)
     newcomer = f"new-{admin[-8:]}"
-    _log_in(page, web_url, admin)
+    log_in(page, web_url, admin)
     page.get_by_role("link", name="用户管理").click()
     expect(page.locator("h1").first).to_have_text("用户管理")
     add = page.locator("#add-user")
@@ -151,7 +153,7 @@ def test_an_admin_manages_users_and_others_get_a_403_page(
     expect(row).to_contain_text("示例市住房和城乡建设局")
     _log_out(page)
 
-    _log_in(page, web_url, newcomer, "first-pass-1")
+    log_in(page, web_url, newcomer, "first-pass-1")
     expect(page.locator("h1").first).to_have_text("工单列表")
     expect(page.get_by_role("link", name="用户管理")).to_have_count(0)
     response = page.goto(f"{web_url}/users")
@@ -160,16 +162,16 @@ def test_an_admin_manages_users_and_others_get_a_403_page(
     expect(page.locator("main")).to_contain_text("只有管理员可以管理用户。")
     _log_out(page)
 
-    _log_in(page, web_url, admin)
+    log_in(page, web_url, admin)
     page.goto(f"{web_url}/users")
     row.locator("form[data-action=active] button").click()
     expect(page.locator(".notice")).to_contain_text("已停用")
     expect(row.locator(".state")).to_have_text("已停用")
     _log_out(page)
-    _log_in(page, web_url, newcomer, "first-pass-1")
+    log_in(page, web_url, newcomer, "first-pass-1")
     expect(page.locator(".error")).to_have_text("用户名或密码错误。")
 
-    _log_in(page, web_url, _user(rasa_stack, Role.DISPATCHER), PASSWORD)
+    log_in(page, web_url, staff_in(rasa_stack, Role.DISPATCHER), PASSWORD)
     response = page.goto(f"{web_url}/users")
     assert response is not None and response.status == 403
     expect(page.locator("h1")).to_have_text("无权访问")

@@ -203,3 +203,16 @@ def test_photos_sent_before_filing_are_attached_once(
         assert [a.source_message_id for a in attached] == ["u1", "u2"]
         assert attachment_path(attached[0]).read_bytes() == b"\xff\xd8jpeg"
     assert len(list(attachments_dir.iterdir())) == 4
+
+
+def test_a_sender_id_that_is_no_conversation_id_is_filed_as_its_own_channel(
+    database_url: str,
+) -> None:
+    with session_scope(database_url) as session:
+        shell, _ = file_appeal(
+            session, STREETLIGHT, assess(STREETLIGHT), sender_id="default", source_message_id="1"
+        )
+        web, _ = file_appeal(
+            session, STREETLIGHT, assess(STREETLIGHT), sender_id=SENDER, source_message_id="2"
+        )
+        assert (shell.channel, web.channel) == ("default", "web")

@@ -10,7 +10,7 @@ from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.models import HandoffReason, HandoffStatus
 from jiesu.handoff.transcript import ASSISTANT, RESIDENT, STAFF, SYSTEM, transcript
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
@@ -129,3 +129,8 @@ def test_transcript_shows_everyone_and_button_presses_as_choices() -> None:
     ]
     assert lines[1].choices == ("转人工",) and lines[4].author == "alice"
     assert [line.event_id for line in transcript(events, after=4)] == [5, 6]
+
+
+def test_a_conversation_is_labelled_by_its_channel_and_the_end_of_its_chat_id() -> None:
+    assert service.conversation_label("web:0123456789abcdef") == "网页 · …cdef"
+    assert service.conversation_label("default") == "default · …"  # Rasa's shell

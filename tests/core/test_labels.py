@@ -27,6 +27,8 @@ from jiesu.labels import (
 )
 from jiesu.loop.models import AlertKind
 from jiesu.monitoring.exports import ticket_table
+from jiesu.staff.permissions import Action
+from jiesu.staff.roles import Role
 from jiesu.tickets import Status, status_label
 from jiesu.tickets.models import ChangeKind
 from jiesu.tickets.serialize import timestamp
@@ -105,6 +107,8 @@ def test_every_status_has_its_own_label() -> None:
         ("changes", ChangeKind),
         ("handoff_reasons", HandoffReason),
         ("handoff_statuses", HandoffStatus),
+        ("roles", Role),
+        ("actions", Action),
     ],
 )
 def test_every_kind_has_its_own_label(group: str, kinds: type[StrEnum]) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from jiesu.config import get_settings
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.loop.alerts import is_supervised, overdue_counts
 from jiesu.loop.followup import answer_survey
@@ -65,7 +66,7 @@ def reply(session: Session, ticket: Ticket, now: datetime, answer: str = "灯已
 
 def outbox_texts(session: Session, sender_id: str) -> list[str]:
     """What the resident of `sender_id` was sent, oldest first."""
-    chat_id = sender_id.partition(":")[2]
+    chat_id = ConversationId.parse(sender_id).chat_id
     return list(
         session.scalars(
             select(OutboxMessage.text)

@@ -15,12 +15,14 @@ from typer.testing import CliRunner
 
 from jiesu.cli import app as cli
 from jiesu.config import get_settings
+from jiesu.conversations import ConversationId
 from jiesu.db import Base, session_scope
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
 from jiesu.handoff.models import Handoff, HandoffNote, HandoffReason
 from jiesu.handoff.service import add_note, close, open_handoff
-from jiesu.models import InboundMessage, utcnow
-from jiesu.outbox import OutboxMessage, enqueue, notify
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
+from jiesu.outbox import SENT, OutboxMessage, enqueue, notify
 from jiesu.privacy import (
     EXPIRED,
     FORGOTTEN,
@@ -70,7 +72,8 @@ def _resident(session: Session, sender_id: str, days_ago: int) -> Resident:
     """A resident with everything jiesu keeps about one: a ticket with a photo, messages,
     a queued reply, a handoff note, FAQ questions and a routing correction."""
     when = utcnow() - timedelta(days=days_ago)
-    channel, _, chat_id = sender_id.partition(":")
+    conversation = ConversationId.parse(sender_id)
+    channel, chat_id = conversation.channel, conversation.chat_id
     ticket, _ = create_ticket(
         session,
         channel=channel,
@@ -105,7 +108,7 @@ def _resident(session: Session, sender_id: str, days_ago: int) -> Resident:
             external_id=f"{chat_id}-1",
             chat_id=chat_id,
             text="我的电话是13812345678",
-            status="answered",
+            status=InboundStatus.ANSWERED,
             replies=[{"text": "已记录 13812345678"}],
             received_at=when,
         )
@@ -147,7 +150,7 @@ def _statistics(session: Session, ticket_id: int) -> tuple[object, ...]:
 
 def _personal(session: Session, resident: Resident) -> dict[str, object]:
     """Every piece of the resident's personal data jiesu held, as now stored."""
-    chat_id = resident.sender_id.partition(":")[2]
+    chat_id = ConversationId.parse(resident.sender_id).chat_id
     ticket = session.get_one(Ticket, resident.ticket_id)
     session.refresh(ticket)
     return {
@@ -244,7 +247,7 @@ def test_forget_erases_one_resident_and_keeps_the_statistics(database_url: str) 
 def _traces(session: Session, sender_id: str) -> list[str]:
     """Where the conversation id of `sender_id` (or its bare chat id, in a chat_id column)
     is still stored, in any text column of any table."""
-    chat_id = sender_id.partition(":")[2]
+    chat_id = ConversationId.parse(sender_id).chat_id
     found = []
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
@@ -282,7 +285,7 @@ def test_purge_erases_finished_tickets_and_old_messages_only(database_url: str) 
                 now=utcnow() - timedelta(days=399),
             )
         session.execute(
-            update(OutboxMessage).values(status="sent", created_at=utcnow() - timedelta(days=400))
+            update(OutboxMessage).values(status=SENT, created_at=utcnow() - timedelta(days=400))
         )
         session.execute(
             update(OutboxMessage).where(OutboxMessage.chat_id == "222").values(created_at=utcnow())
@@ -323,11 +326,11 @@ def _over(session: Session, sender_id: str) -> Resident:
         "staff1",
         now=when,
     )
-    chat_id = sender_id.partition(":")[2]
+    chat_id = ConversationId.parse(sender_id).chat_id
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.chat_id == chat_id)
-        .values(status="sent", created_at=when)
+        .values(status=SENT, created_at=when)
     )
     return resident
 
@@ -338,10 +341,15 @@ def _pseudonyms(session: Session, resident: Resident) -> set[str]:
     # Messages are told by their external id, which `_resident` makes "<chat id>-<n>".
     messages = session.execute(
         select(InboundMessage.channel, InboundMessage.chat_id).where(
-            InboundMessage.external_id.startswith(resident.sender_id.partition(":")[2] + "-")
+            InboundMessage.external_id.startswith(
+                ConversationId.parse(resident.sender_id).chat_id + "-"
+            )
         )
     )
-    return {ticket.sender_id, *(f"{channel}:{chat_id}" for channel, chat_id in messages)}
+    return {
+        ticket.sender_id,
+        *(ConversationId.build(channel, chat_id) for channel, chat_id in messages),
+    }
 
 
 def test_purge_pseudonymises_conversations_that_are_over(database_url: str) -> None:
@@ -362,14 +370,15 @@ def test_purge_pseudonymises_conversations_that_are_over(database_url: str) -> N
 
 
 def _writes_again(session: Session, sender_id: str) -> None:
-    channel, _, chat_id = sender_id.partition(":")
+    conversation = ConversationId.parse(sender_id)
+    channel, chat_id = conversation.channel, conversation.chat_id
     session.add(
         InboundMessage(
             channel=channel,
             external_id=f"{chat_id}-3",
             chat_id=chat_id,
             text="还有一件事",
-            status="answered",
+            status=InboundStatus.ANSWERED,
             received_at=utcnow(),
         )
     )
@@ -555,5 +564,7 @@ def test_forget_reports_what_it_found_and_nothing_for_an_unknown_id(
     unknown = CliRunner().invoke(cli, ["residents", "forget", "telegram:999"])
     assert unknown.exit_code == 0, unknown.output
     assert "没有找到" in unknown.output
+    malformed = CliRunner().invoke(cli, ["residents", "forget", "4242"])
+    assert malformed.exit_code == 2 and "不是对话编号" in malformed.output
     known = CliRunner().invoke(cli, ["residents", "forget", ALICE])
     assert "工单 1 件" in known.output and "会话编号 1 个" in known.output

@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from jiesu.city import current_city
+from jiesu.cli import app as cli
+from jiesu.config import get_settings
 from jiesu.db import session_scope
 from jiesu.staff import accounts
 from jiesu.staff.accounts import (
@@ -41,10 +44,9 @@ from jiesu.staff.sessions import end_session, find_login, start_session
 from jiesu.staff.work import ActionError, perform
 from jiesu.tickets import Status, Ticket
 from jiesu.tickets.service import notes
-from tests.factories import file_ticket
+from tests.factories import PASSWORD, file_ticket, staff
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
-PASSWORD = "correct horse"
 
 
 @pytest.fixture
@@ -58,11 +60,6 @@ def _ticket(session: Session, **fields: Any) -> Ticket:
     return file_ticket(session, phone="13812345678", **fields)
 
 
-def _user(session: Session, name: str, role: Role, **binding: Any) -> StaffUser:
-    """A new account `name` with `PASSWORD` (`binding`: department or grids)."""
-    return create_user(session, name, PASSWORD, role, **binding)
-
-
 def test_passwords_are_argon2_hashes_that_verify_only_the_right_password() -> None:
     hashed = hash_password(PASSWORD)
     assert hashed.startswith("$argon2id$") and PASSWORD not in hashed
@@ -73,16 +70,16 @@ def test_passwords_are_argon2_hashes_that_verify_only_the_right_password() -> No
 
 def test_accounts_check_their_binding_and_authenticate(session: Session) -> None:
     assert not admin_exists(session)
-    _user(session, "boss", Role.ADMIN)
+    staff(session, Role.ADMIN, name="boss")
     assert admin_exists(session)
     with pytest.raises(AccountError, match="承办单位"):
-        _user(session, "h", Role.HANDLER)
+        staff(session, Role.HANDLER, name="h")
     with pytest.raises(AccountError, match="没有编号为 nowhere"):
-        _user(session, "h", Role.HANDLER, department="nowhere")
+        staff(session, Role.HANDLER, name="h", department="nowhere")
     with pytest.raises(AccountError, match="网格"):
-        _user(session, "g", Role.GRID_WORKER)
+        staff(session, Role.GRID_WORKER, name="g")
     with pytest.raises(AccountError, match="已存在"):
-        _user(session, "boss", Role.SUPERVISOR)
+        staff(session, Role.SUPERVISOR, name="boss")
     with pytest.raises(AccountError, match="至少"):
         create_user(session, "short", "1234567", Role.SUPERVISOR)
     assert authenticate(session, "boss", PASSWORD) is not None
@@ -125,8 +122,8 @@ def test_unknown_and_inactive_users_cost_one_password_check_too(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same work, so the response time does not tell which usernames exist."""
-    user = _user(session, "boss", Role.ADMIN)
-    _user(session, "gone", Role.SUPERVISOR)
+    user = staff(session, Role.ADMIN, name="boss")
+    staff(session, Role.SUPERVISOR, name="gone")
     set_active(
         session,
         session.scalars(select(StaffUser).where(StaffUser.username == "gone")).one(),
@@ -147,7 +144,7 @@ def test_unknown_and_inactive_users_cost_one_password_check_too(
 
 
 def test_sessions_expire_and_end_on_logout(session: Session) -> None:
-    user = _user(session, "boss", Role.ADMIN)
+    user = staff(session, Role.ADMIN, name="boss")
     token = start_session(session, user, now=T0)
     login = find_login(session, token, now=T0 + timedelta(hours=1))
     assert login is not None and login.user.username == "boss" and login.csrf_token
@@ -162,9 +159,9 @@ def test_phones_are_masked_except_for_roles_that_need_them_and_views_are_logged(
 ) -> None:
     assert mask_phone("13812345678") == "138****5678"
     ticket = _ticket(session, department="housing")
-    supervisor = _user(session, "sup", Role.SUPERVISOR)
-    handler = _user(session, "h", Role.HANDLER, department="housing")
-    other = _user(session, "h2", Role.HANDLER, department="ecology")
+    supervisor = staff(session, Role.SUPERVISOR, name="sup")
+    handler = staff(session, Role.HANDLER, name="h", department="housing")
+    other = staff(session, Role.HANDLER, name="h2", department="ecology")
     assert phone_for(session, supervisor, ticket) == "138****5678"
     assert phone_for(session, handler, ticket) == "13812345678"
     assert not can_view(other, ticket)
@@ -176,9 +173,9 @@ def test_each_role_sees_its_own_tickets(session: Session) -> None:
     grid = current_city().grids[0].grid.id
     housing = _ticket(session, department="housing")
     ecology = _ticket(session, description="井盖丢了", department="ecology", grid=grid)
-    handler = _user(session, "h", Role.HANDLER, department="housing")
-    admin = _user(session, "boss", Role.ADMIN)
-    worker = _user(session, "w", Role.GRID_WORKER, grids=[grid])
+    handler = staff(session, Role.HANDLER, name="h", department="housing")
+    admin = staff(session, Role.ADMIN, name="boss")
+    worker = staff(session, Role.GRID_WORKER, name="w", grids=[grid])
     assert visible_tickets(session, handler) == [housing]
     assert visible_tickets(session, worker) == [ecology]
     assert set(visible_tickets(session, admin)) == {housing, ecology}
@@ -191,9 +188,9 @@ def test_each_role_sees_its_own_tickets(session: Session) -> None:
 
 def test_the_workflow_and_roles_decide_the_actions(session: Session) -> None:
     ticket = _ticket(session)
-    dispatcher = _user(session, "d", Role.DISPATCHER)
-    handler = _user(session, "h", Role.HANDLER, department="housing")
-    supervisor = _user(session, "sup", Role.SUPERVISOR)
+    dispatcher = staff(session, Role.DISPATCHER, name="d")
+    handler = staff(session, Role.HANDLER, name="h", department="housing")
+    supervisor = staff(session, Role.SUPERVISOR, name="sup")
     assert allowed_actions(dispatcher, ticket) == [
         Action.DISPATCH,
         Action.RECATEGORIZE,
@@ -228,7 +225,7 @@ def test_the_workflow_and_roles_decide_the_actions(session: Session) -> None:
 
 def test_merge_needs_an_open_other_ticket(session: Session) -> None:
     first, second = _ticket(session), _ticket(session)
-    dispatcher = _user(session, "d", Role.DISPATCHER)
+    dispatcher = staff(session, Role.DISPATCHER, name="d")
     with pytest.raises(ActionError, match="不存在"):
         perform(session, dispatcher, second, Action.MERGE, into="nope", note="重复")
     with pytest.raises(ActionError, match="另一张"):
@@ -239,8 +236,8 @@ def test_merge_needs_an_open_other_ticket(session: Session) -> None:
 
 
 def test_admins_list_deactivate_reactivate_and_reset_accounts(session: Session) -> None:
-    boss = _user(session, "boss", Role.ADMIN)
-    handler = _user(session, "h", Role.HANDLER, department="housing")
+    boss = staff(session, Role.ADMIN, name="boss")
+    handler = staff(session, Role.HANDLER, name="h", department="housing")
     assert [user.username for user in list_users(session)] == ["boss", "h"]
     token = start_session(session, handler, now=T0)
     with pytest.raises(AccountError, match="自己"):
@@ -258,3 +255,25 @@ def test_admins_list_deactivate_reactivate_and_reset_accounts(session: Session) 
     assert find_login(session, token, now=T0) is None
     assert authenticate(session, "h", PASSWORD) is None
     assert authenticate(session, "h", "new password 1") is not None
+
+
+def test_the_cli_takes_a_role_by_value_or_by_its_label(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JIESU_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    add = ["users", "add", "--password-stdin", "--role"]
+    by_label = CliRunner().invoke(
+        cli, [*add, "承办人", "--department", "housing", "h"], f"{PASSWORD}\n"
+    )
+    assert by_label.exit_code == 0, by_label.output
+    assert "已创建承办人账号 h" in by_label.output
+    by_value = CliRunner().invoke(cli, [*add, "supervisor", "sup"], f"{PASSWORD}\n")
+    assert "已创建督办账号 sup" in by_value.output
+    unknown = CliRunner().invoke(cli, [*add, "boss", "b"], f"{PASSWORD}\n")
+    assert unknown.exit_code == 2 and "grid_worker (网格员)" in unknown.output
+    with session_scope(database_url) as session:
+        assert [(user.username, user.role) for user in list_users(session)] == [
+            ("h", Role.HANDLER),
+            ("sup", Role.SUPERVISOR),
+        ]

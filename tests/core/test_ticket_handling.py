@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.outbox import OutboxMessage
-from jiesu.staff.accounts import create_user
-from jiesu.staff.models import StaffUser
 from jiesu.staff.permissions import Action, allowed_actions, can_view, may_act
 from jiesu.staff.queries import visible_ticket, visible_tickets
 from jiesu.staff.roles import Role
@@ -31,7 +30,7 @@ from jiesu.tickets.assignment import (
 )
 from jiesu.tickets.models import ChangeKind
 from jiesu.tickets.service import notes
-from tests.factories import file_ticket
+from tests.factories import file_ticket, staff
 
 LATER = datetime.now(UTC) + timedelta(days=3)
 
@@ -54,12 +53,8 @@ def _ticket(session: Session, **fields: Any) -> Ticket:
     return file_ticket(session, "楼道灯坏了", channel="telegram", **values)
 
 
-def _user(session: Session, name: str, role: Role, department: str | None = None) -> StaffUser:
-    return create_user(session, name, "correct horse", role, department=department)
-
-
 def _sent(session: Session, ticket: Ticket) -> list[str]:
-    chat_id = ticket.sender_id.partition(":")[2]
+    chat_id = ConversationId.parse(ticket.sender_id).chat_id
     query = select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
     return [message.text for message in session.scalars(query)]
 
@@ -68,7 +63,7 @@ def test_dispatch_and_redispatch_record_the_department_and_tell_the_resident(
     session: Session,
 ) -> None:
     ticket = _ticket(session)
-    dispatcher = _user(session, "d", Role.DISPATCHER)
+    dispatcher = staff(session, Role.DISPATCHER, name="d")
     perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
     with pytest.raises(ActionError, match="原因"):
         perform(session, dispatcher, ticket, Action.REDISPATCH, department="ecology")
@@ -106,10 +101,10 @@ def test_only_dispatched_or_reopened_tickets_can_be_redispatched(session: Sessio
 def test_a_co_handling_department_sees_the_ticket_and_adds_notes_only(session: Session) -> None:
     ticket = _ticket(session, department="housing")
     other = _ticket(session, department="housing")
-    dispatcher = _user(session, "d", Role.DISPATCHER)
-    lead = _user(session, "lead", Role.HANDLER, "housing")
-    helper = _user(session, "help", Role.HANDLER, "urban-management")
-    stranger = _user(session, "far", Role.HANDLER, "ecology")
+    dispatcher = staff(session, Role.DISPATCHER, name="d")
+    lead = staff(session, Role.HANDLER, name="lead", department="housing")
+    helper = staff(session, Role.HANDLER, name="help", department="urban-management")
+    stranger = staff(session, Role.HANDLER, name="far", department="ecology")
     with pytest.raises(ActionError, match="无权"):
         perform(session, lead, ticket, Action.CO_HANDLE, department="urban-management")
     perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
@@ -144,7 +139,7 @@ def test_a_category_change_stores_routing_feedback_with_the_routers_choice(
     session: Session,
 ) -> None:
     ticket = _ticket(session)
-    dispatcher = _user(session, "d", Role.DISPATCHER)
+    dispatcher = staff(session, Role.DISPATCHER, name="d")
     perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
     with pytest.raises(ActionError, match="没有名为"):
         perform(session, dispatcher, ticket, Action.RECATEGORIZE, category="不存在")
@@ -188,8 +183,8 @@ def test_notes_answers_and_merges_reach_the_resident_only_when_meant_to(
 ) -> None:
     ticket = _ticket(session, department="housing")
     lead_ticket = _ticket(session, department="housing")
-    dispatcher = _user(session, "d", Role.DISPATCHER)
-    handler = _user(session, "h", Role.HANDLER, "housing")
+    dispatcher = staff(session, Role.DISPATCHER, name="d")
+    handler = staff(session, Role.HANDLER, name="h", department="housing")
     change_status(session, ticket, Status.DISPATCHED, actor="system")
     perform(session, handler, ticket, Action.ACCEPT)
     perform(session, handler, ticket, Action.NOTE, note="内部：等物业回复")
@@ -209,6 +204,6 @@ def test_notes_answers_and_merges_reach_the_resident_only_when_meant_to(
 
 def test_a_ticket_without_a_conversation_gets_no_notice(session: Session) -> None:
     ticket = _ticket(session, sender_id="phone-call")
-    dispatcher = _user(session, "d", Role.DISPATCHER)
+    dispatcher = staff(session, Role.DISPATCHER, name="d")
     perform(session, dispatcher, ticket, Action.DISPATCH, department="housing")
     assert session.scalars(select(OutboxMessage)).all() == []

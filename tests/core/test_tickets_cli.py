@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 
 from jiesu.cli import app
 from jiesu.config import get_settings
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.labels import department_name
 from jiesu.tickets import (
@@ -48,7 +49,7 @@ def tickets(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
             return file_ticket(
                 session,
                 when=T0 + timedelta(minutes=minutes),
-                channel=sender_id.split(":")[0],
+                channel=ConversationId.parse(sender_id).channel,
                 source_message_id=message_id,
                 sender_id=sender_id,
                 actor=resident_actor(sender_id),

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from bot.gateway import Gateway, Incoming
 from bot.rasa_client import RasaClient
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage, InboundStatus
 from jiesu.outbox import OutboxMessage
 from jiesu.tickets import Ticket
 from jiesu.vocabulary import gateway_text
@@ -40,7 +41,11 @@ async def test_confirming_while_the_action_server_is_down_files_once_when_it_is_
 
     def tickets() -> list[Ticket]:
         with session_scope(database_url) as session:
-            return list(session.scalars(select(Ticket).where(Ticket.sender_id == f"web:{chat_id}")))
+            return list(
+                session.scalars(
+                    select(Ticket).where(Ticket.sender_id == ConversationId.build("web", chat_id))
+                )
+            )
 
     assert "电话" in await says("建设路18号的路灯坏了好几天了，晚上特别黑")
     assert "建设路18号" in await says("13812345678")
@@ -48,7 +53,7 @@ async def test_confirming_while_the_action_server_is_down_files_once_when_it_is_
     fault_stack.actions.kill()
     try:
         assert await says("确认提交") == gateway_text("busy")
-        tracker = fault_stack.rasa.tracker(f"web:{chat_id}")
+        tracker = fault_stack.rasa.tracker(ConversationId.build("web", chat_id))
     finally:
         fault_stack.actions.start()
     assert tickets() == []
@@ -69,4 +74,4 @@ async def test_confirming_while_the_action_server_is_down_files_once_when_it_is_
             select(InboundMessage.status).where(InboundMessage.chat_id == chat_id)
         ).all()
     assert any(ticket.number in notice for notice in notices)
-    assert set(statuses) == {"answered"}
+    assert set(statuses) == {InboundStatus.ANSWERED}

@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from bot.gateway import Gateway, Incoming
 from bot.rasa_client import RasaUnavailableError
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage, utcnow
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
 from jiesu.outbox import OutboxMessage
 from jiesu.vocabulary import gateway_text
 from tests.rasa_stand_in import RasaStandIn
@@ -86,7 +87,7 @@ async def test_kept_messages_are_answered_in_order_through_the_outbox_when_rasa_
     ):
         [reply] = await gateway.handle(message)
         assert reply["text"] == gateway_text("busy")
-    assert set(_statuses(database_url).values()) == {"failed"}
+    assert set(_statuses(database_url).values()) == {InboundStatus.FAILED}
 
     rasa.down = False
     report = await gateway.retry_failed()
@@ -98,7 +99,7 @@ async def test_kept_messages_are_answered_in_order_through_the_outbox_when_rasa_
         ("alice-chat", "答复：在建设路"),
         ("bob-chat-1", "答复：你好"),
     ]
-    assert set(_statuses(database_url).values()) == {"answered"}
+    assert set(_statuses(database_url).values()) == {InboundStatus.ANSWERED}
     with session_scope(database_url) as session:
         assert session.scalars(select(OutboxMessage.buttons)).first() == [
             {"title": "好", "payload": "/affirm"}
@@ -113,7 +114,7 @@ async def test_while_rasa_is_down_a_round_stops_at_the_first_failure(
     await gateway.handle(_message("bob-chat-1", "m2", "你好"))
     report = await gateway.retry_failed()
     assert (report.answered, report.waiting) == (0, 2)
-    assert set(_statuses(database_url).values()) == {"failed"}
+    assert set(_statuses(database_url).values()) == {InboundStatus.FAILED}
     assert _outbox(database_url) == []
 
 
@@ -148,10 +149,10 @@ async def test_an_empty_answer_is_kept_and_retried_like_rasa_down(
     rasa.silent = True
     [reply] = await gateway.handle(_message("alice-chat", "m1", "确认提交"))
     assert reply["text"] == gateway_text("busy")
-    assert _statuses(database_url) == {"m1": "failed"}
+    assert _statuses(database_url) == {"m1": InboundStatus.FAILED}
     rasa.silent = False
     await gateway.retry_failed()
-    assert _statuses(database_url) == {"m1": "answered"}
+    assert _statuses(database_url) == {"m1": InboundStatus.ANSWERED}
     assert _outbox(database_url) == [("alice-chat", "答复：确认提交")]
 
 
@@ -194,7 +195,11 @@ async def test_old_kept_messages_are_given_up_with_one_notice_per_conversation(
     assert (report.answered, report.given_up) == (1, 2)
     assert again.given_up == 0
     assert rasa.sent == ["还在吗"]
-    assert _statuses(database_url) == {"m1": "given_up", "m2": "given_up", "m3": "answered"}
+    assert _statuses(database_url) == {
+        "m1": InboundStatus.GIVEN_UP,
+        "m2": InboundStatus.GIVEN_UP,
+        "m3": InboundStatus.ANSWERED,
+    }
     assert _outbox(database_url) == [
         ("alice-chat", gateway_text("given_up")),
         ("alice-chat", "答复：还在吗"),
@@ -211,7 +216,7 @@ def _abandon(database_url: str, external_id: str, seconds_ago: float) -> None:
             update(InboundMessage)
             .where(InboundMessage.external_id == external_id)
             .values(
-                status="received",
+                status=InboundStatus.RECEIVED,
                 replies=None,
                 answered_at=None,
                 claimed_at=utcnow() - timedelta(seconds=seconds_ago),
@@ -237,7 +242,7 @@ async def test_a_message_whose_process_died_is_answered_once_its_claim_expires(
     report = await gateway.retry_failed()
     assert (report.answered, report.waiting) == (1, 0)
     assert rasa.sent == ["路灯坏了"]
-    assert _statuses(database_url) == {"m1": "answered"}
+    assert _statuses(database_url) == {"m1": InboundStatus.ANSWERED}
     assert _outbox(database_url) == [("alice-chat", "答复：路灯坏了")]
 
 

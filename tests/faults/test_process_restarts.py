@@ -22,10 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiesu import outbox
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
+from jiesu.inbox import InboundMessage, InboundStatus
 from jiesu.loop.models import AlertKind, StaffAlert, Survey
 from jiesu.migrate import upgrade
-from jiesu.models import InboundMessage, utcnow
+from jiesu.models import utcnow
 from jiesu.tickets import (
     Status,
     Ticket,
@@ -134,7 +136,10 @@ def test_rasa_killed_mid_form_keeps_the_message_and_the_form_goes_on(stack: Stac
                 stack.database_url,
                 select(outbox.OutboxMessage).where(outbox.OutboxMessage.chat_id == chat_id),
             ),
-            _count(stack.database_url, select(Ticket).where(Ticket.sender_id == f"web:{chat_id}")),
+            _count(
+                stack.database_url,
+                select(Ticket).where(Ticket.sender_id == ConversationId.build("web", chat_id)),
+            ),
         )
 
     assert "电话" in says("建设路18号的路灯坏了好几天了，晚上特别黑")
@@ -157,7 +162,9 @@ def test_rasa_killed_mid_form_keeps_the_message_and_the_form_goes_on(stack: Stac
     assert "工单号" in says("确认提交")
     assert counts() == (3, 1, 1)
     with session_scope(stack.database_url) as session:
-        ticket = session.scalars(select(Ticket).where(Ticket.sender_id == f"web:{chat_id}")).one()
+        ticket = session.scalars(
+            select(Ticket).where(Ticket.sender_id == ConversationId.build("web", chat_id))
+        ).one()
         assert (ticket.phone, ticket.address) == ("13812345678", "建设路18号")
 
 
@@ -264,7 +271,7 @@ async def test_telegram_adapter_killed_mid_turn_loses_and_repeats_nothing(
                 outbox.OutboxMessage.channel == "telegram", outbox.OutboxMessage.chat_id == chat
             )
         ).all()
-    assert statuses == ["answered"] * 4
+    assert statuses == [InboundStatus.ANSWERED] * 4
     assert queued == [outbox.SENT] * 3  # the staff message and the killed turn's two answers
 
 
@@ -287,7 +294,7 @@ def test_scheduler_killed_and_restarted_raises_each_reminder_and_survey_once(
         change_status(session, answered, Status.IN_PROGRESS, actor=handler, now=now)
         change_status(session, answered, Status.REPLIED, actor=handler, note="灯已修好", now=now)
         reminded_id, answered_id = reminded.id, answered.id
-        resident = answered.sender_id.partition(":")[2]
+        resident = ConversationId.parse(answered.sender_id).chat_id
     env = {
         "JIESU_DATABASE_URL": database,
         "JIESU_TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",

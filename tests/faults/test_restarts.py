@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 from jiesu.outbox import OutboxMessage
 from jiesu.tickets import Ticket
 from jiesu.vocabulary import gateway_text
@@ -48,7 +49,9 @@ def _counts(database_url: str, chat_id: str) -> tuple[int, int, int]:
     with session_scope(database_url) as session:
         inbound = session.scalar(select(func.count()).where(InboundMessage.chat_id == chat_id))
         outbox = session.scalar(select(func.count()).where(OutboxMessage.chat_id == chat_id))
-        tickets = session.scalar(select(func.count()).where(Ticket.sender_id == f"web:{chat_id}"))
+        tickets = session.scalar(
+            select(func.count()).where(Ticket.sender_id == ConversationId.build("web", chat_id))
+        )
     return inbound or 0, outbox or 0, tickets or 0
 
 

@@ -15,8 +15,9 @@ from bot.gateway import Gateway, Incoming
 from bot.rasa_client import RasaClient
 from jiesu.cli import app
 from jiesu.config import get_settings
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 from jiesu.privacy import FORGOTTEN
 from jiesu.tickets.models import Ticket
 from tests.servers import RasaStack
@@ -38,7 +39,7 @@ async def test_forget_leaves_no_words_in_the_database_or_the_transcript(
     gateway: Gateway, rasa_stack: RasaStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chat_id = uuid.uuid4().hex
-    sender_id = f"test:{chat_id}"
+    sender_id = ConversationId.build("test", chat_id)
     for text in (WORDS, PHONE, "确认提交"):
         await gateway.handle(Incoming("test", chat_id, uuid.uuid4().hex, text))
     with session_scope(rasa_stack.database_url) as session:
@@ -69,7 +70,7 @@ async def test_forget_leaves_no_words_in_the_database_or_the_transcript(
         assert ticket.sender_id.startswith("forgotten:")  # the chat is no longer named
         texts = session.scalars(
             select(InboundMessage.text).where(
-                InboundMessage.chat_id == ticket.sender_id.partition(":")[2]
+                InboundMessage.chat_id == ConversationId.parse(ticket.sender_id).chat_id
             )
         ).all()
         assert texts == [FORGOTTEN] * 3

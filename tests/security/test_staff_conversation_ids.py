@@ -11,10 +11,12 @@ from datetime import timedelta
 import pytest
 from starlette.testclient import TestClient
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.models import HandoffReason
-from jiesu.models import InboundMessage, utcnow
+from jiesu.inbox import InboundMessage, InboundStatus
+from jiesu.models import utcnow
 from jiesu.staff.roles import Role
 from jiesu.tickets import AppealType, create_ticket
 from jiesu.tickets.workflow import resident_actor
@@ -36,7 +38,7 @@ def _said(database_url: str, chat_id: str, text: str, minutes_ago: float = 0) ->
                 external_id=uuid.uuid4().hex,
                 chat_id=chat_id,
                 text=text,
-                status="answered",
+                status=InboundStatus.ANSWERED,
                 received_at=utcnow() - timedelta(minutes=minutes_ago),
             )
         )
@@ -49,7 +51,7 @@ def test_the_inbox_and_the_take_over_form_show_no_whole_id(
     _said(database_url, live, "请问公租房怎么申请")
     with session_scope(database_url) as session:
         handoff, _ = service.open_handoff(
-            session, f"web:{waiting}", HandoffReason.REQUESTED, now=utcnow()
+            session, ConversationId.build("web", waiting), HandoffReason.REQUESTED, now=utcnow()
         )
         handoff_id = handoff.id
     for path in (
@@ -76,7 +78,7 @@ def test_take_over_takes_a_reference_not_a_conversation_id(
     def take_over(**fields: str) -> int:
         return console.post("/handoffs/take-over", data={"csrf_token": token, **fields}).status_code
 
-    assert take_over(sender_id=f"web:{live}") == 404  # a whole id is not taken
+    assert take_over(sender_id=ConversationId.build("web", live)) == 404  # a whole id is not taken
     with session_scope(database_url) as session:
         old_ref = session.query(InboundMessage.id).filter_by(chat_id=old).scalar()
     assert take_over(ref=str(old_ref)) == 404  # not a live conversation
@@ -99,12 +101,12 @@ def test_ticket_pages_show_the_filing_resident_masked(
             session,
             channel="web",
             source_message_id=uuid.uuid4().hex,
-            sender_id=f"web:{chat}",
+            sender_id=ConversationId.build("web", chat),
             appeal_type=AppealType.COMPLAIN,
             description="路灯坏了",
             address="建设路18号",
             phone="13812345678",
-            actor=resident_actor(f"web:{chat}"),
+            actor=resident_actor(ConversationId.build("web", chat)),
         )
         number = ticket.number
     for path in (f"/tickets/{number}", "/tickets", "/exports/tickets.csv"):

@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.labels import department_name
 from jiesu.tickets import (
@@ -40,7 +41,7 @@ def _file_others(database_url: str) -> list[str]:
         ):
             ticket, _ = create_ticket(
                 session,
-                channel=sender.partition(":")[0],
+                channel=ConversationId.parse(sender).channel,
                 source_message_id=f"walk-{n}",
                 sender_id=sender,
                 appeal_type=appeal_type,
@@ -104,7 +105,7 @@ def test_walking_ticket_numbers_yields_no_other_residents_data(
     assert replies["report"] == wording("status", "too_many")
 
     own = resident.chat_id(rasa_stack.database_url)
-    secrets = _secrets(rasa_stack.database_url, f"web:{own}")
+    secrets = _secrets(rasa_stack.database_url, ConversationId.build("web", own))
     leaks = {
         (key, secret) for key, reply in replies.items() for secret in secrets if secret in reply
     }

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from jiesu.config import get_settings
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.handoff import service
 from jiesu.handoff.desk import RESIDENT_ENDED
 from jiesu.handoff.models import HandoffReason, HandoffStatus
-from jiesu.models import InboundMessage
+from jiesu.inbox import InboundMessage
 from jiesu.outbox import enqueue
 from jiesu.vocabulary import gateway_text
 from tests.security.console import web_app
@@ -196,7 +197,7 @@ def test_ending_the_conversation_closes_its_open_handoff(
     app: TestClient, database_url: str
 ) -> None:
     _say(app, "我要找人工")
-    sender = f"web:{_chat_of(database_url, '我要找人工')}"
+    sender = ConversationId.build("web", _chat_of(database_url, "我要找人工"))
     with session_scope(database_url) as session:
         handoff, _ = service.open_handoff(
             session, sender, HandoffReason.REQUESTED, now=datetime.now(UTC)
