@@ -18,14 +18,22 @@ them), writes bench/results/routing.json with, old and new side by side in one r
 - where the current auto-dispatch threshold comes from: the cross-validation curves of
   our own examples (short messages and letters) that `jiesu calibrate routing` kept in
   data/routing/prior.yml;
-- our own letters (bench/data/routing_letters.yml, never trained on), out of the box:
-  the dev half looked at while developing, the test half only reported;
+- our own letters (bench/data/routing_letters.yml, and the categories of the NLU's
+  letters in bench/data/letters.csv; never trained on), out of the box: the dev halves
+  looked at while developing, the test halves only reported;
+- the fresh held-out letters (bench/data/routing_fresh.yml: written before the knowledge
+  was broadened, scored once at the end, never looked at while developing), out of the
+  box and with the router trained on the 455, in all and by length (one-line messages,
+  letters with a title);
+- whether the shipped threshold is the one cross-validation gives now (`jiesu calibrate
+  routing` recomputed: the knowledge or examples changed without it otherwise);
 - the short-text check: the letters' titles alone, out of the box;
 - routing latency per message, out of the box and with a trained model.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import platform
@@ -53,10 +61,11 @@ from jiesu.routing.calibration import (
     expected_calibration_error,
 )
 from jiesu.routing.data import evaluate, read_labelled
-from jiesu.routing.examples import load_examples
-from jiesu.routing.prior import SETTINGS_FILE, KnowledgePrior, PriorSettings
+from jiesu.routing.examples import load_all_examples, load_examples, load_knowledge
+from jiesu.routing.prior import SETTINGS_FILE, KnowledgePrior, PriorSettings, load_settings
 from jiesu.routing.router import knowledge_prior, lexicon_router
 from jiesu.routing.tokens import tokenize
+from jiesu.routing.tuning import tune
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "routing.json"
@@ -65,6 +74,10 @@ DATA = ROOT.parent / "shared" / "data" / "tipdm2020c_messages_dev455.csv"
 FIRST_RELEASE_EXAMPLES = ROOT / "bench" / "data" / "routing_v1" / "examples.yml"
 # Letters we wrote ourselves, split dev/test (the router never trains on them).
 OWN_LETTERS = ROOT / "bench" / "data" / "routing_letters.yml"
+# The NLU benchmark's own letters, also labelled with a first-level category, split dev/test.
+NLU_LETTERS = ROOT / "bench" / "data" / "letters.csv"
+# Fresh letters of our own, written before the current knowledge, test only.
+FRESH_LETTERS = ROOT / "bench" / "data" / "routing_fresh.yml"
 FOLDS = 5
 SEED = 0
 
@@ -107,22 +120,65 @@ def out_of_the_box(texts: list[str], labels: list[str], prior: KnowledgePrior) -
     return scored(labels, [a.best() for a in prior.assess(texts)], prior.settings.threshold)
 
 
+def _without_lists(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if k not in ("per_class", "curve")}
+
+
 def own_letters(old: KnowledgePrior, new: KnowledgePrior) -> dict[str, Any]:
     """Both out-of-the-box routers on each half of our own letters."""
     rows = yaml.safe_load(OWN_LETTERS.read_text(encoding="utf-8"))["letters"]
-    results: dict[str, Any] = {"data": "bench/data/routing_letters.yml (our own)"}
-    for split in ("dev", "test"):
-        texts = [row["text"] for row in rows if row["split"] == split]
-        labels = [row["category"] for row in rows if row["split"] == split]
-        results[split] = {
-            name: {
-                k: v
-                for k, v in out_of_the_box(texts, labels, prior).items()
-                if k not in ("per_class", "curve")
+    with NLU_LETTERS.open(encoding="utf-8", newline="") as handle:
+        nlu_rows = list(csv.DictReader(handle))
+    results: dict[str, Any] = {
+        "data": "bench/data/routing_letters.yml (our own); nlu_letters: bench/data/letters.csv"
+    }
+    for name, source in (("", rows), ("nlu_letters_", nlu_rows)):
+        for split in ("dev", "test"):
+            texts = [row["text"] for row in source if row["split"] == split]
+            labels = [row["category"] for row in source if row["split"] == split]
+            results[name + split] = {
+                version: _without_lists(out_of_the_box(texts, labels, prior))
+                for version, prior in (("first_release", old), ("current", new))
             }
-            for name, prior in (("first_release", old), ("current", new))
-        }
     return results
+
+
+def fresh_letters(
+    old: KnowledgePrior, new: KnowledgePrior, router: trained.TrainedRouter
+) -> dict[str, Any]:
+    """The fresh held-out letters: both out-of-the-box routers and the router trained on
+    the 455, in all, one-line messages and letters with a title line."""
+    rows = yaml.safe_load(FRESH_LETTERS.read_text(encoding="utf-8"))["letters"]
+    results: dict[str, Any] = {"data": "bench/data/routing_fresh.yml (our own, held out)"}
+    for part, chosen in (
+        ("all", rows),
+        ("one_line", [row for row in rows if "\n" not in row["text"]]),
+        ("with_title", [row for row in rows if "\n" in row["text"]]),
+    ):
+        if not chosen:
+            continue
+        texts = [row["text"] for row in chosen]
+        labels = [row["category"] for row in chosen]
+        results[part] = {
+            version: _without_lists(out_of_the_box(texts, labels, prior))
+            for version, prior in (("first_release", old), ("current", new))
+        }
+        results[part]["trained_on_455"] = _without_lists(
+            scored(labels, router.predict(texts), router.threshold)
+        )
+    return results
+
+
+def threshold_check() -> dict[str, Any]:
+    """The shipped settings beside those cross-validation gives for the current
+    knowledge and examples (they differ when calibrate was not re-run)."""
+    tuned = tune(lexicon_router().lexicon, load_all_examples(), load_knowledge()).settings
+    shipped = load_settings()
+    return {
+        "shipped_threshold": shipped.threshold,
+        "recomputed_threshold": tuned.threshold,
+        "shipped_settings_are_current": shipped == tuned,
+    }
 
 
 def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
@@ -214,9 +270,12 @@ def main() -> None:
         },
         "cross_validation": cross_validate(texts, labels),
     }
+    results["threshold_check"] = threshold_check()
+    router = trained.train(texts, labels, lexicon_router().lexicon)
+    results["fresh_letters"] = fresh_letters(old, new, router)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "routing.joblib"
-        trained.save(trained.train(texts, labels, lexicon_router().lexicon), path)
+        trained.save(router, path)
         os.environ["JIESU_ROUTING_MODEL"] = str(Path(folder) / "none.joblib")
         results["latency"] = {
             "out_of_the_box": latency(texts, None),
@@ -245,6 +304,15 @@ def main() -> None:
                     }
                     for name in ("first_release", "current")
                 },
+                "fresh_letters": {
+                    name: _summary(results["fresh_letters"]["all"][name])
+                    | {
+                        "dispatched": results["fresh_letters"]["all"][name]["dispatched_share"],
+                        "precision": results["fresh_letters"]["all"][name]["dispatched_precision"],
+                    }
+                    for name in ("first_release", "current", "trained_on_455")
+                },
+                "threshold_check": results["threshold_check"],
                 "cv": {name: _summary(cv[name]) for name in ("first_release", "current")},
                 "cv_baseline": _summary(cv["baseline_tfidf_linearsvc"]),
                 "latency_ms": {k: v["p95_ms"] for k, v in results["latency"].items()},

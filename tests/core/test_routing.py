@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from jiesu.city import load_city
 from jiesu.cli import app
@@ -19,6 +19,7 @@ from jiesu.routing.lexicon import Lexicon, LexiconRouter
 from jiesu.routing.prior import keyword_specificity
 from jiesu.routing.router import lexicon_router
 from jiesu.routing.tokens import BODY_CHARS, model_text
+from tests.core.routing_tickets import TICKETS
 
 CITY = load_city()
 
@@ -134,87 +135,42 @@ def test_keywords_belong_to_one_subcategory_each() -> None:
                 seen[word] = sub["name"]
 
 
-_TICKETS = {
-    "城乡建设": [
-        "小区电梯又坏了",
-        "物业不管楼道杂物",
-        "路灯不亮好几天",
-        "楼顶违章搭建",
-        "停电一整天",
-        "下水道堵塞污水外溢",
-    ],
-    "交通运输": [
-        "公交车司机态度差",
-        "出租车拒载",
-        "地铁站太挤",
-        "路口红绿灯坏了",
-        "共享单车乱停",
-        "网约车绕路",
-    ],
-    "教育文体": [
-        "幼儿园乱收费",
-        "孩子入学难",
-        "培训机构不退费",
-        "老师体罚学生",
-        "中考招生政策",
-        "图书馆开放时间",
-    ],
-}
-
-
 @pytest.fixture
 def tickets(tmp_path: Path) -> Path:
     path = tmp_path / "tickets.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["title", "body", "label"])
-        for label, texts in _TICKETS.items():
+        for label, texts in TICKETS.items():
             for text in texts:
                 writer.writerow([text, f"市民反映：{text}，请尽快处理。", label])
     return path
 
 
+def _reading(tickets: Path) -> list[str]:
+    """The CLI options reading the tickets CSV."""
+    return ["--data", str(tickets), "--text-columns", "title,body", "--label-column", "label"]
+
+
+def _train(tickets: Path, out: Path) -> Result:
+    """`jiesu train routing` on the tickets CSV, writing the model to `out`."""
+    return CliRunner().invoke(app, ["train", "routing", *_reading(tickets), "--out", str(out)])
+
+
 def test_train_and_eval_round_trip(tickets: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
     model = tmp_path / "routing.joblib"
-    trained = runner.invoke(
-        app,
-        [
-            "train",
-            "routing",
-            "--data",
-            str(tickets),
-            "--text-columns",
-            "title,body",
-            "--label-column",
-            "label",
-            "--out",
-            str(model),
-        ],
-    )
+    trained = _train(tickets, model)
     assert trained.exit_code == 0, trained.output
     assert model.exists()
 
-    evaluated = runner.invoke(
-        app,
-        [
-            "eval",
-            "routing",
-            "--data",
-            str(tickets),
-            "--text-columns",
-            "title,body",
-            "--label-column",
-            "label",
-            "--model",
-            str(model),
-        ],
+    evaluated = CliRunner().invoke(
+        app, ["eval", "routing", *_reading(tickets), "--model", str(model)]
     )
     assert evaluated.exit_code == 0, evaluated.output
     report = json.loads(evaluated.output)
     assert report["n"] == 18
     assert report["accuracy"] >= 0.9
-    assert set(report["per_class"]) == set(_TICKETS)
+    assert set(report["per_class"]) == set(TICKETS)
     assert {"precision", "recall", "f1"} <= set(report["per_class"]["交通运输"])
 
     result = route("公交车一直不来", model=model)
@@ -259,20 +215,6 @@ def test_the_deployed_model_routes_and_an_unreadable_one_is_skipped(
     out_of_the_box = route("公交车一直不来")
     deployed.write_bytes(b"not a model")
     assert route("公交车一直不来") == out_of_the_box
-    result = CliRunner().invoke(
-        app,
-        [
-            "train",
-            "routing",
-            "--data",
-            str(tickets),
-            "--text-columns",
-            "title,body",
-            "--label-column",
-            "label",
-            "--out",
-            str(deployed),
-        ],
-    )
+    result = _train(tickets, deployed)
     assert result.exit_code == 0, result.output
     assert route("公交车一直不来") == route("公交车一直不来", model=deployed)

@@ -8,6 +8,7 @@ import numpy as np
 from jiesu.routing import model as trained
 from jiesu.routing.model import PRIOR_SCALE_GRID, SVM_C_GRID, select
 from jiesu.routing.router import lexicon_router
+from tests.core.routing_tickets import texts_and_labels
 
 
 def _decisions(predicted: list[int], classes: int = 3) -> np.ndarray:
@@ -32,29 +33,8 @@ def test_select_breaks_ties_by_grid_order() -> None:
     assert select({(4.0, 2.0): same, (0.5, 1.0): same.copy()}, gold) == (4.0, 2.0)
 
 
-_TICKETS = {
-    "城乡建设": [
-        "小区电梯又坏了",
-        "物业不管楼道杂物",
-        "路灯不亮好几天",
-        "楼顶违章搭建",
-        "停电一整天",
-        "下水道堵塞污水外溢",
-    ],
-    "交通运输": [
-        "公交车司机态度差",
-        "出租车拒载",
-        "地铁站太挤",
-        "路口红绿灯坏了",
-        "共享单车乱停",
-        "网约车绕路",
-    ],
-}
-
-
 def test_training_chooses_from_the_grids_and_keeps_the_choice() -> None:
-    texts = [text for texts in _TICKETS.values() for text in texts]
-    labels = [label for label, texts in _TICKETS.items() for _ in texts]
+    texts, labels = texts_and_labels(("城乡建设", "交通运输"))
     router = trained.train(texts, labels, lexicon_router().lexicon)
     assert router.calibration is not None
     assert router.calibration["svm_c"] in SVM_C_GRID
@@ -64,8 +44,7 @@ def test_training_chooses_from_the_grids_and_keeps_the_choice() -> None:
 
 
 def test_an_uncalibrated_model_keeps_the_first_release_constants() -> None:
-    texts = [text for texts in _TICKETS.values() for text in texts]
-    labels = [label for label, texts in _TICKETS.items() for _ in texts]
+    texts, labels = texts_and_labels(("城乡建设", "交通运输"))
     router = trained.train(texts, labels, lexicon_router().lexicon, calibrate=False)
     assert router.svm.C == trained.SVM_C
     assert router.prior_scale == trained.PRIOR_SCALE
