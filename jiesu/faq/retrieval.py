@@ -94,8 +94,9 @@ class SearchResult:
 
 
 def result_from(scored: list[Scored], threshold: float = THRESHOLD) -> SearchResult:
-    """A SearchResult from an index's ranked entries: answered from `threshold` on."""
-    answered = bool(scored) and scored[0].score >= threshold
+    """A SearchResult from an index's ranked entries: answered from `threshold` on, when
+    the best entry names what the question asks about."""
+    answered = bool(scored) and scored[0].score >= threshold and scored[0].covers
     return SearchResult(answered=answered, matches=[Match.of(s) for s in scored])
 
 
