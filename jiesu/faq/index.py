@@ -27,9 +27,9 @@ alternatives, tags and applicable conditions): otherwise it is still offered amo
 closest questions.
 
 The confidence is a logistic model over these measures (`WEIGHTS`, `BIAS`), fitted
-on the development half of `bench/data/faq_situations.csv` (`bench/faq.py --fit`
-chooses its regularisation and the answer threshold by cross-validation and prints a
-new fit), and the candidates are re-ranked by it.
+on the splits of `bench/data/faq_situations.csv` seen while tuning (`bench/faq.py
+--fit` chooses its regularisation and the answer threshold by cross-validation and
+prints a new fit), and the candidates are re-ranked by it.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ K1: Final = 1.5
 B: Final = 0.75
 # The logistic model over (blend, coverage, unmatched ask word, topic words, overlap,
 # entry coverage).
-WEIGHTS: Final = (2.919, -0.339, -0.77, 0.824, -0.653, 2.48)
-BIAS: Final = -3.273
+WEIGHTS: Final = (4.531, -1.004, -0.428, 0.782, 0.435, 2.528)
+BIAS: Final = -3.466
 
 
 @dataclass(frozen=True)
