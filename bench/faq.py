@@ -66,7 +66,24 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "faq.json"
 SITUATIONS = ROOT / "bench" / "data" / "faq_situations.csv"
 PARAPHRASES = ROOT / "bench" / "data" / "faq_eval.csv"
-SMP = ROOT.parent / "shared" / "data" / "smp2017_dev770.csv"
+
+
+def _shared_data() -> Path:
+    """`../shared/data` next to this checkout, or next to the main checkout when this
+    one is a git worktree of it."""
+    beside = ROOT.parent / "shared" / "data"
+    if beside.exists():
+        return beside
+    common = subprocess.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return Path(common).parent.parent / "shared" / "data" if common else beside
+
+
+SMP = _shared_data() / "smp2017_dev770.csv"
 # The commit that added the situational set, before any retrieval or base change.
 BEFORE_COMMIT = "308dcae"
 BEFORE_READING = Reading(aliases=False, clauses=False, generic=False, learned=False, asked=False)
