@@ -21,10 +21,15 @@ few bounded measures of how well it covers the question:
   phrasing): "新能源汽车免购置税" shares words with "新能源汽车充电" but leaves out
   what that entry is about.
 
+An entry is the answer only if it names what the ask is about (`tokens.asked_about`:
+the official thing and a particular operation, read against the entry's question,
+alternatives, tags and applicable conditions): otherwise it is still offered among the
+closest questions.
+
 The confidence is a logistic model over these measures (`WEIGHTS`, `BIAS`), fitted
-on the development half of `bench/data/faq_situations.csv` (`bench/faq.py --fit`
-chooses its regularisation and the answer threshold by cross-validation and prints a
-new fit), and the candidates are re-ranked by it.
+on the splits of `bench/data/faq_situations.csv` seen while tuning (`bench/faq.py
+--fit` chooses its regularisation and the answer threshold by cross-validation and
+prints a new fit), and the candidates are re-ranked by it.
 """
 
 from __future__ import annotations
@@ -41,10 +46,12 @@ from jiesu.faq.entries import FaqItem
 from jiesu.faq.tokens import (
     DEFAULT_READING,
     Reading,
+    asked_about,
     generic,
     normalized_terms,
     plain,
     read_question,
+    spellings,
     synonyms,
     terms,
 )
@@ -66,16 +73,18 @@ K1: Final = 1.5
 B: Final = 0.75
 # The logistic model over (blend, coverage, unmatched ask word, topic words, overlap,
 # entry coverage).
-WEIGHTS: Final = (2.919, -0.339, -0.77, 0.824, -0.653, 2.48)
-BIAS: Final = -3.273
+WEIGHTS: Final = (4.531, -1.004, -0.428, 0.782, 0.435, 2.528)
+BIAS: Final = -3.466
 
 
 @dataclass(frozen=True)
 class Scored:
-    """An entry with its confidence for one question."""
+    """An entry with its confidence for one question, and whether it names what the
+    question asks about (an entry that does not is never the answer)."""
 
     item: FaqItem
     score: float
+    covers: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,8 @@ class _Query:
     topic: frozenset[str]
     asked: frozenset[str]
     bigrams: frozenset[str]
+    # What the ask is about: per thing or operation, per word, the ways of naming it.
+    about: list[list[list[tuple[str, ...]]]]
 
 
 def _bigrams(text: str) -> frozenset[str]:
@@ -122,6 +133,8 @@ class FaqIndex:
         documents: list[list[str]] = []
         self._entry_terms: list[frozenset[str]] = []
         self._entry_bigrams: list[list[frozenset[str]]] = []
+        # What each entry is about: its phrasings, tags and conditions, as text and terms.
+        self._scope: list[tuple[str, frozenset[str]]] = []
         worded: list[list[list[str]]] = []  # each entry's phrasings, without its tags
         for number, item in enumerate(items):
             tag_terms = terms(" ".join(item.tags))
@@ -132,6 +145,9 @@ class FaqIndex:
             doc_entry += [number] * len(phrasing_terms)
             self._entry_terms.append(frozenset(t for doc in phrasing_terms for t in doc))
             self._entry_bigrams.append([_bigrams(plain(p)) for p in normalized])
+            scope = [*normalized, *(normalize(t) for t in item.tags), normalize(item.conditions)]
+            scope_terms = frozenset(t for text in scope for t in normalized_terms(text))
+            self._scope.append((" ".join(plain(text) for text in scope), scope_terms))
         frequency = Counter(t for doc in documents for t in set(doc))
         total = len(documents)
         self._idf = {
@@ -177,7 +193,25 @@ class FaqIndex:
         total = sum(w for _, w in importance)
         words = frozenset(t for t, _ in query)
         bigrams = _bigrams(plain(normalized))
-        return _Query(query, words, importance, total, topic, asked, bigrams)
+        about = (
+            [[spellings(word) for word in thing] for thing in asked_about(normalized)]
+            if self.reading.asked
+            else []
+        )
+        return _Query(query, words, importance, total, topic, asked, bigrams, about)
+
+    def _covers(self, number: int, query: _Query) -> bool:
+        """Whether entry `number` names every thing and operation the ask is about."""
+        text, scope_terms = self._scope[number]
+
+        def named(term: str) -> bool:
+            return term in scope_terms or term in text
+
+        return all(
+            any(all(named(t) for t in spelling) for spelling in ways)
+            for thing in query.about
+            for ways in thing
+        )
 
     def _candidates(self, query: _Query) -> list[int]:
         """The entries whose best phrasing scores highest in BM25, best first: only the
@@ -239,16 +273,20 @@ class FaqIndex:
         logit = BIAS + sum(w * m for w, m in zip(WEIGHTS, measures, strict=True))
         return 1 / (1 + math.exp(-logit))
 
-    def measured(self, question: str) -> list[tuple[FaqItem, tuple[float, ...]]]:
-        """The candidates for `question` with their measures (for fitting the model)."""
+    def measured(self, question: str) -> list[tuple[FaqItem, tuple[float, ...], bool]]:
+        """The candidates for `question` with their measures (for fitting the model) and
+        whether each names what the ask is about."""
         query = self._read(question)
-        return [(self.items[n], self._measures(n, query)) for n in self._candidates(query)]
+        return [
+            (self.items[n], self._measures(n, query), self._covers(n, query))
+            for n in self._candidates(query)
+        ]
 
     def search(self, question: str, limit: int) -> list[Scored]:
         """The `limit` best entries for `question`, best first, with their confidence."""
         scored = [
-            Scored(item, round(self._confidence(measures), 4))
-            for item, measures in self.measured(question)
+            Scored(item, round(self._confidence(measures), 4), covers)
+            for item, measures, covers in self.measured(question)
         ]
         scored.sort(key=lambda s: -s.score)
         return scored[:limit]

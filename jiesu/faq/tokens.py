@@ -20,6 +20,7 @@ SYNONYMS_FILE: Final = FAQ_DIR / "synonyms.txt"
 ALIASES_FILE: Final = FAQ_DIR / "aliases.txt"
 STOPWORDS_FILE: Final = FAQ_DIR / "stopwords.txt"
 GENERIC_FILE: Final = FAQ_DIR / "generic.txt"
+ASKED_FILE: Final = FAQ_DIR / "asked.txt"
 _NOT_TEXT: Final = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 # What ends a clause: residents tell a situation clause by clause, then ask.
 _CLAUSE_END: Final = re.compile(r"[,.;!?:，。；！？：…~\n]+")
@@ -40,12 +41,14 @@ class Reading:
     weigh `CONTEXT_WEIGHT`, so a long story neither drowns the ask nor counts
     against a match; `generic`: words of `data/faq/generic.txt` (材料, 申请) are no
     evidence of a topic; `learned`: the confidence is the fitted model of
-    `jiesu.faq.index` rather than the first version's blend."""
+    `jiesu.faq.index` rather than the first version's blend; `asked`: an entry that
+    does not name what the ask is about (`asked_about`) is never the answer."""
 
     aliases: bool = True
     clauses: bool = True
     generic: bool = True
     learned: bool = True
+    asked: bool = True
 
 
 DEFAULT_READING: Final = Reading()
@@ -100,6 +103,64 @@ def generic() -> frozenset[str]:
     """Search terms any policy question may use whatever its topic (材料, 申请, 补贴):
     no evidence of a topic on their own."""
     return frozenset(t for line in _lines(GENERIC_FILE) for word in line for t in _cut(word))
+
+
+@dataclass(frozen=True)
+class AskedWords:
+    """`data/faq/asked.txt`: the endings of words naming an official thing, and the
+    particular operations, that an entry must name to answer a question asking them."""
+
+    things: tuple[str, ...]
+    actions: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def asked_words() -> AskedWords:
+    """The lexicon of `data/faq/asked.txt` (lines `things: …` and `actions: …`)."""
+    found: dict[str, list[str]] = {"things": [], "actions": []}
+    for number, words in enumerate(_lines(ASKED_FILE), 1):
+        key = words[0].rstrip(":")
+        if not words[0].endswith(":") or key not in found:
+            raise ValueError(f"{ASKED_FILE.name}:{number}: expected 'things: …' or 'actions: …'")
+        found[key] += [plain(normalize(w)) for w in words[1:]]
+    return AskedWords(tuple(found["things"]), frozenset(found["actions"]))
+
+
+def asked_about(normalized: str) -> list[tuple[str, ...]]:
+    """What the ask of a normalised message is about that an entry must name: each
+    official thing as the words that must all appear ("中考" → (中考,), "食品经营许可证"
+    → (经营, 许可证): a bare ending counts with the word before it), and each particular
+    operation (改正,). Words of the situation told before the ask do not count."""
+    lexicon = asked_words()
+    stop, common = stopwords(), generic()
+    found: list[tuple[str, ...]] = []
+    for part, asking in clauses(normalized):
+        if not asking:
+            continue
+        words = [w for w in _tokenizer().cut(plain(part, " "), HMM=False) if w.strip()]
+        for number, word in enumerate(words):
+            if word in lexicon.actions:
+                found.append((word,))
+            elif word in lexicon.things:
+                before = words[number - 1] if number else ""
+                if _qualifies(before, stop, common):
+                    found.append((before, word))
+            elif len(word) > 1 and word.endswith(lexicon.things):
+                found.append((word,))
+    return found
+
+
+def _qualifies(word: str, stop: frozenset[str], common: frozenset[str]) -> bool:
+    """Whether `word`, before a bare ending (许可证, 补助), says which thing is meant."""
+    return len(word) > 1 and word not in stop and word not in common and not _ASKING.search(word)
+
+
+def spellings(word: str) -> list[tuple[str, ...]]:
+    """The ways an entry may name `word`, each as the terms that must all appear: the
+    word, its canonical synonym, and the official terms of a colloquial name in it."""
+    found: list[tuple[str, ...]] = [(word,), (synonyms().get(word, word),)]
+    found += [targets for phrase, targets in aliases().items() if phrase in word]
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -12,9 +12,12 @@ from sqlalchemy import event, select
 
 from jiesu.db import get_engine, session_scope
 from jiesu.faq import record_feedback, record_unanswered, retrieval, search
+from jiesu.faq.entries import FaqItem
+from jiesu.faq.index import FaqIndex
 from jiesu.faq.models import FaqEntry, FaqFeedback, FaqUnanswered
 from jiesu.faq.retrieval import RECHECK_SECONDS, wait_for_rebuilds
-from jiesu.faq.tokens import CONTEXT_WEIGHT, terms, weighted_terms
+from jiesu.faq.tokens import CONTEXT_WEIGHT, asked_about, terms, weighted_terms
+from jiesu.text import normalize
 
 
 @pytest.mark.parametrize(
@@ -88,6 +91,65 @@ def test_a_question_that_leaves_out_what_the_entry_is_about_is_not_answered(
     result = search("新能源汽车能免车船税吗", url=database_url)
     assert not result.answered
     assert "ev-car-charging" in [m.id for m in result.matches]
+
+
+@pytest.mark.parametrize(
+    ("question", "related"),
+    [
+        # A licence the base does not cover, next to the entries on business licences.
+        ("小吃店开张前，食品经营许可证到哪里去申请", "营业执照"),
+        # An exam the base does not cover, next to school enrolment.
+        ("我们是外地户口，孩子能不能在这边参加中考", "入学"),
+        # Correcting a paper the base does not cover, next to registering a newborn.
+        ("宝宝的出生证明上生日写错了，怎么更正", "新生儿落户"),
+    ],
+)
+def test_a_related_but_different_matter_is_offered_not_answered(
+    database_url: str, question: str, related: str
+) -> None:
+    result = search(question, url=database_url)
+    assert not result.answered
+    assert any(related in match.tags for match in result.matches)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("残疾证在哪里办", "残疾人补贴"),  # the entry names 残疾证
+        ("家里困难，孩子上学有没有补助，我们是低保户", "低保"),  # 有没有 names nothing
+        ("拿到出生证明了，孩子户口怎么上", "新生儿落户"),  # the paper is told, not asked
+    ],
+)
+def test_what_the_entry_names_is_still_answered(
+    database_url: str, question: str, topic: str
+) -> None:
+    result = search(question, url=database_url)
+    assert result.answered
+    assert topic in result.matches[0].tags
+
+
+def test_the_ask_names_things_and_particular_operations() -> None:
+    assert ("经营", "许可证") in asked_about(normalize("开饭店还要办食品经营许可证吗"))
+    assert asked_about(normalize("孩子明年中考")) == [("中考",)]
+    assert ("更正",) in asked_about(normalize("名字写错了怎么更正"))
+    assert asked_about(normalize("我有残疾证，低保怎么申请")) == []  # told, not asked
+    assert asked_about(normalize("有没有其他补助")) == []
+
+
+def test_an_entry_names_what_its_conditions_say() -> None:
+    item = FaqItem(
+        id="pet",
+        question="宠物登记怎么办理？",
+        alternatives=("给狗办证",),
+        answer="到派出所办理。",
+        department="公安局",
+        tags=("养犬",),
+        source="《养犬管理条例》",
+    )
+    question = "宠物登记要办免疫证吗"
+    assert not FaqIndex([item]).search(question, 1)[0].covers
+    conditioned = FaqItem(**{**item.__dict__, "conditions": "已取得犬只免疫证的犬主"})
+    assert FaqIndex([conditioned]).search(question, 1)[0].covers
 
 
 def test_matches_are_best_first_and_limited(database_url: str) -> None:
