@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import bot.telegram.callbacks  # noqa: F401  (registers its tables on Base.metadata)
+import bot.telegram.callbacks  # registers its tables on Base.metadata
+import bot.wechat.models  # noqa: F401  (likewise)
 import jiesu.faq.models  # registers its tables on Base.metadata
 import jiesu.handoff.models  # registers its tables on Base.metadata
 import jiesu.loop.models  # registers its tables on Base.metadata

@@ -43,7 +43,8 @@ def test_upgrade_works_on_postgresql_by_url_alone(postgres_url: str) -> None:
 
 def _drift(url: str) -> list[object]:
     """What autogenerate would change to make the database at `url` match the models."""
-    import bot.telegram.callbacks  # noqa: F401  (the tables env.py registers, all of them)
+    import bot.telegram.callbacks  # the tables env.py registers, all of them
+    import bot.wechat.models  # noqa: F401
     import jiesu.faq.models
     import jiesu.handoff.models
     import jiesu.loop.models

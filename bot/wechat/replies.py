@@ -1,0 +1,96 @@
+"""The assistant's replies as WeChat text, and numbered choices read back.
+
+WeChat text has no inline keyboards: a reply's buttons are listed as numbered choices
+("1. 有帮助"), and a resident answering with the number (or the label) chooses the
+button. The choices last shown to each resident are kept (`Follower.choices`), whether
+they came in a passive reply or through the outbox (a follow-up survey), so the number
+means what the resident saw last.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from bot.choices import offered_buttons, typed_choice
+from bot.wechat.models import Follower
+from jiesu.models import utcnow
+from jiesu.vocabulary import wording
+
+Buttons = list[dict[str, Any]]
+
+_NUMBER: Final = re.compile(r"^\s*(\d{1,2})\s*[.、。)）]?\s*$")
+
+
+def choice_lines(buttons: Iterable[dict[str, Any]]) -> str:
+    """The buttons as numbered lines under a prompt, or "" without buttons."""
+    titles = [str(b["title"]) for b in buttons if b.get("title") and b.get("payload")]
+    if not titles:
+        return ""
+    lines = [f"{number}. {title}" for number, title in enumerate(titles, start=1)]
+    return "\n".join([wording("wechat", "choose_by_number"), *lines])
+
+
+def render(reply: dict[str, Any]) -> str:
+    """One reply as text: its text, an image's address, its buttons as numbered choices."""
+    parts = [str(reply.get("text") or "").strip()]
+    if reply.get("image"):
+        parts.append(str(reply["image"]))
+    parts.append(choice_lines(reply.get("buttons") or []))
+    return "\n".join(part for part in parts if part)
+
+
+def render_all(replies: Iterable[dict[str, Any]]) -> str:
+    """Several replies as the one text a passive reply can carry."""
+    return "\n\n".join(text for text in (render(reply) for reply in replies) if text)
+
+
+def usable(buttons: Iterable[dict[str, Any]]) -> Buttons:
+    """The buttons that can be listed (a title and a payload)."""
+    return [dict(b) for b in buttons if b.get("title") and b.get("payload")]
+
+
+def shown(session: Session, openid: str, replies: Iterable[dict[str, Any]]) -> None:
+    """Remember the choices of what was just shown to `openid` (none if it offered none)."""
+    buttons = usable(offered_buttons(replies))
+    follower = session.get(Follower, openid)
+    if follower is None:
+        session.add(Follower(openid=openid, subscribed=True, choices=buttons or None))
+    else:
+        follower.choices = buttons or None
+
+
+def chosen(session: Session, openid: str, text: str) -> str | None:
+    """The payload of the choice `text` picks among those last shown to `openid`: by its
+    number or by its label; None if it picks none."""
+    follower = session.get(Follower, openid)
+    buttons = follower.choices if follower is not None and follower.choices else []
+    if not buttons:
+        return None
+    match = _NUMBER.match(unicodedata.normalize("NFKC", text))
+    if match:
+        number = int(match.group(1))
+        if 1 <= number <= len(buttons):
+            return str(buttons[number - 1]["payload"])
+        return None
+    return typed_choice(text, buttons)
+
+
+def set_subscribed(session: Session, openid: str, subscribed: bool) -> None:
+    """Record a follow or an unfollow of the account."""
+    follower = session.get(Follower, openid)
+    if follower is None:
+        session.add(Follower(openid=openid, subscribed=subscribed, changed_at=utcnow()))
+    else:
+        follower.subscribed = subscribed
+        follower.changed_at = utcnow()
+
+
+def is_subscribed(session: Session, openid: str) -> bool:
+    """Whether `openid` follows the account, as far as we know (unknown: yes)."""
+    follower = session.get(Follower, openid)
+    return follower is None or follower.subscribed
