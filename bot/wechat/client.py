@@ -92,6 +92,8 @@ class AccessTokens:
                     update(AccessToken)
                     .where(
                         AccessToken.app_id == self._app_id,
+                        # still due: another process may have just stored a new one
+                        AccessToken.expires_at <= now + MARGIN,
                         or_(
                             AccessToken.refreshing_until.is_(None),
                             AccessToken.refreshing_until < now,
