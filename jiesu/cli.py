@@ -39,6 +39,8 @@ users_app = typer.Typer(help="Staff console accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 residents_app = typer.Typer(help="Residents' personal data (个人信息).", no_args_is_help=True)
 app.add_typer(residents_app, name="residents")
+wechat_app = typer.Typer(help="The WeChat official account (微信公众号).", no_args_is_help=True)
+app.add_typer(wechat_app, name="wechat")
 
 _ENV_SECRETS = ("JIESU_RASA_TOKEN", "JIESU_SECRET_KEY")
 
@@ -691,6 +693,31 @@ def telegram(
         adapter.run_webhook()
     else:
         adapter.run_polling()
+
+
+@wechat_app.command("menu")
+def wechat_menu(
+    publish: bool = typer.Option(
+        False, "--publish", help="Set it as the account's menu (needs WECHAT_APP_ID and secret)."
+    ),
+) -> None:
+    """Print the account's menu (我要反映 / 政策咨询 / 查询进度 / 转人工), or publish it."""
+    from bot.wechat.client import Client
+    from bot.wechat.config import WeChatSettings
+    from bot.wechat.menu import menu_definition
+    from bot.wechat.menu import publish as publish_menu
+
+    if not publish:
+        typer.echo(json.dumps(menu_definition(), ensure_ascii=False, indent=2))
+        return
+    settings = WeChatSettings()
+    if not settings.configured:
+        typer.echo(
+            "未配置公众号：请设置 WECHAT_TOKEN、WECHAT_APP_ID 和 WECHAT_APP_SECRET。", err=True
+        )
+        raise typer.Exit(1)
+    publish_menu(Client(settings, get_settings().database_url))
+    typer.echo("公众号菜单已更新。")
 
 
 @app.command("hot")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from bot.gateway import Gateway
 from bot.wechat import endpoint
 from bot.wechat.app import WeChatService
 from bot.wechat.config import WeChatSettings
+from jiesu.config import get_settings
 from jiesu.http_limits import BodySizeLimit
 from tests.rasa_stand_in import RasaStandIn
 from tests.wechat.fake_api import FakeWeChatApi, fake_wechat_api
@@ -37,6 +39,15 @@ class FakeRasa(RasaStandIn):
         self.messages.append((sender_id, text))
         await asyncio.sleep(self.delay)
         return self.replies
+
+
+@pytest.fixture(autouse=True)
+def _settings_of_this_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Attachments in the test's own folder; settings read anew (the CLI tests set some)."""
+    monkeypatch.setenv("JIESU_ATTACHMENTS_DIR", str(tmp_path / "attachments"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture
