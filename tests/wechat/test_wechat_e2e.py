@@ -1,0 +1,185 @@
+"""The WeChat channel end to end: the web app's `/wechat` (as `jiesu web` builds it) in
+front of the real Rasa and action servers, requests built by wechatpy, and the recording
+API server receiving the customer-service messages the outbox sender sends."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from bot.rasa_client import RasaClient
+from bot.wechat.config import conversation_id
+from console.app import create_app
+from jiesu.config import Settings
+from jiesu.db import session_scope
+from jiesu.handoff import service
+from jiesu.handoff.desk import HandoffDesk
+from jiesu.models import utcnow
+from jiesu.scheduler import sweep
+from jiesu.tickets import (
+    SYSTEM_ACTOR,
+    AppealType,
+    Status,
+    change_status,
+    create_ticket,
+    get_by_number,
+    staff_actor,
+)
+from tests.servers import RasaStack
+from tests.wechat.conftest import wechat_settings
+from tests.wechat.fake_api import FakeWeChatApi
+from tests.wechat.resident import WeChatResident
+
+pytestmark = pytest.mark.servers
+
+
+class Resident(WeChatResident):
+    """A WeChat resident who reads every answer: passive replies and customer-service
+    messages the API server received for them."""
+
+    def __init__(self, client: httpx.AsyncClient, api: FakeWeChatApi) -> None:
+        super().__init__(client)
+        self.api = api
+        self.passive: list[str] = []
+        self.read = 0
+
+    async def say(self, text: str, msg_id: int | None = None) -> str | None:
+        reply = await super().say(text, msg_id)
+        if reply is not None:
+            self.passive.append(reply)
+        return reply
+
+    async def tap(self, key: str) -> None:
+        reply = await self.send("event", {"Event": "CLICK", "EventKey": key})
+        if reply is not None:
+            self.passive.append(reply)
+
+    def received(self) -> list[str]:
+        pushed = [
+            call.body["text"]["content"]
+            for call in self.api.called("message/custom/send")
+            if call.body.get("touser") == self.openid
+        ]
+        return self.passive + pushed
+
+    async def wait_for(self, words: str, timeout: float = 20) -> str:
+        """The first answer not read yet that contains `words`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answers = self.received()
+            for position in range(self.read, len(answers)):
+                if words in answers[position]:
+                    self.read = position + 1
+                    return answers[position]
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no answer with {words!r}; got {self.received()[self.read :]}")
+
+    def number_of(self, answer: str, choice: str) -> str:
+        """The number the answer lists `choice` under."""
+        found = re.search(rf"^(\d+)\. {re.escape(choice)}$", answer, re.MULTILINE)
+        assert found, answer
+        return found.group(1)
+
+
+@pytest.fixture
+async def http(rasa_stack: RasaStack, api: FakeWeChatApi) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(
+        database_url=rasa_stack.database_url,
+        rasa_url=rasa_stack.rasa_url,
+        rasa_token=rasa_stack.token,
+    )
+    app = create_app(settings, wechat_settings(api, passive_reply_seconds=4.0))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://wechat.test") as client:
+            yield client
+
+
+@pytest.fixture
+def resident(http: httpx.AsyncClient, api: FakeWeChatApi) -> Resident:
+    return Resident(http, api)
+
+
+async def test_a_resident_follows_files_an_appeal_and_asks_its_status(resident: Resident) -> None:
+    welcome = await resident.send("event", {"Event": "subscribe", "EventKey": ""})
+    assert welcome is not None and "个人信息告知" in welcome
+    await resident.say("建设路18号的路灯坏了好几天了")
+    asked = await resident.wait_for("电话")
+    await resident.say(resident.number_of(asked, "匿名提交"))
+    summary = await resident.wait_for("确认")
+    await resident.say(resident.number_of(summary, "确认提交"))
+    filed = await resident.wait_for("工单号")
+    number = re.search(r"\d{8}-\d{4}", filed)
+    assert number, filed
+    await resident.tap("STATUS")
+    await resident.wait_for(number.group())
+
+
+async def test_a_policy_question_is_answered_and_rated_by_number(resident: Resident) -> None:
+    await resident.say("居住证怎么办理")
+    answer = await resident.wait_for("有帮助吗")
+    await resident.say(resident.number_of(answer, "有帮助"))
+    await resident.wait_for("感谢")
+
+
+async def test_a_person_takes_over_and_the_staff_reply_reaches_wechat(
+    resident: Resident, rasa_stack: RasaStack
+) -> None:
+    await resident.tap("HUMAN")
+    await resident.wait_for("分钟内回复")
+    await resident.say("我家楼上天天半夜装修")
+    await resident.wait_for("工作人员都能看到")
+    sender_id = conversation_id(resident.openid)
+    with session_scope(rasa_stack.database_url) as session:
+        handoff = service.current(session, sender_id)
+        assert handoff is not None
+    rasa = RasaClient(rasa_stack.rasa_url, 30.0, rasa_stack.token)
+    try:
+        await HandoffDesk(rasa, rasa_stack.database_url).reply(
+            handoff.id, "alice", "请问您住哪个小区？"
+        )
+    finally:
+        await rasa.aclose()
+    await resident.wait_for("请问您住哪个小区")
+
+
+async def test_the_follow_up_survey_is_answered_with_numbers(
+    resident: Resident, rasa_stack: RasaStack
+) -> None:
+    await resident.say("你好")  # opens the 48-hour window
+    await resident.wait_for("")
+    now = utcnow()
+    handler = staff_actor("handler")
+    with session_scope(rasa_stack.database_url) as session:
+        ticket, _ = create_ticket(
+            session,
+            channel="wechat",
+            source_message_id=uuid.uuid4().hex,
+            sender_id=conversation_id(resident.openid),
+            appeal_type=AppealType.COMPLAIN,
+            description="幸福里小区3号楼楼道灯坏了",
+            department="housing",
+            reply_due_at=now + timedelta(days=7),
+            actor=SYSTEM_ACTOR,
+            now=now,
+        )
+        change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR)
+        change_status(session, ticket, Status.IN_PROGRESS, actor=handler)
+        change_status(session, ticket, Status.REPLIED, actor=handler, note="物业已更换灯泡")
+        sweep(session, utcnow())
+        number = ticket.number
+    survey = await resident.wait_for("解决了吗")
+    await resident.say(resident.number_of(survey, "已解决"))
+    satisfaction = await resident.wait_for("满意吗")
+    await resident.say(resident.number_of(satisfaction, "满意"))
+    await resident.wait_for(number)
+    with session_scope(rasa_stack.database_url) as session:
+        closed = get_by_number(session, number)
+        assert closed is not None and closed.status is Status.CLOSED
