@@ -45,8 +45,15 @@ def render(reply: dict[str, Any]) -> str:
 
 
 def render_all(replies: Iterable[dict[str, Any]]) -> str:
-    """Several replies as the one text a passive reply can carry."""
-    return "\n\n".join(text for text in (render(reply) for reply in replies) if text)
+    """Several replies as the one text a passive reply can carry: only the last that offers
+    buttons lists them, so the numbers mean one thing (what `shown` remembers)."""
+    replies = list(replies)
+    offering = [i for i, reply in enumerate(replies) if usable(reply.get("buttons") or [])]
+    texts = (
+        render(reply if offering and i == offering[-1] else {**reply, "buttons": []})
+        for i, reply in enumerate(replies)
+    )
+    return "\n\n".join(text for text in texts if text)
 
 
 def usable(buttons: Iterable[dict[str, Any]]) -> Buttons:

@@ -228,3 +228,17 @@ async def test_menu_clicks(resident: WeChatResident, rasa: FakeRasa) -> None:
     assert prompt is not None and "反映" in prompt
     assert await resident.send("event", {"Event": "CLICK", "EventKey": "STATUS"}) == "好的"
     assert [text for _, text in rasa.messages] == ["/query_ticket"]
+
+
+async def test_only_the_last_reply_offering_choices_lists_them(
+    resident: WeChatResident, rasa: FakeRasa
+) -> None:
+    rasa.replies = [
+        {"text": "您是想：", "buttons": [{"title": "投诉", "payload": "/complain"}]},
+        {"text": "也可以：", "buttons": [{"title": "转人工", "payload": "/request_human"}]},
+    ]
+    shown = await resident.say("嗯")
+    assert shown is not None
+    assert "投诉" not in shown and shown.count("1. ") == 1 and "1. 转人工" in shown
+    await resident.say("1")
+    assert rasa.messages[-1][1] == "/request_human"
