@@ -28,20 +28,21 @@ router = APIRouter()
 Param = Annotated[str, Query()]
 
 
-def _channel(request: Request) -> tuple[WeChatChannel, WeChatSettings] | None:
+def _authentic(
+    request: Request, signature: str, timestamp: str, nonce: str
+) -> tuple[WeChatChannel, WeChatSettings] | Response:
+    """The channel, if it is on and the request is signed with its token; else the refusal
+    (404 with the channel off, 403 with a wrong signature)."""
     channel: WeChatChannel | None = getattr(request.app.state, "wechat", None)
     settings: WeChatSettings | None = getattr(request.app.state, "wechat_settings", None)
     if channel is None or settings is None:
-        return None
-    return channel, settings
-
-
-def _signed(token: str, signature: str, timestamp: str, nonce: str) -> bool:
+        return Response(status_code=404)
     try:
-        check_signature(token, signature, timestamp, nonce)
+        check_signature(settings.token, signature, timestamp, nonce)
     except InvalidSignatureException:
-        return False
-    return True
+        log.warning("WeChat call with a wrong signature from %s", request.client)
+        return Response(status_code=403)
+    return channel, settings
 
 
 @router.get("/wechat")
@@ -53,13 +54,8 @@ def verify(
     echostr: Param = "",
 ) -> Response:
     """WeChat checks the server address: the echo comes back when the signature matches."""
-    found = _channel(request)
-    if found is None:
-        return Response(status_code=404)
-    if not _signed(found[1].token, signature, timestamp, nonce):
-        log.warning("WeChat verification with a wrong signature from %s", request.client)
-        return Response(status_code=403)
-    return PlainTextResponse(echostr)
+    found = _authentic(request, signature, timestamp, nonce)
+    return found if isinstance(found, Response) else PlainTextResponse(echostr)
 
 
 @router.post("/wechat")
@@ -72,13 +68,10 @@ async def receive(
     msg_signature: Param = "",
 ) -> Response:
     """One message or event: answered with a passive reply or "success"."""
-    found = _channel(request)
-    if found is None:
-        return Response(status_code=404)
+    found = _authentic(request, signature, timestamp, nonce)
+    if isinstance(found, Response):
+        return found
     channel, settings = found
-    if not _signed(settings.token, signature, timestamp, nonce):
-        log.warning("WeChat message with a wrong signature from %s", request.client)
-        return Response(status_code=403)
     body = await request.body()
     crypto = None
     if encrypt_type == "aes":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from jiesu.config import get_settings
 from jiesu.http_limits import BodySizeLimit
 from tests.rasa_stand_in import RasaStandIn
 from tests.wechat.fake_api import FakeWeChatApi, fake_wechat_api
-from tests.wechat.resident import APP_ID, TOKEN, WeChatResident
+from tests.wechat.resident import AES_KEY, APP_ID, TOKEN, WeChatResident
 
 MAX_BODY = 20_000
 
@@ -94,12 +95,30 @@ def endpoint_app(service: WeChatService) -> FastAPI:
     return app
 
 
-@pytest.fixture
-async def http(service: WeChatService) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def serving(service: WeChatService) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the endpoint; the slow turns are finished after it closes."""
     transport = httpx.ASGITransport(app=endpoint_app(service))
     async with httpx.AsyncClient(transport=transport, base_url="http://wechat.test") as client:
         yield client
     await service.channel.drain()
+
+
+@pytest.fixture
+async def http(service: WeChatService) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(service) as client:
+        yield client
+
+
+@pytest.fixture
+async def safe_http(
+    rasa: FakeRasa, api: FakeWeChatApi, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The endpoint of an account in 安全模式."""
+    settings = wechat_settings(api, encoding_aes_key=AES_KEY)
+    service = WeChatService(Gateway(rasa, database_url, max_chars=4000), settings, database_url)
+    async with serving(service) as client:
+        yield client
 
 
 @pytest.fixture

@@ -11,17 +11,15 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.gateway import Gateway
-from bot.wechat.app import WeChatService
 from bot.wechat.config import WeChatSettings
 from console.app import create_app
 from jiesu import outbox
 from jiesu.config import Settings
 from jiesu.db import session_scope
 from jiesu.tickets.models import Attachment
-from tests.wechat.conftest import MAX_BODY, FakeRasa, endpoint_app, wechat_settings
+from tests.wechat.conftest import MAX_BODY, FakeRasa, wechat_settings
 from tests.wechat.fake_api import FakeWeChatApi
-from tests.wechat.resident import AES_KEY, TOKEN, WeChatResident, message_xml, signature
+from tests.wechat.resident import TOKEN, WeChatResident, message_xml, signature
 
 
 def verification(token: str, echostr: str = "echo-4711") -> str:
@@ -62,47 +60,33 @@ async def test_a_text_message_is_answered_passively_in_the_residents_conversatio
 
 
 async def test_in_safe_mode_messages_and_replies_are_encrypted(
-    api: FakeWeChatApi, rasa: FakeRasa, database_url: str
+    safe_http: httpx.AsyncClient, rasa: FakeRasa
 ) -> None:
-    service = WeChatService(
-        Gateway(rasa, database_url, 4000),
-        wechat_settings(api, encoding_aes_key=AES_KEY),
-        database_url,
-    )
-    transport = httpx.ASGITransport(app=endpoint_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://wechat.test") as client:
-        resident = WeChatResident(client, encrypted=True)
-        assert await resident.say("你好") == "好的"
-        xml = message_xml(resident.openid, "text", {"Content": "明文"}, resident.new_id())
-        plain = WeChatResident(client)
-        plain.openid = resident.openid
-        assert (await plain.post(xml)).status_code == 400  # plaintext refused in 安全模式
+    resident = WeChatResident(safe_http, encrypted=True)
+    assert await resident.say("你好") == "好的"
+    xml = message_xml(resident.openid, "text", {"Content": "明文"}, resident.new_id())
+    plain = WeChatResident(safe_http)
+    plain.openid = resident.openid
+    assert (await plain.post(xml)).status_code == 400  # plaintext refused in 安全模式
     assert rasa.messages == [(f"wechat:{resident.openid}", "你好")]
 
 
 async def test_a_tampered_encrypted_message_is_refused(
-    api: FakeWeChatApi, rasa: FakeRasa, database_url: str
+    safe_http: httpx.AsyncClient, rasa: FakeRasa
 ) -> None:
-    service = WeChatService(
-        Gateway(rasa, database_url, 4000),
-        wechat_settings(api, encoding_aes_key=AES_KEY),
-        database_url,
-    )
-    transport = httpx.ASGITransport(app=endpoint_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://wechat.test") as client:
-        resident = WeChatResident(client, encrypted=True)
-        assert resident.crypto is not None
-        timestamp, nonce = str(int(time.time())), "abc"
-        xml = message_xml(resident.openid, "text", {"Content": "你好"}, resident.new_id())
-        body = resident.crypto.encrypt_message(xml, nonce, timestamp)
-        query = {
-            "signature": signature(TOKEN, timestamp, nonce),
-            "timestamp": timestamp,
-            "nonce": nonce,
-            "encrypt_type": "aes",
-            "msg_signature": "0" * 40,
-        }
-        response = await client.post(f"/wechat?{urlencode(query)}", content=body.encode())
+    resident = WeChatResident(safe_http, encrypted=True)
+    assert resident.crypto is not None
+    timestamp, nonce = str(int(time.time())), "abc"
+    xml = message_xml(resident.openid, "text", {"Content": "你好"}, resident.new_id())
+    body = resident.crypto.encrypt_message(xml, nonce, timestamp)
+    query = {
+        "signature": signature(TOKEN, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": "0" * 40,
+    }
+    response = await safe_http.post(f"/wechat?{urlencode(query)}", content=body.encode())
     assert response.status_code == 403
     assert rasa.messages == []
 
