@@ -47,39 +47,44 @@ class Resident(WeChatResident):
     def __init__(self, client: httpx.AsyncClient, api: FakeWeChatApi) -> None:
         super().__init__(client)
         self.api = api
-        self.passive: list[str] = []
+        self.answers: list[str] = []  # in the order they arrived
+        self.pushed = 0
         self.read = 0
 
-    async def say(self, text: str, msg_id: int | None = None) -> str | None:
-        reply = await super().say(text, msg_id)
-        if reply is not None:
-            self.passive.append(reply)
-        return reply
-
-    async def tap(self, key: str) -> None:
-        reply = await self.send("event", {"Event": "CLICK", "EventKey": key})
-        if reply is not None:
-            self.passive.append(reply)
-
-    def received(self) -> list[str]:
+    def _collect(self) -> None:
+        """Customer-service messages the API server received for this resident since."""
         pushed = [
             call.body["text"]["content"]
             for call in self.api.called("message/custom/send")
             if call.body.get("touser") == self.openid
         ]
-        return self.passive + pushed
+        self.answers.extend(pushed[self.pushed :])
+        self.pushed = len(pushed)
+
+    async def say(self, text: str, msg_id: int | None = None) -> str | None:
+        reply = await super().say(text, msg_id)
+        self._collect()
+        if reply is not None:
+            self.answers.append(reply)
+        return reply
+
+    async def tap(self, key: str) -> None:
+        reply = await self.send("event", {"Event": "CLICK", "EventKey": key})
+        self._collect()
+        if reply is not None:
+            self.answers.append(reply)
 
     async def wait_for(self, words: str, timeout: float = 20) -> str:
         """The first answer not read yet that contains `words`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            answers = self.received()
-            for position in range(self.read, len(answers)):
-                if words in answers[position]:
+            self._collect()
+            for position in range(self.read, len(self.answers)):
+                if words in self.answers[position]:
                     self.read = position + 1
-                    return answers[position]
+                    return self.answers[position]
             await asyncio.sleep(0.1)
-        raise AssertionError(f"no answer with {words!r}; got {self.received()[self.read :]}")
+        raise AssertionError(f"no answer with {words!r}; unread: {self.answers[self.read :]}")
 
     def number_of(self, answer: str, choice: str) -> str:
         """The number the answer lists `choice` under."""
@@ -89,13 +94,21 @@ class Resident(WeChatResident):
 
 
 @pytest.fixture
-async def http(rasa_stack: RasaStack, api: FakeWeChatApi) -> AsyncIterator[httpx.AsyncClient]:
+def passive_seconds() -> float:
+    """How long a turn may take to be answered passively (WeChat's 5 s, less a margin)."""
+    return 4.0
+
+
+@pytest.fixture
+async def http(
+    rasa_stack: RasaStack, api: FakeWeChatApi, passive_seconds: float
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
         database_url=rasa_stack.database_url,
         rasa_url=rasa_stack.rasa_url,
         rasa_token=rasa_stack.token,
     )
-    app = create_app(settings, wechat_settings(api, passive_reply_seconds=4.0))
+    app = create_app(settings, wechat_settings(api, passive_reply_seconds=passive_seconds))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://wechat.test") as client:
@@ -127,6 +140,19 @@ async def test_a_policy_question_is_answered_and_rated_by_number(resident: Resid
     answer = await resident.wait_for("有帮助吗")
     await resident.say(resident.number_of(answer, "有帮助"))
     await resident.wait_for("感谢")
+
+
+@pytest.mark.parametrize("passive_seconds", [0.01])
+async def test_when_every_turn_is_slow_the_answers_come_as_customer_service_messages(
+    resident: Resident, api: FakeWeChatApi, passive_seconds: float
+) -> None:
+    assert await resident.say("居住证怎么办理") is None  # "success": too slow to wait for
+    answer = await resident.wait_for("有帮助吗")
+    assert await resident.say(resident.number_of(answer, "有帮助")) is None
+    await resident.wait_for("感谢")
+    pushed = [c for c in api.called("message/custom/send") if c.body["touser"] == resident.openid]
+    assert len(pushed) == len(resident.answers) >= 2
+    assert len(api.called("token")) == 1
 
 
 async def test_a_person_takes_over_and_the_staff_reply_reaches_wechat(
