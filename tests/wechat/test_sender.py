@@ -17,12 +17,13 @@ from jiesu import outbox
 from jiesu.db import session_scope
 from jiesu.migrate import upgrade
 from jiesu.models import InboundMessage, utcnow
+from jiesu.tickets import notices
+from tests.factories import file_ticket
 from tests.servers import postgres_database
 from tests.wechat.conftest import wechat_settings
 from tests.wechat.fake_api import FakeWeChatApi
 
 OPENID = "oAbCdEfGhIjKlMnOpQrStUvWxYz0"
-NOTICE = "工单 20261206-0003：您的诉求已转交市政管理处办理，将于 12月13日 前答复您。"
 
 
 def wrote(database_url: str, hours_ago: float, openid: str = OPENID) -> None:
@@ -45,6 +46,22 @@ def queue(database_url: str, text: str, buttons: list[dict[str, str]] | None = N
         message = outbox.notify(session, f"wechat:{OPENID}", text, buttons)
         assert message is not None
         return message.id
+
+
+def dispatch_notice(database_url: str) -> tuple[int, str]:
+    """A WeChat resident's ticket dispatched as staff do it: the notice the ticket core
+    queues, and the ticket's number."""
+    with session_scope(database_url) as session:
+        ticket = file_ticket(
+            session,
+            channel="wechat",
+            sender_id=f"wechat:{OPENID}",
+            department="housing",
+            reply_due_at=utcnow() + timedelta(days=7),
+        )
+        message = notices.dispatched(session, ticket)
+        assert message is not None and ticket.number in message.text
+        return message.id, ticket.number
 
 
 def row(database_url: str, message_id: int) -> tuple[str, int, str | None]:
@@ -80,13 +97,13 @@ def test_outside_the_window_a_ticket_notice_goes_as_a_template_message(
     api: FakeWeChatApi, database_url: str
 ) -> None:
     wrote(database_url, hours_ago=49)
-    message_id = queue(database_url, NOTICE)
+    message_id, number = dispatch_notice(database_url)
     sender_for(api, database_url, notice_template_id="tpl-notice").send_due()
     assert api.called("message/custom/send") == []
     [sent] = api.called("message/template/send")
-    assert sent.body["template_id"] == "tpl-notice"
-    assert sent.body["data"]["number"]["value"] == "20261206-0003"
-    assert sent.body["data"]["content"]["value"] == NOTICE
+    assert (sent.body["touser"], sent.body["template_id"]) == (OPENID, "tpl-notice")
+    assert sent.body["data"]["number"]["value"] == number
+    assert "转交" in sent.body["data"]["content"]["value"]
     assert row(database_url, message_id)[0] == outbox.SENT
 
 
@@ -95,7 +112,7 @@ def test_wechat_saying_out_of_window_45047_falls_back_to_the_template(
 ) -> None:
     wrote(database_url, hours_ago=1)
     api.fail("message/custom/send", 45047)
-    message_id = queue(database_url, NOTICE)
+    message_id, _ = dispatch_notice(database_url)
     sender_for(api, database_url, notice_template_id="tpl-notice").send_due()
     assert len(api.called("message/custom/send")) == 1
     assert len(api.called("message/template/send")) == 1
@@ -103,14 +120,17 @@ def test_wechat_saying_out_of_window_45047_falls_back_to_the_template(
 
 
 @pytest.mark.parametrize(
-    ("template", "text", "reason"),
-    [("", NOTICE, "未配置工单通知模板"), ("tpl-notice", "请问您住哪个小区？", "不是工单通知")],
+    ("template", "notice", "reason"),
+    [("", True, "未配置工单通知模板"), ("tpl-notice", False, "不是工单通知")],
 )
 def test_without_a_template_for_it_an_out_of_window_message_is_undeliverable_not_retried(
-    api: FakeWeChatApi, database_url: str, template: str, text: str, reason: str
+    api: FakeWeChatApi, database_url: str, template: str, notice: bool, reason: str
 ) -> None:
     wrote(database_url, hours_ago=72)
-    message_id = queue(database_url, text)
+    if notice:
+        message_id, _ = dispatch_notice(database_url)
+    else:
+        message_id = queue(database_url, "请问您住哪个小区？")
     sender = sender_for(api, database_url, notice_template_id=template)
     sender.send_due()
     status, _, error = row(database_url, message_id)

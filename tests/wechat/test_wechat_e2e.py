@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -23,15 +22,8 @@ from jiesu.handoff import service
 from jiesu.handoff.desk import HandoffDesk
 from jiesu.models import utcnow
 from jiesu.scheduler import sweep
-from jiesu.tickets import (
-    SYSTEM_ACTOR,
-    AppealType,
-    Status,
-    change_status,
-    create_ticket,
-    get_by_number,
-    staff_actor,
-)
+from jiesu.tickets import Status, get_by_number
+from tests.factories import file_ticket, move_to
 from tests.servers import RasaStack
 from tests.wechat.conftest import wechat_settings
 from tests.wechat.fake_api import FakeWeChatApi
@@ -181,24 +173,15 @@ async def test_the_follow_up_survey_is_answered_with_numbers(
 ) -> None:
     await resident.say("你好")  # opens the 48-hour window
     await resident.wait_for("")
-    now = utcnow()
-    handler = staff_actor("handler")
     with session_scope(rasa_stack.database_url) as session:
-        ticket, _ = create_ticket(
+        ticket = file_ticket(
             session,
             channel="wechat",
-            source_message_id=uuid.uuid4().hex,
             sender_id=conversation_id(resident.openid),
-            appeal_type=AppealType.COMPLAIN,
-            description="幸福里小区3号楼楼道灯坏了",
             department="housing",
-            reply_due_at=now + timedelta(days=7),
-            actor=SYSTEM_ACTOR,
-            now=now,
+            reply_due_at=utcnow() + timedelta(days=7),
         )
-        change_status(session, ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR)
-        change_status(session, ticket, Status.IN_PROGRESS, actor=handler)
-        change_status(session, ticket, Status.REPLIED, actor=handler, note="物业已更换灯泡")
+        move_to(session, ticket, Status.REPLIED)
         sweep(session, utcnow())
         number = ticket.number
     survey = await resident.wait_for("解决了吗")
