@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from wechatpy import events, messages
 
 from bot.gateway import Gateway, Incoming
+from bot.wechat import followers
 from bot.wechat import replies as text_replies
 from bot.wechat.config import CHANNEL, WeChatSettings, conversation_id
 from jiesu import outbox
@@ -88,6 +89,8 @@ class WeChatChannel:
     async def receive(self, message: messages.BaseMessage) -> Answer:
         """Answer one parsed message or event from WeChat."""
         openid = str(message.source)
+        if opens_window(message):
+            await self._db(followers.seen, openid)
         if isinstance(message, messages.TextMessage):
             return await self._converse(openid, str(message.id), str(message.content or ""))
         if isinstance(message, messages.VoiceMessage):
@@ -102,7 +105,7 @@ class WeChatChannel:
         if isinstance(message, messages.ImageMessage):
             return await self._image(openid, message)
         if isinstance(message, events.SubscribeEvent | events.SubscribeScanEvent):
-            await self._db(text_replies.set_subscribed, openid, True)
+            await self._db(followers.set_subscribed, openid, True)
             return await self._converse(openid, _event_id(message), "/greet")
         if isinstance(message, events.UnsubscribeEvent):
             await self._db(_unsubscribed, openid)
@@ -179,6 +182,17 @@ class WeChatChannel:
         return await asyncio.to_thread(run)
 
 
+def opens_window(message: messages.BaseMessage) -> bool:
+    """Whether WeChat opens the 48-hour customer-service window on `message`: any message
+    from the resident, following (also by a QR code), and menu taps; not link views or
+    location reports."""
+    if not isinstance(message, events.BaseEvent):
+        return True
+    return isinstance(
+        message, events.SubscribeEvent | events.SubscribeScanEvent | events.ClickEvent
+    )
+
+
 def _event_id(message: messages.BaseMessage) -> str:
     """An event's id for deduplication: events carry no MsgId; WeChat documents the sender
     and creation time as the key of a re-sent event."""
@@ -200,7 +214,7 @@ def _enqueue(session: Any, openid: str, replies: Replies) -> None:
 
 def _unsubscribed(session: Any, openid: str) -> None:
     """Unfollowed: no more notices; those waiting are given up with the reason."""
-    text_replies.set_subscribed(session, openid, False)
+    followers.set_subscribed(session, openid, False)
     for message in session.query(outbox.OutboxMessage).filter_by(
         channel=CHANNEL, chat_id=openid, status=outbox.PENDING
     ):

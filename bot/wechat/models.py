@@ -26,7 +26,8 @@ class AccessToken(Base):
 
 class Follower(Base):
     """A resident who wrote to or followed the account: whether they still follow it (an
-    unsubscribed resident gets no notices), and the choices last shown to them as numbers."""
+    unsubscribed resident gets no notices), when they last interacted (the 48-hour
+    window), and the choices last shown to them as numbers."""
 
     __tablename__ = "wechat_followers"
 
@@ -34,3 +35,4 @@ class Follower(Base):
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     choices: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -17,8 +17,8 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from bot.choices import offered_buttons, typed_choice
+from bot.wechat.followers import follower
 from bot.wechat.models import Follower
-from jiesu.models import utcnow
 from jiesu.vocabulary import wording
 
 Buttons = list[dict[str, Any]]
@@ -63,19 +63,14 @@ def usable(buttons: Iterable[dict[str, Any]]) -> Buttons:
 
 def shown(session: Session, openid: str, replies: Iterable[dict[str, Any]]) -> None:
     """Remember the choices of what was just shown to `openid` (none if it offered none)."""
-    buttons = usable(offered_buttons(replies))
-    follower = session.get(Follower, openid)
-    if follower is None:
-        session.add(Follower(openid=openid, subscribed=True, choices=buttons or None))
-    else:
-        follower.choices = buttons or None
+    follower(session, openid).choices = usable(offered_buttons(replies)) or None
 
 
 def chosen(session: Session, openid: str, text: str) -> str | None:
     """The payload of the choice `text` picks among those last shown to `openid`: by its
     number or by its label; None if it picks none."""
-    follower = session.get(Follower, openid)
-    buttons = follower.choices if follower is not None and follower.choices else []
+    known = session.get(Follower, openid)
+    buttons = known.choices if known is not None and known.choices else []
     if not buttons:
         return None
     match = _NUMBER.match(unicodedata.normalize("NFKC", text))
@@ -85,19 +80,3 @@ def chosen(session: Session, openid: str, text: str) -> str | None:
             return str(buttons[number - 1]["payload"])
         return None
     return typed_choice(text, buttons)
-
-
-def set_subscribed(session: Session, openid: str, subscribed: bool) -> None:
-    """Record a follow or an unfollow of the account."""
-    follower = session.get(Follower, openid)
-    if follower is None:
-        session.add(Follower(openid=openid, subscribed=subscribed, changed_at=utcnow()))
-    else:
-        follower.subscribed = subscribed
-        follower.changed_at = utcnow()
-
-
-def is_subscribed(session: Session, openid: str) -> bool:
-    """Whether `openid` follows the account, as far as we know (unknown: yes)."""
-    follower = session.get(Follower, openid)
-    return follower is None or follower.subscribed

@@ -1,7 +1,7 @@
 """The outbox sender of the WeChat channel: customer-service messages (客服消息) within
-48 hours of the resident's last message, a template message for a ticket notice outside
-it (when one is configured), and otherwise the message marked undeliverable with the
-reason, never retried.
+48 hours of the resident's last interaction (`followers.py`), a template message for a
+ticket notice outside it (when one is configured), and otherwise the message marked
+undeliverable with the reason, never retried.
 
 WeChat's answers: 45047 (out of the window) is taken as the window closed; 45009 (the
 day's quota used) waits `QUOTA_PAUSE` without counting an attempt (the outbox's expiry
@@ -15,24 +15,22 @@ import asyncio
 import contextlib
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
+from bot.wechat import followers
 from bot.wechat import replies as text_replies
 from bot.wechat.client import Client
 from bot.wechat.config import CHANNEL, WeChatSettings
 from jiesu import outbox
 from jiesu.db import session_scope
-from jiesu.models import InboundMessage, utcnow
 from jiesu.vocabulary import wording
 
 log = logging.getLogger(__name__)
 
-WINDOW: Final = timedelta(hours=48)
 QUOTA_PAUSE: Final = timedelta(minutes=10)
 OUT_OF_WINDOW: Final = 45047
 QUOTA: Final = 45009
@@ -74,11 +72,10 @@ class OutboxSender:
 
     def _deliver(self, session: Session, message: outbox.OutboxMessage) -> None:
         openid = message.chat_id
-        if not text_replies.is_subscribed(session, openid):
+        if not followers.is_subscribed(session, openid):
             outbox.mark_unreachable(session, message.id, wording("wechat", "unsubscribed"))
             return
-        last = last_message_at(session, openid)
-        if last is not None and utcnow() - last < WINDOW:
+        if followers.in_window(session, openid):
             content = text_replies.render({"text": message.text, "buttons": message.buttons})
             try:
                 self._client.call(lambda: self._client.message.send_text(openid, content))
@@ -124,15 +121,3 @@ class OutboxSender:
         else:
             log.warning("sending WeChat outbox message %s failed: %s", message.id, detail)
             outbox.mark_failed_attempt(session, message.id, detail)
-
-
-def last_message_at(session: Session, openid: str) -> datetime | None:
-    """When the resident last wrote (or tapped the menu, or followed): the start of the
-    customer-service window."""
-    latest: datetime | None = session.scalar(
-        select(InboundMessage.received_at)
-        .where(InboundMessage.channel == CHANNEL, InboundMessage.chat_id == openid)
-        .order_by(InboundMessage.received_at.desc())
-        .limit(1)
-    )
-    return latest

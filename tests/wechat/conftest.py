@@ -19,7 +19,9 @@ from bot.wechat.app import WeChatService
 from bot.wechat.config import WeChatSettings
 from jiesu.config import get_settings
 from jiesu.http_limits import BodySizeLimit
+from jiesu.migrate import upgrade
 from tests.rasa_stand_in import RasaStandIn
+from tests.servers import postgres_database
 from tests.wechat.fake_api import FakeWeChatApi, fake_wechat_api
 from tests.wechat.resident import AES_KEY, APP_ID, TOKEN, WeChatResident
 
@@ -124,3 +126,14 @@ async def safe_http(
 @pytest.fixture
 def resident(http: httpx.AsyncClient) -> WeChatResident:
     return WeChatResident(http)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(request: pytest.FixtureRequest, database_url: str) -> Iterator[str]:
+    """The app database on SQLite, and on PostgreSQL where one runs (skipped elsewhere)."""
+    if request.param == "sqlite":
+        yield database_url
+        return
+    with postgres_database() as url:
+        upgrade(url)
+        yield url

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from bot.wechat import followers
 from bot.wechat.config import WeChatSettings
 from console.app import create_app
 from jiesu import outbox
@@ -226,3 +227,16 @@ async def test_only_the_last_reply_offering_choices_lists_them(
     assert "投诉" not in shown and shown.count("1. ") == 1 and "1. 转人工" in shown
     await resident.say("1")
     assert rasa.messages[-1][1] == "/request_human"
+
+
+async def test_messages_and_menu_taps_open_the_window_link_views_do_not(
+    http: httpx.AsyncClient, database_url: str
+) -> None:
+    viewer, tapper, writer = (WeChatResident(http) for _ in range(3))
+    await viewer.send("event", {"Event": "VIEW", "EventKey": "https://example.org"})
+    await tapper.send("event", {"Event": "CLICK", "EventKey": "CONSULT"})
+    await writer.send("video", {"MediaId": "m2", "ThumbMediaId": "t"})  # answered politely
+    with session_scope(database_url) as session:
+        assert not followers.in_window(session, viewer.openid)
+        assert followers.in_window(session, tapper.openid)
+        assert followers.in_window(session, writer.openid)

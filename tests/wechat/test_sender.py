@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
-from bot.wechat import replies
+from bot.wechat import followers, replies
 from bot.wechat.client import AccessTokens, Client
 from bot.wechat.config import WeChatSettings
 from bot.wechat.sender import QUOTA_PAUSE, OutboxSender
 from jiesu import outbox
 from jiesu.db import session_scope
-from jiesu.migrate import upgrade
-from jiesu.models import InboundMessage, utcnow
+from jiesu.models import utcnow
 from jiesu.tickets import notices
 from tests.factories import file_ticket
-from tests.servers import postgres_database
 from tests.wechat.conftest import wechat_settings
 from tests.wechat.fake_api import FakeWeChatApi
 
@@ -29,16 +26,7 @@ OPENID = "oAbCdEfGhIjKlMnOpQrStUvWxYz0"
 def wrote(database_url: str, hours_ago: float, openid: str = OPENID) -> None:
     """The resident's last message, `hours_ago` hours ago."""
     with session_scope(database_url) as session:
-        session.add(
-            InboundMessage(
-                channel="wechat",
-                external_id=f"m{hours_ago}",
-                chat_id=openid,
-                text="你好",
-                status="answered",
-                received_at=utcnow() - timedelta(hours=hours_ago),
-            )
-        )
+        followers.seen(session, openid, utcnow() - timedelta(hours=hours_ago))
 
 
 def queue(database_url: str, text: str, buttons: list[dict[str, str]] | None = None) -> int:
@@ -201,17 +189,6 @@ def test_the_token_is_fetched_once_for_many_messages_and_again_once_when_expired
     assert len(api.called("token")) == 2
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared_database(request: pytest.FixtureRequest, database_url: str) -> Iterator[str]:
-    """The app database on SQLite, and on PostgreSQL where one runs (skipped elsewhere)."""
-    if request.param == "sqlite":
-        yield database_url
-        return
-    with postgres_database() as url:
-        upgrade(url)
-        yield url
-
-
 def test_processes_needing_a_token_at_once_fetch_it_once(
     api: FakeWeChatApi, shared_database: str
 ) -> None:
@@ -239,3 +216,27 @@ def test_a_token_near_its_end_is_replaced(api: FakeWeChatApi, database_url: str)
     assert isinstance(tokens, AccessTokens)
     assert tokens.current() == "token-1"
     assert tokens.current() == "token-2"
+
+
+def test_a_resident_first_seen_by_two_requests_at_once_is_one_follower(
+    shared_database: str,
+) -> None:
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def see() -> None:
+        start.wait()
+        try:
+            with session_scope(shared_database) as session:
+                followers.seen(session, "oNewResidentSeenTwiceAtOnce00")
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=see) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with session_scope(shared_database) as session:
+        assert followers.in_window(session, "oNewResidentSeenTwiceAtOnce00")

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("subscribed", sa.Boolean(), nullable=False),
         sa.Column("choices", sa.JSON(), nullable=True),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("openid"),
     )
 
