@@ -720,6 +720,41 @@ def wechat_menu(
     typer.echo("公众号菜单已更新。")
 
 
+@wechat_app.command("undelivered")
+def wechat_undelivered(
+    days: Annotated[int, typer.Option(min=1, max=365, help="Messages queued in these days.")] = 7,
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """Messages to WeChat residents that will not be delivered, and why (outside the 48-hour
+    window without a template, unfollowed, refused by WeChat)."""
+    from datetime import timedelta
+
+    from bot.wechat.sender import undelivered
+    from jiesu.db import session_scope
+    from jiesu.labels import minute_text
+    from jiesu.models import utcnow
+
+    with session_scope(get_settings().database_url) as session:
+        rows = [
+            {
+                "queued_at": minute_text(message.created_at),
+                "conversation": f"{message.channel}:{message.chat_id}",
+                "status": message.status,
+                "reason": message.last_error or "",
+                "text": message.text,
+            }
+            for message in undelivered(session, utcnow() - timedelta(days=days))
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("没有未送达的微信消息。")
+    for row in rows:
+        typer.echo(f"{row['queued_at']}  {row['conversation']}  {row['reason']}")
+        typer.echo(f"    {row['text'][:60]}")
+
+
 @app.command("hot")
 def hot(
     days: Annotated[int, typer.Option(min=1, max=365, help="Clusters active in these days.")] = 30,

@@ -1,4 +1,5 @@
-"""`jiesu wechat menu`: the four buttons, printed or published through the menu API."""
+"""`jiesu wechat menu` (the four buttons, printed or published through the menu API) and
+`jiesu wechat undelivered` (what will not reach residents, and why)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from bot.wechat.client import Client
+from bot.wechat.sender import OutboxSender
 from jiesu.cli import app
 from jiesu.config import get_settings
+from jiesu.db import session_scope
+from jiesu.outbox import notify
+from tests.wechat.conftest import wechat_settings
 from tests.wechat.fake_api import FakeWeChatApi
 from tests.wechat.resident import APP_ID, TOKEN
 
@@ -49,3 +55,20 @@ def test_publishing_without_the_account_settings_fails_plainly(
     result = CliRunner().invoke(app, ["wechat", "menu", "--publish"])
     assert result.exit_code == 1
     assert "WECHAT_TOKEN" in result.output
+
+
+def test_undelivered_messages_are_listed_with_their_reason(
+    api: FakeWeChatApi, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JIESU_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    with session_scope(database_url) as session:
+        notify(session, "wechat:oResidentOutOfWindow000000000", "工单 20261206-0009 已办结")
+    settings = wechat_settings(api)
+    OutboxSender(Client(settings, database_url), settings, database_url).send_due()
+    result = CliRunner().invoke(app, ["wechat", "undelivered"])
+    assert result.exit_code == 0, result.output
+    assert "oResidentOutOfWindow" in result.output and "48小时" in result.output
+    listed = CliRunner().invoke(app, ["wechat", "undelivered", "--json"])
+    [row] = json.loads(listed.output)
+    assert row["status"] == "unreachable" and "未配置工单通知模板" in row["reason"]
