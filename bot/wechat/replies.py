@@ -56,6 +56,30 @@ def render_all(replies: Iterable[dict[str, Any]]) -> str:
     return "\n\n".join(text for text in texts if text)
 
 
+def pieces(text: str, max_bytes: int) -> list[str]:
+    """`text` cut into pieces of at most `max_bytes` in UTF-8 (WeChat's limit on a text
+    message), at line ends where it can, else between characters."""
+    result: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line.encode()) > max_bytes:  # a line too long alone: cut it
+            cut = max_bytes
+            while len(line[:cut].encode()) > max_bytes:
+                cut -= 1
+            if current:
+                result.append(current)
+                current = ""
+            result.append(line[:cut])
+            line = line[cut:]
+        if len((current + line).encode()) > max_bytes:
+            result.append(current)
+            current = ""
+        current += line
+    if current:
+        result.append(current)
+    return [piece.strip("\n") for piece in result if piece.strip()]
+
+
 def usable(buttons: Iterable[dict[str, Any]]) -> Buttons:
     """The buttons that can be listed (a title and a payload)."""
     return [dict(b) for b in buttons if b.get("title") and b.get("payload")]

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import re
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Final
 
 from sqlalchemy import select
@@ -33,6 +34,8 @@ from jiesu.vocabulary import wording
 log = logging.getLogger(__name__)
 
 QUOTA_PAUSE: Final = timedelta(minutes=10)
+# A customer-service text holds at most 2048 bytes; a longer message goes in pieces.
+MAX_TEXT_BYTES: Final = 2000
 OUT_OF_WINDOW: Final = 45047
 QUOTA: Final = 45009
 NOT_REACHABLE: Final = frozenset({43004, 40003})
@@ -79,7 +82,8 @@ class OutboxSender:
         if followers.in_window(session, openid):
             content = text_replies.render({"text": message.text, "buttons": message.buttons})
             try:
-                self._client.call(lambda: self._client.message.send_text(openid, content))
+                for piece in text_replies.pieces(content, MAX_TEXT_BYTES):
+                    self._client.call(partial(self._client.message.send_text, openid, piece))
             except WeChatClientException as error:
                 if error.errcode != OUT_OF_WINDOW:
                     self._failed(session, message, error)

@@ -240,3 +240,23 @@ def test_a_resident_first_seen_by_two_requests_at_once_is_one_follower(
     assert failures == []
     with session_scope(shared_database) as session:
         assert followers.in_window(session, "oNewResidentSeenTwiceAtOnce00")
+
+
+def test_a_long_message_goes_in_pieces_within_wechats_limit(
+    api: FakeWeChatApi, database_url: str
+) -> None:
+    wrote(database_url, hours_ago=1)
+    answer = "\n".join(f"第{n}条：" + "办理材料和流程说明" * 12 for n in range(1, 21))
+    queue(database_url, answer)
+    sender_for(api, database_url).send_due()
+    sent = [call.body["text"]["content"] for call in api.called("message/custom/send")]
+    assert len(sent) > 1
+    assert all(len(piece.encode()) <= 2048 for piece in sent)
+    assert "\n".join(sent) == answer
+
+
+def test_pieces_cut_a_line_too_long_alone() -> None:
+    line = "长" * 1000  # 3000 bytes
+    cut = replies.pieces(line, 2000)
+    assert [len(piece.encode()) for piece in cut] == [1998, 1002]
+    assert "".join(cut) == line
