@@ -103,7 +103,10 @@ class OutboxSender:
             log.info("outbox message %s undeliverable: %s", message.id, reason)
             outbox.mark_unreachable(session, message.id, wording("wechat", reason))
             return
-        data = {"number": {"value": number.group()}, "content": {"value": message.text}}
+        # A survey's choices travel as numbers in the notice: the resident's answer ("1")
+        # opens the window again and chooses, as within it.
+        content = text_replies.render({"text": message.text, "buttons": message.buttons})
+        data = {"number": {"value": number.group()}, "content": {"value": content}}
         try:
             self._client.call(
                 lambda: self._client.message.send_template(message.chat_id, template, data)
@@ -112,6 +115,7 @@ class OutboxSender:
             self._failed(session, message, error)
         else:
             outbox.mark_sent(session, message.id)
+            text_replies.shown(session, message.chat_id, [{"buttons": message.buttons or []}])
 
     def _failed(
         self, session: Session, message: outbox.OutboxMessage, error: WeChatClientException

@@ -260,3 +260,18 @@ def test_pieces_cut_a_line_too_long_alone() -> None:
     cut = replies.pieces(line, 2000)
     assert [len(piece.encode()) for piece in cut] == [1998, 1002]
     assert "".join(cut) == line
+
+
+def test_a_survey_outside_the_window_goes_as_a_template_answerable_by_number(
+    api: FakeWeChatApi, database_url: str
+) -> None:
+    wrote(database_url, hours_ago=50)
+    survey = [{"title": "已解决", "payload": "/affirm"}, {"title": "未解决", "payload": "/deny"}]
+    queue(
+        database_url, "您好！您反映的问题（工单 20261206-0004）已有答复。请问问题解决了吗？", survey
+    )
+    sender_for(api, database_url, notice_template_id="tpl-notice").send_due()
+    [sent] = api.called("message/template/send")
+    assert "1. 已解决" in sent.body["data"]["content"]["value"]
+    with session_scope(database_url) as session:
+        assert replies.chosen(session, OPENID, "2") == "/deny"
