@@ -83,7 +83,7 @@ class WeChatChannel:
         self._settings = settings
         self._database_url = database_url
         self._fetch_image = fetch_image
-        self._turns: dict[tuple[str, str], asyncio.Task[Replies]] = {}
+        self._turns: dict[tuple[str, str], asyncio.Task[Replies | None]] = {}
         self._later: set[asyncio.Task[None]] = set()
 
     async def receive(self, message: messages.BaseMessage) -> Answer:
@@ -135,35 +135,44 @@ class WeChatChannel:
 
     async def _converse(self, openid: str, message_id: str, said: str) -> Answer:
         key = (openid, message_id)
-        if key in self._turns or await asyncio.to_thread(
-            self._gateway.was_handled, CHANNEL, openid, message_id
-        ):
-            log.info("WeChat re-sent %s of %s: answered once already", message_id, openid)
+        if key in self._turns:  # a re-send while this process answers the first arrival
             return SUCCESS
-        payload = await self._db(text_replies.chosen, openid, said)
-        turn = asyncio.create_task(
-            self._gateway.handle(Incoming(CHANNEL, openid, message_id, payload or said))
-        )
+        # Taken at once, before anything is awaited, so two arrivals cannot both start it.
+        turn = asyncio.create_task(self._turn(openid, message_id, said))
         self._turns[key] = turn
         turn.add_done_callback(lambda _: self._turns.pop(key, None))
         done, _ = await asyncio.wait({turn}, timeout=self._settings.passive_reply_seconds)
-        if turn in done:
-            replies = turn.result()
-            passive = text_replies.render_all(replies)
-            if len(passive.encode()) <= MAX_PASSIVE_BYTES:
-                await self._db(text_replies.shown, openid, replies)
-                return Answer(passive or None)
-            await self._db(_enqueue, openid, replies)
+        if turn not in done:
+            log.info("turn %s of %s is slow: answered through the outbox", message_id, openid)
+            turn.add_done_callback(lambda finished: self._deliver_later(openid, finished))
             return SUCCESS
-        log.info("turn %s of %s is slow: answered through the outbox", message_id, openid)
-        turn.add_done_callback(lambda finished: self._deliver_later(openid, finished))
+        replies = turn.result()
+        if replies is None:
+            return SUCCESS
+        passive = text_replies.render_all(replies)
+        if len(passive.encode()) <= MAX_PASSIVE_BYTES:
+            await self._db(text_replies.shown, openid, replies)
+            return Answer(passive or None)
+        await self._db(_enqueue, openid, replies)
         return SUCCESS
 
-    def _deliver_later(self, openid: str, turn: asyncio.Task[Replies]) -> None:
+    async def _turn(self, openid: str, message_id: str, said: str) -> Replies | None:
+        """The replies to one message; None if it was answered or is being answered already
+        (a re-send, maybe to another process)."""
+        if await asyncio.to_thread(self._gateway.was_handled, CHANNEL, openid, message_id):
+            log.info("WeChat re-sent %s of %s: answered once already", message_id, openid)
+            return None
+        payload = await self._db(text_replies.chosen, openid, said)
+        return await self._gateway.handle(Incoming(CHANNEL, openid, message_id, payload or said))
+
+    def _deliver_later(self, openid: str, turn: asyncio.Task[Replies | None]) -> None:
         if turn.cancelled() or turn.exception() is not None:
             log.error("a slow WeChat turn of %s failed", openid, exc_info=turn.exception())
             return
-        later = asyncio.get_running_loop().create_task(self._db(_enqueue, openid, turn.result()))
+        replies = turn.result()
+        if replies is None:
+            return
+        later = asyncio.get_running_loop().create_task(self._db(_enqueue, openid, replies))
         self._later.add(later)
         later.add_done_callback(self._later.discard)
 

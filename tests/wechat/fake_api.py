@@ -20,11 +20,13 @@ IMAGE = b"\xff\xd8\xff\xe0fake-jpeg-bytes"
 
 @dataclass
 class Call:
-    """One request the API received: its endpoint (after /cgi-bin/), query and JSON body."""
+    """One request the API received: its endpoint (after /cgi-bin/), query, JSON body and
+    the error code it was answered with (0: done)."""
 
     endpoint: str
     params: dict[str, str]
     body: dict[str, Any] = field(default_factory=dict)
+    errcode: int = 0
 
 
 class FakeWeChatApi:
@@ -49,22 +51,28 @@ class FakeWeChatApi:
             self.valid_tokens.clear()
 
     def called(self, endpoint: str) -> list[Call]:
-        """The calls of `endpoint`, in order."""
+        """The calls of `endpoint`, in order, refused ones included."""
         return [call for call in self.calls if call.endpoint == endpoint]
+
+    def done(self, endpoint: str) -> list[Call]:
+        """The calls of `endpoint` that were not refused: what reached the resident."""
+        return [call for call in self.called(endpoint) if call.errcode == 0]
 
     def answer(self, endpoint: str, params: dict[str, str], body: dict[str, Any]) -> Any:
         with self._lock:
-            self.calls.append(Call(endpoint, params, body))
+            call = Call(endpoint, params, body)
+            self.calls.append(call)
             if endpoint == "token":
                 self.issued += 1
                 token = f"token-{self.issued}"
                 self.valid_tokens.add(token)
                 return {"access_token": token, "expires_in": self.token_seconds}
             if params.get("access_token") not in self.valid_tokens:
+                call.errcode = 40001
                 return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
             if self.errors[endpoint]:
-                code = self.errors[endpoint].popleft()
-                return {"errcode": code, "errmsg": f"error {code}"}
+                call.errcode = self.errors[endpoint].popleft()
+                return {"errcode": call.errcode, "errmsg": f"error {call.errcode}"}
             if endpoint == "media/get":
                 return IMAGE
             return {"errcode": 0, "errmsg": "ok"}

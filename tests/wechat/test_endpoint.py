@@ -240,3 +240,13 @@ async def test_messages_and_menu_taps_open_the_window_link_views_do_not(
         assert not followers.in_window(session, viewer.openid)
         assert followers.in_window(session, tapper.openid)
         assert followers.in_window(session, writer.openid)
+
+
+async def test_two_arrivals_of_one_message_at_once_are_answered_once(
+    resident: WeChatResident, rasa: FakeRasa
+) -> None:
+    rasa.delay = 0.1
+    msg_id = resident.new_id()
+    answers = await asyncio.gather(*(resident.say("路灯坏了", msg_id) for _ in range(3)))
+    assert sorted(answers, key=str) == [None, None, "好的"]
+    assert len(rasa.messages) == 1

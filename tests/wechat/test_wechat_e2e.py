@@ -12,9 +12,11 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import delete
 
 from bot.rasa_client import RasaClient
 from bot.wechat.config import conversation_id
+from bot.wechat.models import AccessToken
 from console.app import create_app
 from jiesu.config import Settings
 from jiesu.db import session_scope
@@ -47,7 +49,7 @@ class Resident(WeChatResident):
         """Customer-service messages the API server received for this resident since."""
         pushed = [
             call.body["text"]["content"]
-            for call in self.api.called("message/custom/send")
+            for call in self.api.done("message/custom/send")
             if call.body.get("touser") == self.openid
         ]
         self.answers.extend(pushed[self.pushed :])
@@ -76,7 +78,7 @@ class Resident(WeChatResident):
                     self.read = position + 1
                     return self.answers[position]
             await asyncio.sleep(0.1)
-        raise AssertionError(f"no answer with {words!r}; unread: {self.answers[self.read :]}")
+        raise AssertionError(f"no answer with {words!r}; read {self.read} of {self.answers}")
 
     def number_of(self, answer: str, choice: str) -> str:
         """The number the answer lists `choice` under."""
@@ -100,6 +102,8 @@ async def http(
         rasa_url=rasa_stack.rasa_url,
         rasa_token=rasa_stack.token,
     )
+    with session_scope(rasa_stack.database_url) as session:  # each test's API is new
+        session.execute(delete(AccessToken))
     app = create_app(settings, wechat_settings(api, passive_reply_seconds=passive_seconds))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -142,7 +146,7 @@ async def test_when_every_turn_is_slow_the_answers_come_as_customer_service_mess
     answer = await resident.wait_for("有帮助吗")
     assert await resident.say(resident.number_of(answer, "有帮助")) is None
     await resident.wait_for("感谢")
-    pushed = [c for c in api.called("message/custom/send") if c.body["touser"] == resident.openid]
+    pushed = [c for c in api.done("message/custom/send") if c.body["touser"] == resident.openid]
     assert len(pushed) == len(resident.answers) >= 2
     assert len(api.called("token")) == 1
 
@@ -172,7 +176,7 @@ async def test_the_follow_up_survey_is_answered_with_numbers(
     resident: Resident, rasa_stack: RasaStack
 ) -> None:
     await resident.say("你好")  # opens the 48-hour window
-    await resident.wait_for("")
+    await resident.wait_for("个人信息告知")  # its choices are shown before the survey's
     with session_scope(rasa_stack.database_url) as session:
         ticket = file_ticket(
             session,
