@@ -12,6 +12,9 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.gateway import Gateway
 from bot.rasa_client import RasaClient
+from bot.wechat import endpoint as wechat
+from bot.wechat.app import WeChatService
+from bot.wechat.config import WeChatSettings
 from console import (
     alerts,
     auth,
@@ -35,9 +38,13 @@ from jiesu.http_limits import AddressRateLimit, BodySizeLimit
 STATIC_DIR = Path(__file__).with_name("static")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the web app; the gateway and its Rasa client live as long as the app."""
+def create_app(
+    settings: Settings | None = None, wechat_settings: WeChatSettings | None = None
+) -> FastAPI:
+    """Build the web app; the gateway and its Rasa client live as long as the app. The
+    WeChat channel (`/wechat`) is on when its settings are (`WECHAT_TOKEN`…)."""
     settings = settings or get_settings()
+    wechat_settings = wechat_settings or WeChatSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,7 +56,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         # Messages of every channel that found the assistant down are answered from here.
         retrying = asyncio.create_task(gateway.retry_forever(settings.retry_interval_seconds))
+        service = None
+        if wechat_settings.configured:
+            service = WeChatService(gateway, wechat_settings, settings.database_url)
+            app.state.wechat, app.state.wechat_settings = service.channel, wechat_settings
+            service.start()
         yield
+        if service is not None:
+            await service.stop()
         retrying.cancel()
         with suppress(asyncio.CancelledError):
             await retrying
@@ -69,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(chat.router)
+    app.include_router(wechat.router)
     app.include_router(home.router)
     app.include_router(auth.router)
     app.include_router(tickets.router)

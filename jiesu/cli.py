@@ -39,6 +39,8 @@ users_app = typer.Typer(help="Staff console accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 residents_app = typer.Typer(help="Residents' personal data (个人信息).", no_args_is_help=True)
 app.add_typer(residents_app, name="residents")
+wechat_app = typer.Typer(help="The WeChat official account (微信公众号).", no_args_is_help=True)
+app.add_typer(wechat_app, name="wechat")
 
 _ENV_SECRETS = ("JIESU_RASA_TOKEN", "JIESU_SECRET_KEY")
 
@@ -690,6 +692,66 @@ def telegram(
         adapter.run_webhook()
     else:
         adapter.run_polling()
+
+
+@wechat_app.command("menu")
+def wechat_menu(
+    publish: bool = typer.Option(
+        False, "--publish", help="Set it as the account's menu (needs WECHAT_APP_ID and secret)."
+    ),
+) -> None:
+    """Print the account's menu (我要反映 / 政策咨询 / 查询进度 / 转人工), or publish it."""
+    from bot.wechat.client import Client
+    from bot.wechat.config import WeChatSettings
+    from bot.wechat.menu import menu_definition
+    from bot.wechat.menu import publish as publish_menu
+
+    if not publish:
+        typer.echo(json.dumps(menu_definition(), ensure_ascii=False, indent=2))
+        return
+    settings = WeChatSettings()
+    if not settings.configured:
+        typer.echo(
+            "未配置公众号：请设置 WECHAT_TOKEN、WECHAT_APP_ID 和 WECHAT_APP_SECRET。", err=True
+        )
+        raise typer.Exit(1)
+    publish_menu(Client(settings, get_settings().database_url))
+    typer.echo("公众号菜单已更新。")
+
+
+@wechat_app.command("undelivered")
+def wechat_undelivered(
+    days: Annotated[int, typer.Option(min=1, max=365, help="Messages queued in these days.")] = 7,
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """Messages to WeChat residents that will not be delivered, and why (outside the 48-hour
+    window without a template, unfollowed, refused by WeChat)."""
+    from datetime import timedelta
+
+    from bot.wechat.sender import undelivered
+    from jiesu.db import session_scope
+    from jiesu.labels import minute_text
+    from jiesu.models import utcnow
+
+    with session_scope(get_settings().database_url) as session:
+        rows = [
+            {
+                "queued_at": minute_text(message.created_at),
+                "conversation": f"{message.channel}:{message.chat_id}",
+                "status": message.status,
+                "reason": message.last_error or "",
+                "text": message.text,
+            }
+            for message in undelivered(session, utcnow() - timedelta(days=days))
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("没有未送达的微信消息。")
+    for row in rows:
+        typer.echo(f"{row['queued_at']}  {row['conversation']}  {row['reason']}")
+        typer.echo(f"    {row['text'][:60]}")
 
 
 @app.command("hot")

@@ -6,7 +6,8 @@ test that the migrations and the models agree.
 
 from __future__ import annotations
 
-import bot.telegram.callbacks  # noqa: F401
+import bot.telegram.callbacks
+import bot.wechat.models  # noqa: F401
 import jiesu.faq.models
 import jiesu.handoff.models
 import jiesu.inbox

@@ -22,9 +22,10 @@ from tests.servers import free_port
 PASSWORD = "route-auth-pass-1"
 
 # Reachable without logging in: the landing page, the login form, the resident web chat
-# and its JSON API, static files and the health check.
+# and its JSON API, static files and the health check; and WeChat's endpoint, which takes
+# only calls signed with the account's token (tests/wechat/test_endpoint.py).
 PUBLIC_PATHS = {"/", "/login", "/chat", "/healthz"}
-PUBLIC_PREFIXES = ("/api/chat", "/static")
+PUBLIC_PREFIXES = ("/api/chat", "/static", "/wechat")
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -115,7 +116,7 @@ def test_every_state_change_needs_the_csrf_token(client: TestClient, database_ur
     assert client.get("/tickets").status_code == 200
     accepted = []
     for method, path in _routes(database_url):
-        if method not in STATE_CHANGING or path.startswith("/api/chat"):
+        if method not in STATE_CHANGING or path.startswith(("/api/chat", "/wechat")):
             continue
         response = client.request(method, path, data={"text": "x", "sender_id": "web:abc"})
         if response.status_code != 403:
