@@ -20,9 +20,8 @@ and components taken from git), and `now`, this working tree. For each:
   (the pipeline without DIET, which classifies no intents in either system);
 - parse latency, one message at a time.
 
-Writes bench/results/nlu.json. `--now-only --no-cv` measures this working tree alone
-without the cross-validation (a few minutes, for trying a change; the results file is
-then not written).
+Writes bench/results/nlu.json. `--now-only` (this working tree alone) and `--no-cv`
+(no cross-validation) are for a quicker look: they print the summary and write nothing.
 """
 
 from __future__ import annotations
@@ -344,8 +343,13 @@ def main() -> None:
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
     args = parser.parse_args()
     if args.now_only or args.no_cv:
-        with tempfile.TemporaryDirectory() as now_dir:
-            print("now", json.dumps(summary(measure(ROOT, Path(now_dir), cv=not args.no_cv))))
+        with tempfile.TemporaryDirectory() as before_dir, tempfile.TemporaryDirectory() as now_dir:
+            systems = {"now": (ROOT, Path(now_dir))}
+            if not args.now_only:
+                before = checkout_baseline(Path(before_dir) / "system")
+                systems = {"before": (before, Path(before_dir)), **systems}
+            for name, (system, work) in systems.items():
+                print(name, json.dumps(summary(measure(system, work, cv=not args.no_cv))))
         return
     if not LETTERS.exists() or not SMP.exists():
         print(f"{SHARED} not found: real letters and SMP2017 are not measured", file=sys.stderr)
