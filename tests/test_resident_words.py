@@ -19,7 +19,7 @@ pytestmark = pytest.mark.servers
 ASK_PLACE = "具体在什么位置"
 ASK_PHONE = "联系电话"
 # A message the model is still unsure about, so the assistant asks "您是想：…".
-UNSURE = "那个路灯"
+UNSURE = "楼道的灯"
 
 
 @pytest.mark.parametrize(
