@@ -57,7 +57,8 @@ BASELINE_FILES = [
     "jiesu/__init__.py",
     "jiesu/text.py",
 ]
-SHARED = ROOT.parent / "shared" / "data"
+# ../shared/data beside the checkout; JIESU_SHARED_DATA names it for a git worktree elsewhere.
+SHARED = Path(os.environ.get("JIESU_SHARED_DATA") or ROOT.parent / "shared" / "data")
 SMP = SHARED / "smp2017_dev770.csv"
 LETTERS = SHARED / "tipdm2020c_messages_dev455.csv"
 TERSE = ROOT / "bench" / "data" / "terse.csv"
