@@ -190,6 +190,15 @@ def _idf_of(fitted: Optional[dict[str, Any]]) -> dict[str, np.ndarray]:
     }
 
 
+def longest_examples(examples: List[Message]) -> Dict[Text, int]:
+    """Each intent's longest training example, in normalised characters."""
+    longest: Dict[Text, int] = {}
+    for example in examples:
+        intent = example.get(INTENT)
+        longest[intent] = max(longest.get(intent, 0), len(_chars(example)))
+    return longest
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
     """Predicts the intent and a ranking with calibrated-enough probabilities."""
@@ -235,6 +244,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # CV macro-F1 0.894 / 0.894 / 0.892, long letters' dev half 0.783 / 0.808 / 0.850.
             "ask_min_length": 60,
             "ask_weight": 0.6,
+            # An intent whose training examples are all short (under `ask_min_length`) is
+            # not given to a message more than `length_factor` times as long as the longest
+            # of them: a letter ending in "谢谢" is no thank-you, a long story no "不是";
+            # 0 turns it off. Intents named in `any_length` (someone in danger may write
+            # at length) are always possible.
+            "length_factor": 2.0,
+            "any_length": ["emergency"],
         }
 
     def __init__(
@@ -283,7 +299,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def _probabilities(self, messages: list[Message]) -> np.ndarray:
         """The intents' probabilities; a long message's are mixed with those of its ask
-        (`ask_of`), so a story told before a question does not drown the question."""
+        (`ask_of`), so a story told before a question does not drown the question; then
+        the intents the whole message is too long for are dropped (`_within_length`)."""
         model = self._fitted["model"] if self._fitted else None
         assert model is not None
         probabilities = model.predict_proba(self._features(messages))
@@ -294,13 +311,36 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             if len(m.get(TEXT) or "") >= self._config["ask_min_length"]
         ]
         if weight <= 0 or not long:
-            return probabilities
+            return self._within_length(messages, probabilities)
         asks = [ask_of(messages[i]) for i in long]
         ask_probabilities = model.predict_proba(
             self._matrix([words for words, _ in asks], [chars for _, chars in asks])
         )
         probabilities[long] = (1 - weight) * probabilities[long] + weight * ask_probabilities
-        return probabilities
+        return self._within_length(messages, probabilities)
+
+    def _within_length(self, messages: List[Message], probabilities: np.ndarray) -> np.ndarray:
+        """`probabilities` with the intents a message is too long for set to 0 and the rest
+        renormalised (see `length_factor`)."""
+        longest = (self._fitted or {}).get("longest")
+        factor = self._config["length_factor"]
+        if not longest or factor <= 0:
+            return probabilities
+        model = self._fitted["model"] if self._fitted else None
+        limits = np.array(
+            [
+                np.inf
+                if name in self._config["any_length"]
+                or longest[name] >= self._config["ask_min_length"]
+                else factor * longest[name]
+                for name in model.classes_
+            ]
+        )
+        lengths = np.array([len(_chars(m)) for m in messages], dtype=float)
+        allowed = lengths[:, None] <= limits[None, :]
+        masked = np.where(allowed, probabilities, 0.0)
+        totals = masked.sum(axis=1, keepdims=True)
+        return np.where(totals > 0, masked / np.where(totals > 0, totals, 1.0), probabilities)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -334,6 +374,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             [_words(e) for e in examples], [_chars(e) for e in examples], fit=True
         )
         self._fitted["model"].fit(features, [e.get(INTENT) for e in examples])
+        self._fitted["longest"] = longest_examples(examples)
         self._idf = _idf_of(self._fitted)
         self.persist()
         return self._resource

@@ -79,3 +79,39 @@ def test_a_homophone_typo_sounds_like_what_was_meant() -> None:
     assert typo == meant == "lu deng huai le lu_deng deng_huai huai_le"
     assert fish == "he li you si yu tiao he_li li_you you_si si_yu yu_tiao"
     assert mixed == "dong"
+
+
+LENGTH = """
+import sys, tempfile
+from pathlib import Path
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from jiesu_nlu.classifier import LinearIntentClassifier
+from jiesu_nlu.tokenizer import JiesuTokenizer
+
+letter = "楼下饭店每天从早到晚排油烟，窗户都不敢开，找了物业好几次也没有人来处理，希望尽快解决"
+examples = {"thank": ["谢谢", "多谢", "谢谢你", "感谢感谢"],
+            "complain": [letter, "路灯坏了", "垃圾没人收", letter.replace("饭店", "烧烤店")]}
+tokenizer = JiesuTokenizer(JiesuTokenizer.get_default_config(), None, None)
+for factor in (2.0, 0.0):
+    with tempfile.TemporaryDirectory() as storage:
+        classifier = LinearIntentClassifier(
+            {"length_factor": factor}, LocalModelStorage(Path(storage)), Resource("c"))
+        messages = [Message(data={"text": t, "intent": i})
+                    for i, ts in examples.items() for t in ts]
+        data = TrainingData(training_examples=messages)
+        tokenizer.process_training_data(data)
+        classifier.train(data)
+        tests = [Message(data={"text": t}) for t in ["谢谢" * 20, "谢谢你们"]]
+        tokenizer.process(tests)
+        classifier.process(tests)
+        print(factor, " ".join(m.get("intent")["name"] for m in tests))
+"""
+
+
+def test_a_long_message_gets_no_intent_whose_examples_are_all_short() -> None:
+    with_rule, without = engine_output(LENGTH)[-2:]
+    assert with_rule == "2.0 complain thank"
+    assert without == "0.0 thank thank"  # what the rule changes

@@ -32,12 +32,44 @@ NOT_PRAISE = [
     "我找了负责人好几次都没人管",
     "希望有关部门及时处理",
 ]
+# (text, cue, whether it is found). Something about to fall, leaning or hanging is a problem
+# before anyone is hurt; a complaint that ends in an angry question is rhetorical, a plain
+# question is not; a gas leak is urgent, a leak of personal information is not; 受理 is
+# said of any application ("护照受理后多久"), not only of a ticket filed here.
+ONE_CUE = [
+    *(
+        (text, "problem", True)
+        for text in (
+            "树枝快掉下来了",
+            "路边的树斜了",
+            "小区那棵老槐树往一边斜",
+            "电线杆快倒了",
+            "广告牌悬在半空",
+        )
+    ),
+    *(
+        (text, "rhetorical", True)
+        for text in ("垃圾一周没人收，还有没有人管？", "物业费又涨了这合理吗", "凭什么不让业主停车")
+    ),
+    *((text, "rhetorical", False) for text in ("办居住证需要什么材料？", "社保断缴了能补吗")),
+    ("燃气泄露了", "urgent", True),
+    ("煤气泄漏", "urgent", True),
+    ("个人信息被泄露了", "urgent", False),
+    ("我的工单到哪了", "progress", True),
+    ("查一下进度", "progress", True),
+    ("居住证受理以后多久能拿到", "progress", False),
+]
 
 
 @pytest.fixture(scope="module")
 def cues_of() -> dict[str, list[str]]:
     completed = subprocess.run(
-        [str(RASA.parent / "python"), "-c", FOUND, json.dumps(PRAISE + NOT_PRAISE)],
+        [
+            str(RASA.parent / "python"),
+            "-c",
+            FOUND,
+            json.dumps(PRAISE + NOT_PRAISE + [text for text, _, _ in ONE_CUE]),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -56,3 +88,10 @@ def test_praise_words_are_a_praise_cue(cues_of: dict[str, list[str]], text: str)
 @pytest.mark.parametrize("text", NOT_PRAISE)
 def test_negated_or_neutral_praise_words_are_not(cues_of: dict[str, list[str]], text: str) -> None:
     assert "praise" not in cues_of[text]
+
+
+@pytest.mark.parametrize(("text", "cue", "found"), ONE_CUE)
+def test_a_cue_is_found_only_where_it_is_meant(
+    cues_of: dict[str, list[str]], text: str, cue: str, found: bool
+) -> None:
+    assert (cue in cues_of[text]) is found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import re
@@ -38,6 +39,7 @@ SMALL_INTENTS = (
 )
 MINIMUMS: dict[str, int] = {name: 40 for name in BIG_INTENTS} | {name: 15 for name in SMALL_INTENTS}
 ENTITY_NAMES = frozenset({"address", "phone", "ticket_id", "time"})
+BENCH_SETS = ("terse.csv", "terse_fresh.csv", "letters.csv")
 
 # `[text](entity)` or `[text]{"entity": "name", ...}`, the two Rasa inline forms we use.
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<json>\{[^}]*\}))")
@@ -135,6 +137,16 @@ def test_intent_has_enough_examples(intent: str) -> None:
     """Every required intent is present with at least its minimum count."""
     count = sum(1 for example in examples() if example.intent == intent)
     assert count >= MINIMUMS[intent], f"{intent}: {count} < {MINIMUMS[intent]}"
+
+
+def test_no_benchmark_message_is_trained_on() -> None:
+    """Our own benchmark sets (bench/data) measure messages the model never saw."""
+    trained = {normalize(example.text).strip() for example in examples()}
+    benched = set()
+    for name in BENCH_SETS:
+        with (ROOT / "bench" / "data" / name).open(encoding="utf-8") as handle:
+            benched |= {normalize(row["text"]).strip() for row in csv.DictReader(handle)}
+    assert not sorted(trained & benched)
 
 
 def test_no_duplicate_examples() -> None:
