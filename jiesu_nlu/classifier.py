@@ -190,9 +190,9 @@ def _idf_of(fitted: Optional[dict[str, Any]]) -> dict[str, np.ndarray]:
     }
 
 
-def longest_examples(examples: List[Message]) -> Dict[Text, int]:
+def longest_examples(examples: list[Message]) -> dict[str, int]:
     """Each intent's longest training example, in normalised characters."""
-    longest: Dict[Text, int] = {}
+    longest: dict[str, int] = {}
     for example in examples:
         intent = example.get(INTENT)
         longest[intent] = max(longest.get(intent, 0), len(_chars(example)))
@@ -319,14 +319,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         probabilities[long] = (1 - weight) * probabilities[long] + weight * ask_probabilities
         return self._within_length(messages, probabilities)
 
-    def _within_length(self, messages: List[Message], probabilities: np.ndarray) -> np.ndarray:
+    def _within_length(self, messages: list[Message], probabilities: np.ndarray) -> np.ndarray:
         """`probabilities` with the intents a message is too long for set to 0 and the rest
         renormalised (see `length_factor`)."""
-        longest = (self._fitted or {}).get("longest")
+        fitted = self._fitted or {}
+        longest = fitted.get("longest")
         factor = self._config["length_factor"]
         if not longest or factor <= 0:
             return probabilities
-        model = self._fitted["model"] if self._fitted else None
+        model = fitted["model"]
         limits = np.array(
             [
                 np.inf
