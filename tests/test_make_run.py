@@ -1,5 +1,7 @@
-"""`make run` in a set-up checkout: ready within 90 s, answers on REST, the web chat and
-Telegram (the Bot API emulator standing in for Telegram), and Ctrl-C stops it all."""
+"""`make run` in a set-up checkout: ready within 90 s, answers on REST, the web chat,
+Telegram (the Bot API emulator standing in for Telegram) and WeChat (signed requests to
+`/wechat`, a local recording server standing in for WeChat's API), and Ctrl-C stops it
+all."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ import pytest
 from jiesu.conversations import ConversationId
 from tests.servers import ROOT
 from tests.telegram.emulator import EmulatedResident, emulator
+from tests.wechat.fake_api import FakeWeChatApi, fake_wechat_api
+from tests.wechat.resident import APP_ID, WeChatResident
+from tests.wechat.resident import TOKEN as WECHAT_TOKEN
 
 pytestmark = pytest.mark.servers
 
@@ -43,7 +48,13 @@ def telegram_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def make_run(telegram_url: str) -> Iterator[subprocess.Popen[str]]:
+def wechat_api() -> Iterator[FakeWeChatApi]:
+    with fake_wechat_api() as api:
+        yield api
+
+
+@pytest.fixture
+def make_run(telegram_url: str, wechat_api: FakeWeChatApi) -> Iterator[subprocess.Popen[str]]:
     busy = [port for port in DEFAULT_PORTS if _in_use(port)]
     if busy:
         pytest.skip(f"ports {busy} are taken (is `make run` already running?)")
@@ -52,6 +63,12 @@ def make_run(telegram_url: str) -> Iterator[subprocess.Popen[str]]:
         "TELEGRAM_API_BASE_URL": telegram_url,
         "TELEGRAM_EMULATOR": "true",
     }
+    wechat = {
+        "WECHAT_TOKEN": WECHAT_TOKEN,
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": "test-secret",
+        "WECHAT_API_BASE": wechat_api.url,
+    }
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run"],
         cwd=ROOT,
@@ -59,7 +76,7 @@ def make_run(telegram_url: str) -> Iterator[subprocess.Popen[str]]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **telegram},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **telegram, **wechat},
     )
     yield process
     if process.poll() is None:  # the test failed midway: stop it as Ctrl-C does, then firmly
@@ -88,9 +105,28 @@ async def _telegram_resident_is_greeted(url: str) -> None:
         await resident.aclose()
 
 
-def test_make_run_serves_rest_web_chat_and_telegram_and_stops_on_ctrl_c(
+async def _wechat_resident_is_greeted(api: FakeWeChatApi) -> None:
+    """The greeting comes back passively, or, when the turn is slower than WeChat waits,
+    as a customer-service message."""
+    async with httpx.AsyncClient(base_url="http://127.0.0.1:8000", timeout=30.0) as client:
+        resident = WeChatResident(client)
+        passive = await resident.say("你好")
+        deadline = time.monotonic() + 30
+        pushed: list[str] = []
+        while passive is None and not pushed and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            pushed = [
+                str(call.body["text"]["content"])
+                for call in api.done("message/custom/send")
+                if call.body["touser"] == resident.openid
+            ]
+        assert "个人信息告知" in (passive or "".join(pushed))
+
+
+def test_make_run_serves_rest_web_chat_telegram_and_wechat_and_stops_on_ctrl_c(
     make_run: subprocess.Popen[str],
     telegram_url: str,
+    wechat_api: FakeWeChatApi,
 ) -> None:
     lines: list[str] = []
     ready = threading.Event()
@@ -111,6 +147,7 @@ def test_make_run_serves_rest_web_chat_and_telegram_and_stops_on_ctrl_c(
     assert "个人信息告知" in chat.json()["replies"][0]["text"]
     assert "http://127.0.0.1:8000/chat" in "".join(lines)
     asyncio.run(_telegram_resident_is_greeted(telegram_url))
+    asyncio.run(_wechat_resident_is_greeted(wechat_api))
 
     os.killpg(make_run.pid, signal.SIGINT)
     make_run.wait(timeout=60)
