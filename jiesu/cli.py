@@ -729,6 +729,7 @@ def wechat_undelivered(
     from datetime import timedelta
 
     from bot.wechat.sender import undelivered
+    from jiesu.conversations import ConversationId
     from jiesu.db import session_scope
     from jiesu.labels import minute_text
     from jiesu.models import utcnow
@@ -737,7 +738,7 @@ def wechat_undelivered(
         rows = [
             {
                 "queued_at": minute_text(message.created_at),
-                "conversation": f"{message.channel}:{message.chat_id}",
+                "conversation": ConversationId.build(message.channel, message.chat_id),
                 "status": message.status,
                 "reason": message.last_error or "",
                 "text": message.text,

@@ -25,6 +25,7 @@ from bot.gateway import Gateway, Incoming
 from bot.telegram.callbacks import CallbackStore
 from bot.telegram.ordering import previous_update
 from bot.telegram.replies import send_replies
+from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.tickets.attachments import store_attachment
 from jiesu.vocabulary import wording
@@ -172,7 +173,7 @@ class TelegramChannel:
                 session,
                 channel=CHANNEL,
                 source_message_id=delivery,
-                sender_id=f"{CHANNEL}:{chat_id}",
+                sender_id=ConversationId.build(CHANNEL, chat_id),
                 data=data,
                 suffix=".jpg",
                 content_type="image/jpeg",
