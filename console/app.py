@@ -27,6 +27,7 @@ from console import (
     home,
     hot,
     tickets,
+    undelivered,
     users,
 )
 from console.headers import SecurityHeaders
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(handoffs.router)
     app.include_router(dashboard.router)
     app.include_router(hot.router)
+    app.include_router(undelivered.router)
     app.include_router(faq_gaps.router)
     app.include_router(exports.router)
     app.include_router(alerts.router)

@@ -27,6 +27,7 @@ NAV: Final = (
     NavLink("/dashboard", "统计督办"),
     NavLink("/hot", "热点问题"),
     NavLink("/faq/gaps", "问答缺口", Capability.READ_FAQ_GAPS),
+    NavLink("/undelivered", "未送达消息", Capability.READ_UNDELIVERED),
     NavLink("/users", "用户管理", Capability.MANAGE_USERS),
 )
 

@@ -728,11 +728,12 @@ def wechat_undelivered(
     window without a template, unfollowed, refused by WeChat)."""
     from datetime import timedelta
 
-    from bot.wechat.sender import undelivered
+    from bot.wechat.config import CHANNEL
     from jiesu.conversations import ConversationId
     from jiesu.db import session_scope
     from jiesu.labels import minute_text
     from jiesu.models import utcnow
+    from jiesu.outbox import undelivered
 
     with session_scope(get_settings().database_url) as session:
         rows = [
@@ -743,7 +744,7 @@ def wechat_undelivered(
                 "reason": message.last_error or "",
                 "text": message.text,
             }
-            for message in undelivered(session, utcnow() - timedelta(days=days))
+            for message in undelivered(session, utcnow() - timedelta(days=days), CHANNEL)
         ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))

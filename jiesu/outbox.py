@@ -19,6 +19,8 @@ from jiesu.models import utcnow
 
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
 EXPIRED = "expired"  # not delivered within `outbox_expiry_days`: given up
+# What will never reach the resident; `last_error` says why.
+UNDELIVERED = (UNREACHABLE, FAILED, EXPIRED)
 MAX_ATTEMPTS = 6
 LEASE = timedelta(seconds=60)
 # The channel of the random conversation ids that replace forgotten or expired ones
@@ -170,3 +172,17 @@ def fetch_for_chat(
             message.attempts += 1
             message.sent_at = now
     return messages
+
+
+def undelivered(
+    session: Session, since: datetime, channel: str | None = None, limit: int = 500
+) -> list[OutboxMessage]:
+    """Messages queued since `since` (on `channel`, or any) that will not be delivered,
+    newest first, with the reason in `last_error`: for staff to reach the resident
+    another way."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.status.in_(UNDELIVERED), OutboxMessage.created_at >= since
+    )
+    if channel is not None:
+        query = query.where(OutboxMessage.channel == channel)
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))

@@ -15,11 +15,10 @@ import asyncio
 import contextlib
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
@@ -130,19 +129,3 @@ class OutboxSender:
         else:
             log.warning("sending WeChat outbox message %s failed: %s", message.id, detail)
             outbox.mark_failed_attempt(session, message.id, detail)
-
-
-def undelivered(session: Session, since: datetime) -> list[outbox.OutboxMessage]:
-    """The WeChat messages queued since `since` that will not be delivered (unreachable or
-    given up), newest first, with the reason in `last_error`."""
-    return list(
-        session.scalars(
-            select(outbox.OutboxMessage)
-            .where(
-                outbox.OutboxMessage.channel == CHANNEL,
-                outbox.OutboxMessage.status.in_((outbox.UNREACHABLE, outbox.FAILED)),
-                outbox.OutboxMessage.created_at >= since,
-            )
-            .order_by(outbox.OutboxMessage.id.desc())
-        )
-    )

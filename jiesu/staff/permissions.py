@@ -31,6 +31,7 @@ class Capability(StrEnum):
     READ_FAQ_GAPS = "read_faq_gaps"  # residents' unanswered questions (问答缺口)
     EDIT_FAQ = "edit_faq"  # add knowledge-base entries
     MANAGE_USERS = "manage_users"  # staff accounts (用户管理)
+    READ_UNDELIVERED = "read_undelivered"  # messages to residents that will not arrive, and why
 
 
 class Scope(StrEnum):
@@ -56,6 +57,7 @@ _DESK = frozenset(
         Capability.ANSWER_HANDOFFS,
         Capability.READ_FAQ_GAPS,
         Capability.EDIT_FAQ,
+        Capability.READ_UNDELIVERED,
     }
 )
 
@@ -69,7 +71,14 @@ POLICY: Final[Mapping[Role, Grant]] = MappingProxyType(
         Role.DISPATCHER: Grant(Scope.ALL, _DESK),
         # Supervisors (督办) read everything and change nothing.
         Role.SUPERVISOR: Grant(
-            Scope.ALL, frozenset({Capability.READ_HANDOFFS, Capability.READ_FAQ_GAPS})
+            Scope.ALL,
+            frozenset(
+                {
+                    Capability.READ_HANDOFFS,
+                    Capability.READ_FAQ_GAPS,
+                    Capability.READ_UNDELIVERED,
+                }
+            ),
         ),
         Role.HANDLER: Grant(Scope.DEPARTMENT, frozenset({Capability.HANDLE})),
         Role.GRID_WORKER: Grant(Scope.GRIDS, frozenset()),

@@ -14,7 +14,7 @@ from tests.factories import staff_in
 from tests.servers import WebApp
 
 EVERYONE = ["工单", "派单队列", "督办提醒", "统计督办", "热点问题"]
-READERS = ["人工接管", *EVERYONE, "问答缺口"]
+READERS = ["人工接管", *EVERYONE, "问答缺口", "未送达消息"]
 MENUS: dict[Role, list[str]] = {
     Role.ADMIN: [*READERS, "用户管理"],
     Role.DISPATCHER: READERS,

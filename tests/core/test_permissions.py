@@ -32,11 +32,22 @@ from tests.factories import file_ticket
 
 C = Capability
 # The table as the README describes it: a change of who may do what shows up here.
-DESK = frozenset({C.DISPATCH, C.READ_HANDOFFS, C.ANSWER_HANDOFFS, C.READ_FAQ_GAPS, C.EDIT_FAQ})
+DESK = frozenset(
+    {
+        C.DISPATCH,
+        C.READ_HANDOFFS,
+        C.ANSWER_HANDOFFS,
+        C.READ_FAQ_GAPS,
+        C.EDIT_FAQ,
+        C.READ_UNDELIVERED,
+    }
+)
 EXPECTED: dict[Role, Grant] = {
     Role.ADMIN: Grant(Scope.ALL, DESK | {C.MANAGE_USERS}),
     Role.DISPATCHER: Grant(Scope.ALL, DESK),
-    Role.SUPERVISOR: Grant(Scope.ALL, frozenset({C.READ_HANDOFFS, C.READ_FAQ_GAPS})),
+    Role.SUPERVISOR: Grant(
+        Scope.ALL, frozenset({C.READ_HANDOFFS, C.READ_FAQ_GAPS, C.READ_UNDELIVERED})
+    ),
     Role.HANDLER: Grant(Scope.DEPARTMENT, frozenset({C.HANDLE})),
     Role.GRID_WORKER: Grant(Scope.GRIDS, frozenset()),
 }
@@ -65,6 +76,8 @@ def test_the_rules_the_table_keeps() -> None:
     # Residents' unanswered questions belong to no department or grid: read by the roles
     # that see every ticket, by no other.
     assert _holders(C.READ_FAQ_GAPS) == _seeing_all()
+    # So do the messages that will not reach their resident, whoever's ticket they are of.
+    assert _holders(C.READ_UNDELIVERED) == _seeing_all()
     # Whoever answers a conversation or adds an entry can open the page it is done on.
     assert _holders(C.ANSWER_HANDOFFS) <= _holders(C.READ_HANDOFFS)
     assert _holders(C.EDIT_FAQ) <= _holders(C.READ_FAQ_GAPS)
