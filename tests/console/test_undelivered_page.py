@@ -39,6 +39,10 @@ def test_the_desk_sees_what_will_not_reach_a_resident_and_why(
     expect(row).to_contain_text("无法送达")
     expect(row.locator("td.reason")).to_have_text("超出48小时互动窗口，且未配置工单通知模板")
     expect(row).to_contain_text(HOSTILE)
+    page.locator("form.filters select[name=days]").select_option("30")
+    page.locator("form.filters button[type=submit]").click()
+    expect(page).to_have_url(f"{web_app.url}/undelivered?days=30")
+    expect(page.locator("table.undelivered tr", has_text=chat_id)).to_have_count(1)
     assert dialogs == []
 
 
