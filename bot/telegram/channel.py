@@ -25,9 +25,8 @@ from bot.gateway import Gateway, Incoming
 from bot.telegram.callbacks import CallbackStore
 from bot.telegram.ordering import previous_update
 from bot.telegram.replies import send_replies
-from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
-from jiesu.tickets.attachments import store_attachment
+from jiesu.tickets.attachments import store_photo
 from jiesu.vocabulary import wording
 
 log = logging.getLogger(__name__)
@@ -169,14 +168,8 @@ class TelegramChannel:
 
     def _store_photo(self, delivery: str, chat_id: str, data: bytes) -> None:
         with session_scope(self._database_url) as session:
-            store_attachment(
-                session,
-                channel=CHANNEL,
-                source_message_id=delivery,
-                sender_id=ConversationId.build(CHANNEL, chat_id),
-                data=data,
-                suffix=".jpg",
-                content_type="image/jpeg",
+            store_photo(
+                session, channel=CHANNEL, chat_id=chat_id, source_message_id=delivery, data=data
             )
 
     async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -28,7 +28,7 @@ from jiesu import outbox
 from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.inbox import Replies
-from jiesu.tickets.attachments import store_attachment
+from jiesu.tickets.attachments import store_photo
 from jiesu.vocabulary import wording
 
 log = logging.getLogger(__name__)
@@ -233,12 +233,4 @@ def _unsubscribed(session: Any, openid: str) -> None:
 
 
 def _store_image(session: Any, openid: str, message_id: str, data: bytes) -> None:
-    store_attachment(
-        session,
-        channel=CHANNEL,
-        source_message_id=message_id,
-        sender_id=ConversationId.build(CHANNEL, openid),
-        data=data,
-        suffix=".jpg",
-        content_type="image/jpeg",
-    )
+    store_photo(session, channel=CHANNEL, chat_id=openid, source_message_id=message_id, data=data)

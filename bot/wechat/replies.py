@@ -28,7 +28,7 @@ _NUMBER: Final = re.compile(r"^\s*(\d{1,2})\s*[.、。)）]?\s*$")
 
 def choice_lines(buttons: Iterable[dict[str, Any]]) -> str:
     """The buttons as numbered lines under a prompt, or "" without buttons."""
-    titles = [str(b["title"]) for b in buttons if b.get("title") and b.get("payload")]
+    titles = [str(b["title"]) for b in usable(buttons)]
     if not titles:
         return ""
     lines = [f"{number}. {title}" for number, title in enumerate(titles, start=1)]

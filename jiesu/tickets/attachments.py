@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiesu.config import get_settings
+from jiesu.conversations import ConversationId
 from jiesu.models import utcnow
 from jiesu.private_files import private_folder, write_private
 from jiesu.tickets.models import Attachment, Ticket
@@ -70,6 +71,21 @@ def store_attachment(
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def store_photo(
+    session: Session, *, channel: str, chat_id: str, source_message_id: str, data: bytes
+) -> Attachment:
+    """Keep a photo a resident sent on `channel` (both chat channels send JPEG)."""
+    return store_attachment(
+        session,
+        channel=channel,
+        source_message_id=source_message_id,
+        sender_id=ConversationId.build(channel, chat_id),
+        data=data,
+        suffix=".jpg",
+        content_type="image/jpeg",
+    )
 
 
 def attach_pending(session: Session, ticket: Ticket, now: datetime | None = None) -> int:
