@@ -21,6 +21,7 @@ from actions.followup import (
     ActionSubmitFollowupReason,
     ValidateFollowupForm,
 )
+from actions.greeting import ActionGreet
 from actions.handoff import ActionHandoff
 from actions.tickets import ActionQueryTicket
 
@@ -36,6 +37,7 @@ __all__ = [
     "ActionDefaultAskRephrase",
     "ActionDefaultFallback",
     "ActionFaqFollowup",
+    "ActionGreet",
     "ActionHandoff",
     "ActionQueryTicket",
     "ActionRateTicket",

@@ -13,10 +13,8 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
-from functools import lru_cache
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -27,12 +25,13 @@ from bot.gateway import Gateway, Incoming
 from bot.rasa_client import RasaUnavailableError
 from console.templating import templates
 from jiesu.chat_ends import end_chat, has_ended
-from jiesu.config import PROJECT_ROOT, Settings
+from jiesu.config import Settings
 from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.handoff.desk import HandoffDesk
 from jiesu.models import utcnow
 from jiesu.outbox import fetch_for_chat
+from jiesu.vocabulary import wording
 
 router = APIRouter()
 
@@ -71,13 +70,10 @@ class ChatNotices(BaseModel):
     cursor: int | None
 
 
-@lru_cache(maxsize=1)
 def greeting() -> str:
-    """The assistant's greeting with the personal-information notice (`utter_greet` in
-    domain.yml), which the page shows before the resident writes."""
-    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    text: str = domain["responses"]["utter_greet"][0]["text"]
-    return text
+    """The assistant's greeting with the personal-information notice, which the page shows
+    before the resident writes."""
+    return wording("greeting", "first")
 
 
 def _signer(request: Request) -> URLSafeTimedSerializer:

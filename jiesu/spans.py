@@ -79,6 +79,7 @@ class _Rules:
     position_pattern: re.Pattern[str]
     position_not_before: dict[str, str]
     suffix_not_before: dict[str, str]
+    suffix_not_after: dict[str, str]
     junction_ends: re.Pattern[str]
     # (pattern, strong) of each kind of time; the longest match at a position wins
     time_patterns: tuple[tuple[re.Pattern[str], bool], ...]
@@ -135,6 +136,7 @@ def _compile_rules(data: Mapping[str, Any]) -> _Rules:
         position_pattern=re.compile(_alternation(str(w) for w in places["positions"])),
         position_not_before={str(k): str(v) for k, v in places["position_not_before"].items()},
         suffix_not_before={str(k): str(v) for k, v in places["suffix_not_before"].items()},
+        suffix_not_after={str(k): str(v) for k, v in places["suffix_not_after"].items()},
         junction_ends=re.compile(_alternation(str(w) for w in places["junction_ends"])),
         time_patterns=time_patterns,
         time_start=time_start,
@@ -237,6 +239,9 @@ def _cores(
         suffix = found[0]
         after = rules.suffix_not_before.get(suffix)
         if after and b < len(text) and text[b] in after:
+            continue
+        verb = rules.suffix_not_after.get(suffix)
+        if verb and a > 0 and text[a - 1] in verb:
             continue
         # A time just before a name ends it (今天早上春华路), unless it is the name (五一路).
         before = [e for _, e in cores if e <= a] + [

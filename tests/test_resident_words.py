@@ -65,6 +65,19 @@ def test_the_form_files_the_whole_place_and_the_time_as_said(resident: Resident)
     assert ticket.happened == "每天晚上"
 
 
+def test_a_verb_before_road_is_no_place_so_the_place_is_asked(resident: Resident) -> None:
+    """"卖菜堵路" says what the vendors do, not where: "菜堵路" is no road."""
+    resident.says("我要投诉")
+    assert ASK_PLACE in text_of(resident.says("小区门口天天有人卖菜堵路"))
+
+
+def test_saying_hello_again_does_not_repeat_the_greeting(resident: Resident) -> None:
+    said = [text_of(resident.says(text)) for text in ("喂喂", "有人吗", "你好", "你好")]
+    assert "个人信息告知" in said[0]
+    assert all("个人信息告知" not in text for text in said[1:])
+    assert all(a != b for a, b in zip(said, said[1:], strict=False))
+
+
 def test_where_to_check_progress_is_a_status_question(resident: Resident) -> None:
     answer = text_of(resident.says("在哪里能查进度"))
     assert reply("ask_affirmation") not in answer

@@ -116,6 +116,9 @@ def test_traditional_and_full_width_text_gives_the_original_substring(
         "小区广场舞太吵了",
         "居住证到期了续签在哪里弄",
         "厨余垃圾和其他垃圾怎么区分",
+        "小区门口天天有人卖菜堵路",
+        "货车占路卸货",
+        "施工围挡挡路了",
     ],
 )
 def test_no_place(text: str, gazetteer: Gazetteer) -> None:
