@@ -5,6 +5,7 @@ is said twice in a row."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_saying_hello_again_does_not_repeat_the_greeting(resident: Resident) -> 
     said = [text_of(resident.says(text)) for text in ("喂喂", "有人吗", "你好", "你好")]
     assert "个人信息告知" in said[0]
     assert all("个人信息告知" not in text for text in said[1:])
-    assert all(a != b for a, b in zip(said, said[1:], strict=False))
+    assert all(a != b for a, b in pairwise(said))
 
 
 def test_where_to_check_progress_is_a_status_question(resident: Resident) -> None:
