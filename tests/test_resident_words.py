@@ -67,7 +67,7 @@ def test_the_form_files_the_whole_place_and_the_time_as_said(resident: Resident)
 
 
 def test_a_verb_before_road_is_no_place_so_the_place_is_asked(resident: Resident) -> None:
-    """"卖菜堵路" says what the vendors do, not where: "菜堵路" is no road."""
+    """ "卖菜堵路" says what the vendors do, not where: "菜堵路" is no road."""
     resident.says("我要投诉")
     assert ASK_PLACE in text_of(resident.says("小区门口天天有人卖菜堵路"))
 
