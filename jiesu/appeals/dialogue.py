@@ -165,12 +165,17 @@ def _address(turn: Turn, city: City) -> Step:
     return Step(found)
 
 
-def _phone(turn: Turn) -> Step:
+def _phone(turn: Turn, city: City) -> Step:
+    """A number, no number, or a place said instead (the resident still thinking of
+    where): the place is taken and the number asked again."""
     phone = parse_phone(turn.text)
     if phone:
         return Step({PHONE: phone})
     if turn.intent == "deny" or declines_contact(turn.text):
         return Step({PHONE: ANONYMOUS})
+    place = _place_in(turn.text, turn, city)
+    if place:
+        return Step({PHONE: None, ADDRESS: place}, notice="place_noted")
     return Step({PHONE: None}, notice="phone_invalid")
 
 
@@ -199,5 +204,5 @@ def take(slots: dict[str, Any], requested: str | None, turn: Turn, city: City) -
     if requested == ADDRESS:
         return _address(turn, city)
     if requested == PHONE:
-        return _phone(turn)
+        return _phone(turn, city)
     return _confirmation(slots, turn, city)

@@ -220,3 +220,11 @@ def test_a_description_that_names_a_place_is_still_the_description(city: City) -
     step = take({**_empty(), TYPE: "complain"}, DESCRIPTION, turn, city)
     assert step.updates[DESCRIPTION] == "幸福里小区3号楼的电梯坏了"
     assert step.notice is None
+
+
+def test_a_place_given_when_the_phone_is_asked_is_taken_as_the_place(city: City) -> None:
+    slots = _complaint(**{ADDRESS: "阳光花园"})
+    turn = Turn("是阳光花园3栋", "inform", 0.8, {"address": "阳光花园3栋"})
+    step = take(slots, PHONE, turn, city)
+    assert step.updates == {PHONE: None, ADDRESS: "阳光花园3栋"}
+    assert step.notice == "place_noted"
