@@ -408,3 +408,14 @@ def only_details(text: str, gazetteer: Gazetteer = EMPTY_GAZETTEER) -> bool:
     """Whether `text` names a place, a time or a phone number and says nothing else."""
     details = [span.value for span in find_spans(text, gazetteer)] + _PHONE.findall(text)
     return bool(details) and says_only(text, details)
+
+
+def unnamed_place(text: str) -> bool:
+    """Whether `text` gives only a building or a house number ("3栋", "5号楼2单元",
+    "就在3栋楼下"): no handler can find it without the compound's or the road's name."""
+    compact = normalize(text)
+    details = _DETAIL.sub("", compact)
+    if details == compact:
+        return False
+    rest = _rules().position_pattern.sub("", _AROUND_DETAILS.sub("", details))
+    return not rest

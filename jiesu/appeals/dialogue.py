@@ -27,7 +27,7 @@ from jiesu.appeals.intake import (
 )
 from jiesu.city import City
 from jiesu.city.locate import Match
-from jiesu.spans import says_only
+from jiesu.spans import says_only, unnamed_place
 from jiesu.text import normalize
 from jiesu.tickets.models import AppealType
 
@@ -161,6 +161,8 @@ def _address(turn: Turn, city: City) -> Step:
         words = "".join(ch for ch in normalize(turn.text) if ch.isalnum())
         if len(words) < 2:
             return Step({ADDRESS: None}, notice="address_too_short")
+        if unnamed_place(turn.text):
+            return Step({ADDRESS: None}, notice="address_unnamed")
         found[ADDRESS] = turn.text.strip()
     return Step(found)
 

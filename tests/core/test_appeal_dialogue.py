@@ -228,3 +228,15 @@ def test_a_place_given_when_the_phone_is_asked_is_taken_as_the_place(city: City)
     step = take(slots, PHONE, turn, city)
     assert step.updates == {PHONE: None, ADDRESS: "阳光花园3栋"}
     assert step.notice == "place_noted"
+
+
+@pytest.mark.parametrize("text", ["3栋", "就在5号楼2单元楼下"])
+def test_a_building_without_the_compound_is_asked_again(city: City, text: str) -> None:
+    step = take(_complaint(), ADDRESS, Turn(text, "inform", 0.8), city)
+    assert step.updates == {ADDRESS: None}
+    assert step.notice == "address_unnamed"
+
+
+def test_a_building_with_the_compound_is_the_place(city: City) -> None:
+    step = take(_complaint(), ADDRESS, Turn("阳光花园3栋", "inform", 0.8), city)
+    assert step.updates == {ADDRESS: "阳光花园3栋"}

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from jiesu.spans import ADDRESS, TIME, Gazetteer, Span, find_places, find_spans, find_times
+from jiesu.spans import (
+    ADDRESS,
+    TIME,
+    Gazetteer,
+    Span,
+    find_places,
+    find_spans,
+    find_times,
+    unnamed_place,
+)
 
 AREAS = Path(__file__).resolve().parents[2] / "data" / "city" / "areas.yml"
 
@@ -198,3 +207,19 @@ def test_gazetteer_reads_the_city_files_with_short_forms(gazetteer: Gazetteer) -
         "图书馆",
     } <= set(gazetteer.names)
     assert not any(name.endswith("号") for name in gazetteer.names)
+
+
+@pytest.mark.parametrize(
+    ("text", "unnamed"),
+    [
+        ("3栋", True),
+        ("我家在三号楼二单元", True),
+        ("B座楼下", True),
+        ("阳光花园3栋", False),
+        ("幸福路18号", False),
+        ("楼下", False),
+        ("13800000004", False),
+    ],
+)
+def test_a_building_alone_is_an_unnamed_place(text: str, unnamed: bool) -> None:
+    assert unnamed_place(text) is unnamed
