@@ -14,8 +14,16 @@ from jiesu.vocabulary import wording
 _CHOICES: Final = ("consult", "complain", "query_ticket", "request_human")
 
 
+# Channels whose page shows the full greeting before the resident writes (the web chat).
+_PAGE_GREETS: Final = frozenset({"web"})
+
+
 def greeted_in_session(tracker: Tracker) -> bool:
-    """Whether this conversation session already had the full greeting."""
+    """Whether this conversation session already had the full greeting, from the
+    assistant or from the page the resident writes on."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    if metadata.get("channel") in _PAGE_GREETS:
+        return True
     first = wording("greeting", "first")
     for event in reversed(tracker.events):
         if event.get("event") == "session_started":

@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from jiesu.vocabulary import wording
 from tests.web_resident import WebResident
 
 pytestmark = pytest.mark.servers
@@ -25,10 +26,12 @@ def test_health_and_console_home_in_chinese(web_url: str) -> None:
     assert home.text.count("正常") == 3
 
 
-def test_chat_api_answers_a_greeting(web_url: str) -> None:
+def test_chat_api_answers_a_greeting_without_repeating_the_pages_notice(web_url: str) -> None:
     response = _post(web_url, "您好")
     assert response.status_code == 200
-    assert "个人信息告知" in response.json()["replies"][0]["text"]
+    [answer] = response.json()["replies"]
+    assert answer["text"] == wording("greeting", "again")
+    assert "/complain" in [button["payload"] for button in answer["buttons"]]
 
 
 def test_chat_api_retry_of_the_same_message_is_answered_identically(web_url: str) -> None:
