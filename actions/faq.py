@@ -18,6 +18,7 @@ from actions.base import DomainDict, Events
 from jiesu.appeals.dialogue import DESCRIPTION, SLOTS, TYPE
 from jiesu.db import session_scope
 from jiesu.faq import Match, SearchResult, record_feedback, record_unanswered, search
+from jiesu.faq.openings import is_bare_question
 from jiesu.tickets import AppealType
 from jiesu.vocabulary import wording
 
@@ -67,7 +68,7 @@ class ActionAnswerPolicy(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         question = (tracker.latest_message.get("text") or "").strip()
-        if question.startswith("/"):  # the 政策咨询 button: no question yet
+        if question.startswith("/") or is_bare_question(question):  # 政策咨询, 我想问个事
             dispatcher.utter_message(text=_faq("ask_question"))
             return [SlotSet(ENTRY, None), SlotSet(QUESTION, None)]
         in_form = bool(tracker.active_loop.get("name"))

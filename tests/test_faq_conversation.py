@@ -11,6 +11,7 @@ from sqlalchemy import select
 from jiesu.db import session_scope
 from jiesu.faq.models import FaqFeedback, FaqUnanswered
 from jiesu.tickets import AppealType, tickets_for_sender
+from jiesu.vocabulary import wording
 from tests.resident import Resident, payloads_of, text_of
 
 pytestmark = pytest.mark.servers
@@ -64,3 +65,10 @@ def test_no_sure_answer_is_said_honestly_and_can_become_a_consultation_ticket(
     with session_scope(resident.stack.database_url) as session:
         [ticket] = tickets_for_sender(session, resident.sender_id)
         assert ticket.appeal_type is AppealType.CONSULT and ticket.description == question
+
+
+@pytest.mark.parametrize("opening", ["我想咨询一下", "请问一下"])
+def test_a_request_to_ask_gets_asked_for_the_question(resident: Resident, opening: str) -> None:
+    answer = text_of(resident.says(opening))
+    assert answer == wording("faq", "ask_question")
+    assert "承办部门" in text_of(resident.says("居住证怎么办理"))
