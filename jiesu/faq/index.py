@@ -22,9 +22,10 @@ few bounded measures of how well it covers the question:
   what that entry is about.
 
 An entry is the answer only if it names what the ask is about (`tokens.asked_about`:
-the official thing and a particular operation, read against the entry's question,
-alternatives, tags and applicable conditions): otherwise it is still offered among the
-closest questions.
+the official thing and a particular operation, or for an ask that names nothing of its
+own one of the things told before it, read against the entry's question, alternatives,
+tags and applicable conditions; a thing named with a qualifier must be said together):
+otherwise it is still offered among the closest questions.
 
 The confidence is a logistic model over these measures (`WEIGHTS`, `BIAS`), fitted
 on the splits of `bench/data/faq_situations.csv` seen while tuning (`bench/faq.py

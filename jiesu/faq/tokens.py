@@ -37,12 +37,13 @@ class Reading:
     """How a question is read; the switches exist to measure each idea on its own.
 
     `aliases`: colloquial names (房本, 电瓶车, 退伍兵) add the official terms of
-    `data/faq/aliases.txt`; `clauses`: words of the situation told before the ask
-    weigh `CONTEXT_WEIGHT`, so a long story neither drowns the ask nor counts
-    against a match; `generic`: words of `data/faq/generic.txt` (材料, 申请) are no
-    evidence of a topic; `learned`: the confidence is the fitted model of
-    `jiesu.faq.index` rather than the first version's blend; `asked`: an entry that
-    does not name what the ask is about (`asked_about`) is never the answer."""
+    `data/faq/aliases.txt`, which share the weight of one word; `clauses`: words of
+    the situation told before the ask weigh `CONTEXT_WEIGHT`, so a long story
+    neither drowns the ask nor counts against a match; `generic`: words of
+    `data/faq/generic.txt` (材料, 申请) are no evidence of a topic; `learned`: the
+    confidence is the fitted model of `jiesu.faq.index` rather than the first
+    version's blend; `asked`: an entry that does not name what the ask is about
+    (`asked_about`) is never the answer."""
 
     aliases: bool = True
     clauses: bool = True
@@ -329,7 +330,8 @@ def clauses(normalized: str) -> list[Clause]:
 def weighted_terms(text: str, reading: Reading | None = None) -> list[tuple[str, float]]:
     """Search terms of `text`, each with its weight: 1 in the ask, `CONTEXT_WEIGHT` in
     the situation told before it (1 everywhere without `reading.clauses`); the official
-    terms of colloquial names follow the words they stand for."""
+    terms of a colloquial name follow the words it stands for and share one word's
+    weight."""
     return read(normalize(text), reading).terms
 
 
