@@ -22,9 +22,10 @@ few bounded measures of how well it covers the question:
   what that entry is about.
 
 An entry is the answer only if it names what the ask is about (`tokens.asked_about`:
-the official thing and a particular operation, read against the entry's question,
-alternatives, tags and applicable conditions): otherwise it is still offered among the
-closest questions.
+the official thing and a particular operation, or for an ask that names nothing of its
+own one of the things told before it, read against the entry's question, alternatives,
+tags and applicable conditions; a thing named with a qualifier must be said together):
+otherwise it is still offered among the closest questions.
 
 The confidence is a logistic model over these measures (`WEIGHTS`, `BIAS`), fitted
 on the splits of `bench/data/faq_situations.csv` seen while tuning (`bench/faq.py
@@ -35,8 +36,10 @@ prints a new fit), and the candidates are re-ranked by it.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import numpy as np
@@ -46,14 +49,14 @@ from jiesu.faq.entries import FaqItem
 from jiesu.faq.tokens import (
     DEFAULT_READING,
     Reading,
-    asked_about,
     generic,
     normalized_terms,
     plain,
-    read_question,
+    read,
     spellings,
     synonyms,
     terms,
+    variants,
 )
 from jiesu.text import normalize
 
@@ -68,13 +71,16 @@ MIN_EVIDENCE: Final = 3.5
 UNKNOWN_WEIGHT: Final = 1.0
 # At most this many matched topic words count.
 MAX_TOPIC_WORDS: Final = 4
+# Most characters between a qualifier and the word it qualifies for an entry to name
+# them together ("创业担保贷款" names 创业贷款).
+QUALIFIER_GAP: Final = 2
 # BM25 constants (Lucene's variant, as bm25s computes it by default).
 K1: Final = 1.5
 B: Final = 0.75
 # The logistic model over (blend, coverage, unmatched ask word, topic words, overlap,
 # entry coverage).
-WEIGHTS: Final = (4.531, -1.004, -0.428, 0.782, 0.435, 2.528)
-BIAS: Final = -3.466
+WEIGHTS: Final = (4.902, -0.923, -0.606, 0.749, -1.024, 2.364)
+BIAS: Final = -3.237
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,32 @@ class _Query:
     topic: frozenset[str]
     asked: frozenset[str]
     bigrams: frozenset[str]
-    # What the ask is about: per thing or operation, per word, the ways of naming it.
-    about: list[list[list[tuple[str, ...]]]]
+    # What the ask is about: choices, of each of which an entry must name one thing.
+    about: list[list[_Thing]]
+
+
+@dataclass(frozen=True)
+class _Thing:
+    """A thing or operation the ask is about, as an entry may name it: per word, the
+    ways of naming it; a thing named with a qualifier (经营 许可证) must be said together
+    (`together`: at most `QUALIFIER_GAP` characters apart), so that "公积金贷款" is not
+    named by "用公积金还商业贷款"."""
+
+    ways: list[list[tuple[str, ...]]]
+    together: re.Pattern[str] | None = None
+
+
+@lru_cache(maxsize=4096)
+def _together(qualifier: str, word: str) -> re.Pattern[str]:
+    """`qualifier` then `word` (any of their synonyms) at most `QUALIFIER_GAP` characters
+    apart within one phrase of an entry's text."""
+    first, second = ("|".join(map(re.escape, variants(w))) for w in (qualifier, word))
+    return re.compile(f"(?:{first})[^ ]{{0,{QUALIFIER_GAP}}}(?:{second})")
+
+
+def _thing(words: tuple[str, ...]) -> _Thing:
+    together = _together(*words) if len(words) == 2 else None
+    return _Thing([spellings(word) for word in words], together)
 
 
 def _bigrams(text: str) -> frozenset[str]:
@@ -186,7 +216,8 @@ class FaqIndex:
 
     def _read(self, question: str) -> _Query:
         normalized = normalize(question)
-        query = read_question(normalized, self.reading)
+        reading = read(normalized, self.reading)
+        query = reading.terms
         importance = [(t, w * self._idf.get(t, self._unknown_idf)) for t, w in query]
         topic = frozenset(t for t, _ in query if self._is_topic(t))
         asked = frozenset(t for t, w in query if w == 1.0 and t in topic)
@@ -194,24 +225,26 @@ class FaqIndex:
         words = frozenset(t for t, _ in query)
         bigrams = _bigrams(plain(normalized))
         about = (
-            [[spellings(word) for word in thing] for thing in asked_about(normalized)]
+            [[_thing(thing) for thing in choice] for choice in reading.about]
             if self.reading.asked
             else []
         )
         return _Query(query, words, importance, total, topic, asked, bigrams, about)
 
     def _covers(self, number: int, query: _Query) -> bool:
-        """Whether entry `number` names every thing and operation the ask is about."""
+        """Whether entry `number` names what the ask is about: of each choice, one thing
+        or operation (each of its words, in one of the ways of naming it)."""
         text, scope_terms = self._scope[number]
 
         def named(term: str) -> bool:
             return term in scope_terms or term in text
 
-        return all(
-            any(all(named(t) for t in spelling) for spelling in ways)
-            for thing in query.about
-            for ways in thing
-        )
+        def names(thing: _Thing) -> bool:
+            if thing.together is not None:
+                return thing.together.search(text) is not None
+            return all(any(all(named(t) for t in way) for way in ways) for ways in thing.ways)
+
+        return all(any(names(thing) for thing in choice) for choice in query.about)
 
     def _candidates(self, query: _Query) -> list[int]:
         """The entries whose best phrasing scores highest in BM25, best first: only the

@@ -43,7 +43,7 @@ from jiesu.faq.store import (
 # chosen with the model by cross-validation on the splits seen while tuning
 # (`bench/faq.py --fit`): the cross-validated false answers within the bar (3%), then
 # a wrong answer costing three right ones.
-THRESHOLD: Final = 0.825
+THRESHOLD: Final = 0.800
 # Longest time an index is used without reading the base's version again.
 RECHECK_SECONDS: Final = 1.0
 # Largest base whose index is rebuilt on the request path (about 0.2 s per 100 entries on

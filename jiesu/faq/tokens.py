@@ -37,12 +37,13 @@ class Reading:
     """How a question is read; the switches exist to measure each idea on its own.
 
     `aliases`: colloquial names (房本, 电瓶车, 退伍兵) add the official terms of
-    `data/faq/aliases.txt`; `clauses`: words of the situation told before the ask
-    weigh `CONTEXT_WEIGHT`, so a long story neither drowns the ask nor counts
-    against a match; `generic`: words of `data/faq/generic.txt` (材料, 申请) are no
-    evidence of a topic; `learned`: the confidence is the fitted model of
-    `jiesu.faq.index` rather than the first version's blend; `asked`: an entry that
-    does not name what the ask is about (`asked_about`) is never the answer."""
+    `data/faq/aliases.txt`, which share the weight of one word; `clauses`: words of
+    the situation told before the ask weigh `CONTEXT_WEIGHT`, so a long story
+    neither drowns the ask nor counts against a match; `generic`: words of
+    `data/faq/generic.txt` (材料, 申请) are no evidence of a topic; `learned`: the
+    confidence is the fitted model of `jiesu.faq.index` rather than the first
+    version's blend; `asked`: an entry that does not name what the ask is about
+    (`asked_about`) is never the answer."""
 
     aliases: bool = True
     clauses: bool = True
@@ -70,6 +71,23 @@ def synonyms() -> dict[str, str]:
         for group in _lines(SYNONYMS_FILE)
         for word in group
     }
+
+
+@lru_cache(maxsize=1)
+def _groups() -> dict[str, tuple[str, ...]]:
+    """Each canonical word → every variant of its synonym group, itself first."""
+    found: dict[str, list[str]] = {}
+    for variant, canonical in synonyms().items():
+        found.setdefault(canonical, [canonical])
+        if variant != canonical:
+            found[canonical].append(variant)
+    return {canonical: tuple(group) for canonical, group in found.items()}
+
+
+def variants(word: str) -> tuple[str, ...]:
+    """`word` and every word of its synonym group (补贴 → 补助, 津贴, …)."""
+    canonical = synonyms().get(word, word)
+    return tuple(dict.fromkeys((word, *_groups().get(canonical, (canonical,)))))
 
 
 @lru_cache(maxsize=1)
@@ -126,39 +144,81 @@ def asked_words() -> AskedWords:
     return AskedWords(tuple(found["things"]), frozenset(found["actions"]))
 
 
-def asked_about(normalized: str) -> list[tuple[str, ...]]:
-    """What the ask of a normalised message is about that an entry must name: each
-    official thing as the words that must all appear ("中考" → (中考,), "食品经营许可证"
-    → (经营, 许可证): a bare ending counts with the word before it), and each particular
-    operation (改正,). Words of the situation told before the ask do not count."""
-    lexicon = asked_words()
-    stop, common = stopwords(), generic()
-    found: list[tuple[str, ...]] = []
-    for part, asking in clauses(normalized):
-        if not asking:
+def asked_about(normalized: str) -> list[tuple[tuple[str, ...], ...]]:
+    """What the ask of a normalised message is about that an entry must name (see
+    `Question.about`)."""
+    return read(normalized).about
+
+
+def _about(parts: list[Clause]) -> list[tuple[tuple[str, ...], ...]]:
+    """What an entry must name to answer: each thing or operation the asking clauses
+    name; and when an ask names nothing of its own (在哪办, 要多少钱, 能补吗), one of the
+    things of the situation told before it ("办健康证，在哪办" → 健康证)."""
+    found: list[tuple[tuple[str, ...], ...]] = []
+    told: list[tuple[str, ...]] = []
+    for number, clause in enumerate(parts):
+        things = _things(clause.words)
+        if not clause.asking:
+            told += things
             continue
-        words = [w for w in _tokenizer().cut(plain(part, " "), HMM=False) if w.strip()]
-        for number, word in enumerate(words):
-            if word in lexicon.actions:
+        found += [(thing,) for thing in things]
+        before = parts[number - 1].words if number else ()
+        if told and not _names_something(clause.words, before):
+            found.append(tuple(dict.fromkeys(told)))
+    return list(dict.fromkeys(found))
+
+
+def _things(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The official things and particular operations `words` name, each as the words
+    that must all appear ("中考" → (中考,), "食品经营许可证" → (经营, 许可证): a bare ending
+    counts with the word before it, generic words between skipped, or on its own when it
+    is not generic: "有没有保险" → (保险,)), and each particular operation (改正,)."""
+    lexicon = asked_words()
+    found: list[tuple[str, ...]] = []
+    for number, word in enumerate(words):
+        if word in lexicon.actions:
+            found.append((word,))
+        elif word in lexicon.things:
+            before = number - 1
+            while before >= 0 and len(words[before]) > 1 and _is_generic(words[before]):
+                before -= 1
+            if before >= 0 and _qualifies(words[before]):
+                found.append((words[before], word))
+            elif not _is_generic(word):
                 found.append((word,))
-            elif word in lexicon.things:
-                before = words[number - 1] if number else ""
-                if _qualifies(before, stop, common):
-                    found.append((before, word))
-            elif len(word) > 1 and word.endswith(lexicon.things):
-                found.append((word,))
+        elif len(word) > 1 and word.endswith(lexicon.things) and not _is_generic(word):
+            found.append((word,))
     return found
 
 
-def _qualifies(word: str, stop: frozenset[str], common: frozenset[str]) -> bool:
-    """Whether `word`, before a bare ending (许可证, 补助), says which thing is meant."""
-    return len(word) > 1 and word not in stop and word not in common and not _ASKING.search(word)
+def _is_generic(word: str) -> bool:
+    """Whether `word` (or its canonical synonym: 补助 → 补贴) is a generic word."""
+    return synonyms().get(word, word) in generic()
+
+
+def _qualifies(word: str) -> bool:
+    """Whether `word` says something of its own: before a bare ending (许可证, 补助), which
+    thing is meant; in an ask, what it is about (not only how, where or how much)."""
+    return (
+        len(word) > 1
+        and word not in stopwords()
+        and not _is_generic(word)
+        and not _ASKING.search(word)
+    )
+
+
+def _names_something(words: tuple[str, ...], before: tuple[str, ...]) -> bool:
+    """Whether an ask names something of its own, or repeats a word of the clause just
+    before it ("要租赁登记，这个登记去哪办" is about that 登记)."""
+    return any(_qualifies(w) or (len(w) > 1 and w in before) for w in words)
 
 
 def spellings(word: str) -> list[tuple[str, ...]]:
     """The ways an entry may name `word`, each as the terms that must all appear: the
     word, its canonical synonym, and the official terms of a colloquial name in it."""
     found: list[tuple[str, ...]] = [(word,), (synonyms().get(word, word),)]
+    # A longer word that holds a known word after its first character (月租金 → 租金).
+    found += [(word[1:],)] if len(word) > 2 and _tokenizer().FREQ.get(word[1:]) else []
     found += [targets for phrase, targets in aliases().items() if phrase in word]
     return found
 
@@ -187,18 +247,30 @@ def _cut(text: str) -> list[str]:
 
 def _cut_words(text: str) -> list[str]:
     """`_cut` of text already made plain (`plain` with a space separator)."""
-    table = synonyms()
+    return _search_terms(_words(text))
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """Words of text made plain, as jieba cuts them. Without HMM, jieba leaves words it
+    does not know as single characters instead of guessing new words across clause
+    boundaries (费在, 哪交) that match nothing."""
+    return tuple(w for w in _tokenizer().cut(text, HMM=False) if w.strip())
+
+
+def _search_terms(words: tuple[str, ...]) -> list[str]:
+    """Search terms of cut words: each word after the known words inside it (as
+    jieba's `cut_for_search` adds them), synonyms made canonical (stop-words kept)."""
+    table, known = synonyms(), _tokenizer().FREQ
     found: list[str] = []
-    # Without HMM, jieba leaves words it does not know as single characters instead of
-    # guessing new words across clause boundaries (费在, 哪交) that match nothing.
-    for word in _tokenizer().cut_for_search(text, HMM=False):
-        if not word.strip():
-            continue
-        if word in table:
-            found.append(table[word])
-            continue
-        found.append(word)
-        found += _embedded_synonyms(word)
+    for whole in words:
+        inside = [whole[i : i + 2] for i in range(len(whole) - 1)] if len(whole) > 2 else []
+        inside += [whole[i : i + 3] for i in range(len(whole) - 2)] if len(whole) > 3 else []
+        for word in [*(w for w in inside if known.get(w)), whole]:
+            if word in table:
+                found.append(table[word])
+                continue
+            found.append(word)
+            found += _embedded_synonyms(word)
     return found
 
 
@@ -214,45 +286,70 @@ def normalized_terms(normalized: str) -> list[str]:
     return [w for w in _cut_words(plain(normalized, " ")) if w not in stop]
 
 
-def _alias_terms(text: str) -> list[str]:
-    """Official terms of the colloquial names in `text` (made plain by `plain`)."""
+def _alias_targets(text: str) -> list[tuple[str, ...]]:
+    """Official terms of each colloquial name in `text` (made plain by `plain`)."""
     pattern = _alias_pattern()
     if pattern is None:
         return []
     table = aliases()
-    return [t for match in pattern.finditer(text) for t in table[match.group()]]
+    return [table[match.group()] for match in pattern.finditer(text)]
 
 
-def clauses(normalized: str) -> list[tuple[str, bool]]:
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a message: its text made plain, its words as jieba cuts them, and
+    whether it asks (or tells the situation)."""
+
+    text: str
+    words: tuple[str, ...]
+    asking: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    """A message as the index reads it: its search terms, each with its weight (1 in
+    the ask, `CONTEXT_WEIGHT` in the situation told before it), and what its ask is
+    about that an entry must name to answer it (`_about`)."""
+
+    terms: list[tuple[str, float]]
+    # Each a choice of things (each as the words that must all appear), one of which
+    # an entry must name.
+    about: list[tuple[tuple[str, ...], ...]]
+
+
+def clauses(normalized: str) -> list[Clause]:
     """The clauses of a normalised message, each with whether it asks. A message that
     asks nowhere asks in its last clause."""
     parts = [p for p in _CLAUSE_END.split(normalized) if p.strip()]
     asking = [bool(_ASKING.search(p)) for p in parts]
     if parts and not any(asking):
         asking[-1] = True
-    return list(zip(parts, asking, strict=True))
+    return [Clause(plain(p), _words(plain(p, " ")), a) for p, a in zip(parts, asking, strict=True)]
 
 
 def weighted_terms(text: str, reading: Reading | None = None) -> list[tuple[str, float]]:
     """Search terms of `text`, each with its weight: 1 in the ask, `CONTEXT_WEIGHT` in
     the situation told before it (1 everywhere without `reading.clauses`); the official
-    terms of colloquial names follow the words they stand for."""
-    return read_question(normalize(text), reading)
+    terms of a colloquial name follow the words it stands for and share one word's
+    weight."""
+    return read(normalize(text), reading).terms
 
 
-def read_question(normalized: str, reading: Reading | None = None) -> list[tuple[str, float]]:
-    """`weighted_terms` of a message already normalised (`jiesu.text.normalize`), so that
-    a caller who needs the normalised text too normalises once."""
+def read(normalized: str, reading: Reading | None = None) -> Question:
+    """A message already normalised (`jiesu.text.normalize`) as the index reads it:
+    jieba cuts each clause once, for its search terms and for what its ask is about."""
     reading = reading or DEFAULT_READING
     stop = stopwords()
-    parts = clauses(normalized) if reading.clauses else [(normalized, True)]
+    parts = clauses(normalized)
     found: list[tuple[str, float]] = []
-    for part, asking in parts:
-        weight = 1.0 if asking else CONTEXT_WEIGHT
-        words = _cut_words(plain(part, " "))
-        words += _alias_terms(plain(part)) if reading.aliases else []
-        found += [(w, weight) for w in words if w not in stop]
-    return found
+    for clause in parts:
+        weight = 1.0 if clause.asking or not reading.clauses else CONTEXT_WEIGHT
+        found += [(w, weight) for w in _search_terms(clause.words) if w not in stop]
+        if reading.aliases:
+            for targets in _alias_targets(clause.text):
+                kept = [t for t in targets if t not in stop]
+                found += [(t, weight / len(kept)) for t in kept]
+    return Question(found, _about(parts))
 
 
 @lru_cache(maxsize=8192)

@@ -129,11 +129,25 @@ def test_what_the_entry_names_is_still_answered(
 
 
 def test_the_ask_names_things_and_particular_operations() -> None:
-    assert ("经营", "许可证") in asked_about(normalize("开饭店还要办食品经营许可证吗"))
-    assert asked_about(normalize("孩子明年中考")) == [("中考",)]
-    assert ("更正",) in asked_about(normalize("名字写错了怎么更正"))
+    assert (("经营", "许可证"),) in asked_about(normalize("开饭店还要办食品经营许可证吗"))
+    assert asked_about(normalize("孩子明年中考")) == [(("中考",),)]
+    assert (("更正",),) in asked_about(normalize("名字写错了怎么更正"))
     assert asked_about(normalize("我有残疾证，低保怎么申请")) == []  # told, not asked
-    assert asked_about(normalize("有没有其他补助")) == []
+    assert asked_about(normalize("有没有其他补助")) == []  # a generic ending on its own
+    assert asked_about(normalize("新买的电动自行车要上牌照吗")) == [(("牌照",),)]
+    assert asked_about(normalize("做志愿者时受伤了有没有保险")) == [(("保险",),)]
+    # Generic words between a bare ending and what qualifies it are skipped.
+    assert asked_about(normalize("机动车登记证书丢了怎么补")) == [(("机动车", "证书"),)]
+
+
+def test_an_ask_that_names_nothing_is_about_the_situation_told_before_it() -> None:
+    # One of the things told before it: the paper, or what it is needed for.
+    assert asked_about(normalize("老板让办健康证，在哪办，要多少钱")) == [(("健康证",),)]
+    assert asked_about(normalize("结婚证找不到了，现在办贷款要用，能补吗")) == [
+        (("结婚证",), ("贷款",))
+    ]
+    # An ask that repeats a word told before it is about that word.
+    assert asked_about(normalize("想办居住证说要租赁登记，这个登记去哪办")) == []
 
 
 def test_an_entry_names_what_its_conditions_say() -> None:
@@ -150,6 +164,34 @@ def test_an_entry_names_what_its_conditions_say() -> None:
     assert not FaqIndex([item]).search(question, 1)[0].covers
     conditioned = FaqItem(**{**item.__dict__, "conditions": "已取得犬只免疫证的犬主"})
     assert FaqIndex([conditioned]).search(question, 1)[0].covers
+
+
+def test_a_qualified_thing_is_named_only_when_said_together() -> None:
+    item = FaqItem(
+        id="repay",
+        question="可以用公积金偿还房贷吗？",
+        alternatives=("用公积金还商业贷款",),
+        answer="可以按月提取。",
+        department="公积金中心",
+        tags=("公积金提取",),
+        source="《住房公积金管理条例》",
+    )
+    question = "公积金贷款最多能贷多少"
+    assert not FaqIndex([item]).search(question, 1)[0].covers
+    named = FaqItem(**{**item.__dict__, "alternatives": ("公积金贷款额度",)})
+    assert FaqIndex([named]).search(question, 1)[0].covers
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "我是台湾居民，台胞证快到期了去哪换",  # 台胞证 is not the mainlanders' 台湾通行证
+        "家里的新电瓶车要去哪上牌照",  # a number plate, next to charging an e-bike
+        "外地来打工，饭店老板让我先办个健康证，在哪办",  # the paper is told before the ask
+    ],
+)
+def test_a_neighbouring_thing_is_not_answered(database_url: str, question: str) -> None:
+    assert not search(question, url=database_url).answered
 
 
 def test_matches_are_best_first_and_limited(database_url: str) -> None:
