@@ -38,10 +38,11 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Protocol
 
-from bot.choices import offered_buttons, typed_choice
 from bot.rasa_client import RasaUnavailableError
+from jiesu.choices import last_shown, typed_choice
 from jiesu.config import Settings, get_settings
 from jiesu.conversations import ConversationId
+from jiesu.db import session_scope
 from jiesu.handoff.desk import HandoffDesk, TrackerApi
 from jiesu.inbox import InboundStatus, Inbox, Replies
 from jiesu.models import utcnow
@@ -118,6 +119,7 @@ class Gateway:
         claim_lease: timedelta | None = None,
     ) -> None:
         self._rasa = rasa
+        self._database_url = database_url
         self._desk = HandoffDesk(rasa, database_url)
         self._max_chars = max_chars
         settings = get_settings()
@@ -265,10 +267,11 @@ class Gateway:
         return _for_channel(replies, incoming.channel), InboundStatus.ANSWERED
 
     def _typed_choice(self, incoming: Incoming, text: str) -> str | None:
-        """The payload of a button the conversation's last answer offered, if `text`
-        says its label (see bot/choices.py)."""
-        last = self._inbox.last_answer(incoming.channel, incoming.chat_id)
-        return typed_choice(text, offered_buttons(last))
+        """The payload of a button the conversation was last shown, if `text`
+        says its label (see jiesu/choices.py)."""
+        with session_scope(self._database_url) as session:
+            shown = last_shown(session, incoming.channel, incoming.chat_id)
+        return typed_choice(text, shown)
 
     def _over_limit(self, incoming: Incoming, record_id: int) -> bool:
         """Whether the conversation already had its quota of messages passed on in the

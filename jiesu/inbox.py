@@ -179,21 +179,6 @@ class Inbox:
             )
         return recent or 0
 
-    def last_answer(self, channel: str, chat_id: str) -> Replies:
-        """The replies of the chat's last answered message (none if there is none)."""
-        with session_scope(self._database_url) as session:
-            last = session.scalar(
-                select(InboundMessage.replies)
-                .where(
-                    InboundMessage.channel == channel,
-                    InboundMessage.chat_id == chat_id,
-                    InboundMessage.status == InboundStatus.ANSWERED,
-                )
-                .order_by(InboundMessage.id.desc())
-                .limit(1)
-            )
-        return last or []
-
     def oldest_waiting(self, channel: str, chat_id: str, since: datetime) -> Waiting | None:
         """The chat's first message waiting for an answer received from `since` on."""
         with session_scope(self._database_url) as session:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from jiesu.conversations import ConversationId
+from jiesu.vocabulary import wording
 from tests.servers import ROOT
 from tests.telegram.emulator import EmulatedResident, emulator
 from tests.wechat.fake_api import FakeWeChatApi, fake_wechat_api
@@ -144,7 +145,7 @@ def test_make_run_serves_rest_web_chat_telegram_and_wechat_and_stops_on_ctrl_c(
         json={"chat_id": uuid.uuid4().hex, "message_id": uuid.uuid4().hex, "text": "你好"},
         timeout=30.0,
     )
-    assert "个人信息告知" in chat.json()["replies"][0]["text"]
+    assert chat.json()["replies"][0]["text"] == wording("greeting", "again")  # the page greeted
     assert "http://127.0.0.1:8000/chat" in "".join(lines)
     asyncio.run(_telegram_resident_is_greeted(telegram_url))
     asyncio.run(_wechat_resident_is_greeted(wechat_api))

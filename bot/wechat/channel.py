@@ -152,7 +152,6 @@ class WeChatChannel:
             return SUCCESS
         passive = text_replies.render_all(replies)
         if len(passive.encode()) <= MAX_PASSIVE_BYTES:
-            await self._db(text_replies.shown, openid, replies)
             return Answer(passive or None)
         await self._db(_enqueue, openid, replies)
         return SUCCESS

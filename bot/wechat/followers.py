@@ -1,6 +1,5 @@
 """What the channel knows of each resident on the account: whether they follow it, when
-they last interacted (the start of WeChat's 48-hour customer-service window), and the
-choices last shown to them (`replies.py`)."""
+they last interacted (the start of WeChat's 48-hour customer-service window)."""
 
 from __future__ import annotations
 

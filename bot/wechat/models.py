@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, String, Text
+from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiesu.db import Base, UtcDateTime
@@ -27,12 +26,11 @@ class AccessToken(Base):
 class Follower(Base):
     """A resident who wrote to or followed the account: whether they still follow it (an
     unsubscribed resident gets no notices), when they last interacted (the 48-hour
-    window), and the choices last shown to them as numbers."""
+    window)."""
 
     __tablename__ = "wechat_followers"
 
     openid: Mapped[str] = mapped_column(String(128), primary_key=True)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
-    choices: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -2,9 +2,9 @@
 
 WeChat text has no inline keyboards: a reply's buttons are listed as numbered choices
 ("1. 有帮助"), and a resident answering with the number (or the label) chooses the
-button. The choices last shown to each resident are kept (`Follower.choices`), whether
-they came in a passive reply or through the outbox (a follow-up survey), so the number
-means what the resident saw last.
+button. The number means what the resident saw last, whether it came in a passive reply
+or through the outbox (a follow-up survey): `jiesu.choices.last_shown`, which also
+serves every channel's typed labels.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from bot.choices import offered_buttons, typed_choice
-from bot.wechat.followers import follower
-from bot.wechat.models import Follower
+from bot.wechat.config import CHANNEL
+from jiesu.choices import last_shown, typed_choice
 from jiesu.vocabulary import wording
 
 Buttons = list[dict[str, Any]]
@@ -85,16 +84,10 @@ def usable(buttons: Iterable[dict[str, Any]]) -> Buttons:
     return [dict(b) for b in buttons if b.get("title") and b.get("payload")]
 
 
-def shown(session: Session, openid: str, replies: Iterable[dict[str, Any]]) -> None:
-    """Remember the choices of what was just shown to `openid` (none if it offered none)."""
-    follower(session, openid).choices = usable(offered_buttons(replies)) or None
-
-
 def chosen(session: Session, openid: str, text: str) -> str | None:
     """The payload of the choice `text` picks among those last shown to `openid`: by its
     number or by its label; None if it picks none."""
-    known = session.get(Follower, openid)
-    buttons = known.choices if known is not None and known.choices else []
+    buttons = usable(last_shown(session, CHANNEL, openid))
     if not buttons:
         return None
     match = _NUMBER.match(unicodedata.normalize("NFKC", text))

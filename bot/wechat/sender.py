@@ -90,7 +90,6 @@ class OutboxSender:
                 log.info("WeChat says %s is out of the 48-hour window", openid)
             else:
                 outbox.mark_sent(session, message.id)
-                text_replies.shown(session, openid, [{"buttons": message.buttons or []}])
                 return
         self._outside_window(session, message)
 
@@ -114,7 +113,6 @@ class OutboxSender:
             self._failed(session, message, error)
         else:
             outbox.mark_sent(session, message.id)
-            text_replies.shown(session, message.chat_id, [{"buttons": message.buttons or []}])
 
     def _failed(
         self, session: Session, message: outbox.OutboxMessage, error: WeChatClientException

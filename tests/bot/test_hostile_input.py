@@ -26,7 +26,7 @@ from jiesu.conversations import ConversationId
 from jiesu.db import session_scope
 from jiesu.inbox import InboundMessage, InboundStatus
 from jiesu.models import utcnow
-from jiesu.vocabulary import gateway_text
+from jiesu.vocabulary import gateway_text, wording
 from tests.bot.test_telegram import CHAT, FakeRasa, process, text_update
 from tests.servers import RasaStack
 from tests.telegram.fake_api import FakeBotApi
@@ -70,7 +70,7 @@ def _still_answers(chat: TestClient) -> None:
     chat.cookies.clear()  # a new resident, not one in the middle of what the test sent
     response = chat.post("/api/chat", json={**_ids(), "text": "您好"})
     assert response.status_code == 200
-    assert "个人信息告知" in _texts(response.json()["replies"])
+    assert wording("greeting", "again") in _texts(response.json()["replies"])
 
 
 @pytest.mark.servers
