@@ -6,6 +6,7 @@ other chats not held up by a slow one."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,8 @@ from jiesu.inbox import InboundMessage
 from tests.rasa_stand_in import RasaStandIn
 from tests.telegram.fake_api import FakeBotApi
 
+PRESS_DELAY = 5.0
+
 
 class HeldRasa(RasaStandIn):
     """Stands in for the Rasa client: holds its answer to `held` until released."""
@@ -31,12 +34,14 @@ class HeldRasa(RasaStandIn):
     def __init__(self, held: str) -> None:
         self.held = held
         self.release = asyncio.Event()
+        self.arrived = asyncio.Event()  # set at the first message
         self.messages: list[tuple[str, str]] = []
 
     async def send(
         self, sender_id: str, text: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]:
         self.messages.append((sender_id, text))
+        self.arrived.set()
         if text == self.held:
             await self.release.wait()
         return [{"text": f"答复：{text}"}]
@@ -44,7 +49,12 @@ class HeldRasa(RasaStandIn):
 
 class SlowButtonAnswers(FakeBotApi):
     """Acknowledging a pressed button takes a moment, as over the network, so a message
-    sent just after the press reaches the handlers first."""
+    sent just after the press reaches the handlers first: here, until a message has
+    reached Rasa (at most `PRESS_DELAY`, so a message held behind the press shows)."""
+
+    def __init__(self, reached_rasa: asyncio.Event) -> None:
+        super().__init__()
+        self.reached_rasa = reached_rasa
 
     async def do_request(
         self,
@@ -55,7 +65,8 @@ class SlowButtonAnswers(FakeBotApi):
         **named_timeouts: Any,
     ) -> tuple[int, bytes]:
         if url.endswith("/answerCallbackQuery"):
-            await asyncio.sleep(0.3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.reached_rasa.wait(), PRESS_DELAY)
         return await super().do_request(url, method, request_data, *timeouts, **named_timeouts)
 
 
@@ -99,7 +110,7 @@ async def test_a_chats_next_message_is_recorded_at_once_and_answered_after_the_f
     rasa = HeldRasa("第一句")
     gateway = Gateway(rasa, database_url, max_chars=4000)
     channel = TelegramChannel(gateway, CallbackStore(database_url), database_url)
-    api = SlowButtonAnswers()
+    api = SlowButtonAnswers(rasa.arrived)
     application = (
         ApplicationBuilder()
         .token("1:test")
