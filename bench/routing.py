@@ -4,20 +4,16 @@ On the labelled TipDM 2020 C messages in ../shared/data/ (measurement only; the
 project never trains its shipped router on them, nor chooses its constants by
 them), writes bench/results/routing.json with, old and new side by side in one run:
 - out of the box: the first release (the city's keywords, the examples frozen in
-  bench/data/routing_v1/, its hand-picked constants), the previous one (today's
-  knowledge and examples with the linear-SVM example classifier and the constants
-  frozen in bench/data/routing_v2/prior.yml) and the current one (keywords, the
-  structured knowledge, examples and letters of data/routing/, the example classifier,
-  constants and threshold chosen by cross-validation on those examples, see
-  `jiesu/routing/tuning.py`): accuracy, macro-F1, the
+  bench/data/routing_v1/, its hand-picked constants) and the current one (keywords,
+  the structured knowledge, examples and letters of data/routing/, constants and
+  threshold chosen by cross-validation on those examples): accuracy, macro-F1, the
   calibration error (ECE), the coverage/precision curve, coverage and precision at
   the router's own auto-dispatch threshold, and the best coverage any threshold
   reaches at 95% precision on these letters (an oracle figure, for reference);
-- a 5-fold stratified cross-validation of the trainable router: first release
-  (first-release prior, fixed softmax temperature and threshold), previous (previous
-  prior, trained on the tickets alone) and current (current prior, temperature and
-  threshold fitted, SVM C, prior scale and the weight of our examples as extra training
-  rows chosen, by an inner cross-validation of each training fold), beside a
+- a 5-fold stratified cross-validation of the trainable router, old (first-release
+  prior, fixed softmax temperature and threshold) and new (current prior, temperature
+  and threshold fitted, SVM C and prior scale chosen, by an inner cross-validation of
+  each training fold), beside a
   plain TF-IDF (jieba words) + LinearSVC baseline, on the same folds;
 - where the current auto-dispatch threshold comes from: the cross-validation curves of
   our own examples (short messages and letters) that `jiesu calibrate routing` kept in
@@ -26,12 +22,10 @@ them), writes bench/results/routing.json with, old and new side by side in one r
   letters in bench/data/letters.csv; never trained on), out of the box: the dev halves
   looked at while developing, the test halves only reported;
 - the fresh held-out letters (bench/data/routing_fresh.yml: written before the knowledge
-  was broadened, scored once at the end of that round; looked at while choosing the
-  example classifier, so no longer held out), out of the box and with the router trained
-  on the 455, in all and by length (one-line messages, letters with a title);
-- the third held-out set (bench/data/routing_holdout.yml, split holdout: written before
-  the example classifier was compared, scored once at the end), out of the box and
-  trained on the 455, previous and current;
+  was broadened, scored once at the end, never looked at while developing), out of the
+  box and with the router trained on the 455, in all and by length (one-line messages,
+  letters with a title); the same for the third held-out set
+  (bench/data/routing_holdout.yml, the 455's seven categories, see bench/README.md);
 - whether the shipped threshold is the one cross-validation gives now (`jiesu calibrate
   routing` recomputed: the knowledge or examples changed without it otherwise);
 - the short-text check: the letters' titles alone, out of the box;
@@ -81,15 +75,14 @@ SHARED = Path(os.environ.get("JIESU_SHARED_DATA") or ROOT.parent / "shared" / "d
 DATA = SHARED / "tipdm2020c_messages_dev455.csv"
 # The first release's examples, frozen for comparison (its constants are PriorSettings()).
 FIRST_RELEASE_EXAMPLES = ROOT / "bench" / "data" / "routing_v1" / "examples.yml"
-# The settings of the previous out-of-the-box router (linear-SVM example classifier).
-PREVIOUS_SETTINGS = ROOT / "bench" / "data" / "routing_v2" / "prior.yml"
 # Letters we wrote ourselves, split dev/test (the router never trains on them).
 OWN_LETTERS = ROOT / "bench" / "data" / "routing_letters.yml"
 # The NLU benchmark's own letters, also labelled with a first-level category, split dev/test.
 NLU_LETTERS = ROOT / "bench" / "data" / "letters.csv"
 # Fresh letters of our own, written before the current knowledge, test only.
 FRESH_LETTERS = ROOT / "bench" / "data" / "routing_fresh.yml"
-# The third held-out set, written before the example classifiers were compared.
+# The third held-out set, written before complement naive Bayes was compared (scored once
+# in that round; see bench/README.md).
 HOLDOUT_LETTERS = ROOT / "bench" / "data" / "routing_holdout.yml"
 FOLDS = 5
 SEED = 0
@@ -102,19 +95,6 @@ def first_release_prior() -> KnowledgePrior:
     return KnowledgePrior(
         lexicon_router().lexicon, load_examples(FIRST_RELEASE_EXAMPLES), None, PriorSettings()
     )
-
-
-def previous_prior() -> KnowledgePrior:
-    """The out-of-the-box router before the complement naive Bayes example classifier."""
-    return KnowledgePrior(
-        lexicon_router().lexicon,
-        load_all_examples(),
-        load_knowledge(),
-        load_settings(PREVIOUS_SETTINGS),
-    )
-
-
-Priors = dict[str, KnowledgePrior]
 
 
 def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -150,8 +130,8 @@ def _without_lists(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if k not in ("per_class", "curve")}
 
 
-def own_letters(priors: Priors) -> dict[str, Any]:
-    """Every out-of-the-box router on each half of our own letters."""
+def own_letters(old: KnowledgePrior, new: KnowledgePrior) -> dict[str, Any]:
+    """Both out-of-the-box routers on each half of our own letters."""
     rows = yaml.safe_load(OWN_LETTERS.read_text(encoding="utf-8"))["letters"]
     with NLU_LETTERS.open(encoding="utf-8", newline="") as handle:
         nlu_rows = list(csv.DictReader(handle))
@@ -164,18 +144,18 @@ def own_letters(priors: Priors) -> dict[str, Any]:
             labels = [row["category"] for row in source if row["split"] == split]
             results[name + split] = {
                 version: _without_lists(out_of_the_box(texts, labels, prior))
-                for version, prior in priors.items()
+                for version, prior in (("first_release", old), ("current", new))
             }
     return results
 
 
 def letter_set(
-    path: Path, priors: Priors, routers: dict[str, trained.TrainedRouter]
+    path: Path, old: KnowledgePrior, new: KnowledgePrior, router: trained.TrainedRouter
 ) -> dict[str, Any]:
-    """Our letters of `path`: every out-of-the-box router and every router trained on
-    the 455, in all, one-line messages and letters with a title line."""
+    """Our held-out letters of `path`: both out-of-the-box routers and the router trained
+    on the 455, in all, one-line messages and letters with a title line."""
     rows = yaml.safe_load(path.read_text(encoding="utf-8"))["letters"]
-    results: dict[str, Any] = {"data": f"bench/data/{path.name} (our own)"}
+    results: dict[str, Any] = {"data": f"bench/data/{path.name} (our own, held out)"}
     for part, chosen in (
         ("all", rows),
         ("one_line", [row for row in rows if "\n" not in row["text"]]),
@@ -187,12 +167,11 @@ def letter_set(
         labels = [row["category"] for row in chosen]
         results[part] = {
             version: _without_lists(out_of_the_box(texts, labels, prior))
-            for version, prior in priors.items()
+            for version, prior in (("first_release", old), ("current", new))
         }
-        for version, router in routers.items():
-            results[part][f"trained_on_455_{version}"] = _without_lists(
-                scored(labels, router.predict(texts), router.threshold)
-            )
+        results[part]["trained_on_455"] = _without_lists(
+            scored(labels, router.predict(texts), router.threshold)
+        )
     return results
 
 
@@ -208,17 +187,6 @@ def threshold_check() -> dict[str, Any]:
     }
 
 
-def previous_training(texts: list[str], labels: list[str]) -> trained.TrainedRouter:
-    """The trainable router before this round: the previous prior, the tickets alone."""
-    return trained.train(
-        texts,
-        labels,
-        lexicon_router().lexicon,
-        settings=load_settings(PREVIOUS_SETTINGS),
-        knowledge_weights=(0.0,),
-    )
-
-
 def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
     """Old and new trainable router and the baseline, on the same stratified folds."""
     lexicon = lexicon_router().lexicon
@@ -227,12 +195,11 @@ def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
         "first_release": lambda x, y: trained.train(
             x, y, lexicon, old_examples, None, PriorSettings(), calibrate=False
         ),
-        "previous": previous_training,
         "current": lambda x, y: trained.train(x, y, lexicon),
     }
     best: dict[str, list[tuple[str, float]]] = {name: [("", 0.0)] * len(texts) for name in variants}
     thresholds: dict[str, list[float]] = {name: [] for name in variants}
-    # Each fold's choices, made by the inner cross-validation of its training part.
+    # Each fold's (C, prior scale), chosen by the inner cross-validation of its training part.
     choices: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
     baseline: list[str | None] = [None] * len(texts)
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
@@ -243,14 +210,7 @@ def cross_validate(texts: list[str], labels: list[str]) -> dict[str, Any]:
         for name, fit in variants.items():
             router = fit(train_texts, train_labels)
             thresholds[name].append(router.threshold)
-            calibration = router.calibration or {}
-            choices[name].append(
-                {
-                    "svm_c": router.svm.C,
-                    "prior_scale": router.prior_scale,
-                    "knowledge_weight": calibration.get("knowledge_weight", 0.0),
-                }
-            )
+            choices[name].append({"svm_c": router.svm.C, "prior_scale": router.prior_scale})
             for i, guess in zip(test_idx, router.predict(test_texts), strict=True):
                 best[name][i] = guess
         plain = Pipeline(
@@ -290,51 +250,39 @@ def latency(texts: list[str], model: Path | None) -> dict[str, Any]:
     }
 
 
-def _dispatch(metrics: dict[str, Any]) -> dict[str, Any]:
-    return _summary(metrics) | {
-        "dispatched": metrics["dispatched_share"],
-        "precision": metrics["dispatched_precision"],
-    }
-
-
 def main() -> None:
     if not DATA.exists():
         print(f"{DATA} not found: skipping the routing benchmark", file=sys.stderr)
         return
     texts, labels = read_labelled(DATA, ("title", "body"), "label")
     titles, _ = read_labelled(DATA, ("title",), "label")
-    priors: Priors = {
-        "first_release": first_release_prior(),
-        "previous": previous_prior(),
-        "current": knowledge_prior(),
-    }
+    old, new = first_release_prior(), knowledge_prior()
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "data": "TipDM 2020 C labelled messages (455, 7 first-level categories), ../shared/data",
         "target_precision": TARGET_PRECISION,
         "out_of_the_box": {
-            **{name: out_of_the_box(texts, labels, prior) for name, prior in priors.items()},
-            "current_settings": priors["current"].settings.as_dict(),
+            "first_release": out_of_the_box(texts, labels, old),
+            "current": out_of_the_box(texts, labels, new),
+            "current_settings": new.settings.as_dict(),
             "current_threshold_from": yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))[
                 "cv"
             ],
         },
-        "own_letters": own_letters(priors),
+        "own_letters": own_letters(old, new),
         "titles_only": {
-            name: _summary(out_of_the_box(titles, labels, prior)) for name, prior in priors.items()
+            "first_release": _summary(out_of_the_box(titles, labels, old)),
+            "current": _summary(out_of_the_box(titles, labels, new)),
         },
         "cross_validation": cross_validate(texts, labels),
     }
     results["threshold_check"] = threshold_check()
-    routers = {
-        "previous": previous_training(texts, labels),
-        "current": trained.train(texts, labels, lexicon_router().lexicon),
-    }
-    results["fresh_letters"] = letter_set(FRESH_LETTERS, priors, routers)
-    results["holdout_letters"] = letter_set(HOLDOUT_LETTERS, priors, routers)
+    router = trained.train(texts, labels, lexicon_router().lexicon)
+    results["fresh_letters"] = letter_set(FRESH_LETTERS, old, new, router)
+    results["holdout_letters"] = letter_set(HOLDOUT_LETTERS, old, new, router)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "routing.joblib"
-        trained.save(routers["current"], path)
+        trained.save(router, path)
         os.environ["JIESU_ROUTING_MODEL"] = str(Path(folder) / "none.joblib")
         results["latency"] = {
             "out_of_the_box": latency(texts, None),
@@ -343,26 +291,36 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     box, cv = results["out_of_the_box"], results["cross_validation"]
-    versions = tuple(priors)
-    trained_versions = tuple(f"trained_on_455_{name}" for name in routers)
     print(
         json.dumps(
             {
                 "out_of_the_box": {
-                    name: _dispatch(box[name]) | {"ece": box[name]["ece"]} for name in versions
+                    name: _summary(box[name])
+                    | {
+                        "dispatched": box[name]["dispatched_share"],
+                        "precision": box[name]["dispatched_precision"],
+                        "ece": box[name]["ece"],
+                    }
+                    for name in ("first_release", "current")
                 },
                 "own_letters_test": {
-                    name: _dispatch(results["own_letters"]["test"][name]) for name in versions
-                },
-                **{
-                    part: {
-                        name: _dispatch(results[part]["all"][name])
-                        for name in versions + trained_versions
+                    name: _summary(results["own_letters"]["test"][name])
+                    | {
+                        "dispatched": results["own_letters"]["test"][name]["dispatched_share"],
+                        "precision": results["own_letters"]["test"][name]["dispatched_precision"],
                     }
-                    for part in ("fresh_letters", "holdout_letters")
+                    for name in ("first_release", "current")
+                },
+                "fresh_letters": {
+                    name: _summary(results["fresh_letters"]["all"][name])
+                    | {
+                        "dispatched": results["fresh_letters"]["all"][name]["dispatched_share"],
+                        "precision": results["fresh_letters"]["all"][name]["dispatched_precision"],
+                    }
+                    for name in ("first_release", "current", "trained_on_455")
                 },
                 "threshold_check": results["threshold_check"],
-                "cv": {name: _dispatch(cv[name]) for name in ("first_release", *routers)},
+                "cv": {name: _summary(cv[name]) for name in ("first_release", "current")},
                 "cv_baseline": _summary(cv["baseline_tfidf_linearsvc"]),
                 "latency_ms": {k: v["p95_ms"] for k, v in results["latency"].items()},
             },

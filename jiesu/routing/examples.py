@@ -11,16 +11,14 @@ recognise requests phrased without any of the city's keywords.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 import yaml
 from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
@@ -42,9 +40,6 @@ KNOWLEDGE_FILE: Final = ROUTING_DATA / "knowledge.yml"
 # hint at it (many subcategories share 坏了 or 不处理).
 KNOWLEDGE_PARTS: Final = ("objects", "problems", "wording")
 NAMING_PARTS: Final = ("objects", "wording")
-# Share of the synthetic documents that add a colloquial wording to the object and problem.
-SYNTHETIC_WORDING_SHARE: Final = 0.7
-SYNTHETIC_SEED: Final = 0
 
 Examples = dict[tuple[str, str], tuple[str, ...]]
 # Per subcategory: part name → terms.
@@ -119,71 +114,13 @@ def knowledge_documents(
     return documents
 
 
-def synthetic_documents(
-    lexicon: Lexicon, knowledge: Knowledge, per_subcategory: int, seed: int = SYNTHETIC_SEED
-) -> list[tuple[tuple[str, str], str]]:
-    """`per_subcategory` short documents per subcategory, each a thing it is about (an
-    object or keyword), what went wrong (a problem) and, most of the time, a colloquial
-    wording: "小区电梯，故障频发，电梯老是坏". They spread the knowledge's terms over many
-    documents, so a count model learns how typical each term is of its subcategory
-    instead of seeing every term once in one long list."""
-    rng = random.Random(seed)
-    documents = []
-    for key, parts in knowledge.items():
-        if key not in lexicon:
-            continue
-        things = [*parts.get("objects", ()), *lexicon[key]]
-        problems = list(parts.get("problems", ()))
-        wording = list(parts.get("wording", ()))
-        for _ in range(per_subcategory):
-            bits = [rng.choice(things)] if things else []
-            if problems:
-                bits.append(rng.choice(problems))
-            if wording and rng.random() < SYNTHETIC_WORDING_SHARE:
-                bits.append(rng.choice(wording))
-            documents.append((key, "，".join(bits)))
-    return documents
-
-
-def _tfidf_features() -> FeatureUnion:
-    return FeatureUnion(
-        [
-            ("words", TfidfVectorizer(analyzer=model_words, sublinear_tf=True)),
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char",
-                    preprocessor=model_text,
-                    ngram_range=(2, 3),
-                    sublinear_tf=True,
-                ),
-            ),
-        ]
-    )
-
-
-def _count_features() -> FeatureUnion:
-    return FeatureUnion(
-        [
-            ("words", CountVectorizer(analyzer=model_words)),
-            (
-                "chars",
-                CountVectorizer(analyzer="char", preprocessor=model_text, ngram_range=(2, 3)),
-            ),
-        ]
-    )
-
-
 class ExampleClassifier:
-    """Subcategory probabilities from a model of the examples and of each subcategory's
-    keywords and knowledge (one document per list, plus `synthetic` documents per
-    subcategory, see `synthetic_documents`).
+    """Subcategory probabilities from a TF-IDF + linear model of the examples and of
+    each subcategory's keywords and knowledge (one document per list).
 
-    `model` is "svm" (a linear SVM over TF-IDF whose decision values go through a
-    softmax at `temperature`, fitted by cross-validation), "logistic" (logistic
-    regression over TF-IDF, the first release's model) or "complement_nb" (complement
-    naive Bayes over word and character counts, smoothed by `c`; its log-probabilities
-    go through the softmax at `temperature`).
+    `model` is "svm" (a linear SVM whose decision values go through a softmax at
+    `temperature`, fitted by cross-validation) or "logistic" (logistic regression, the
+    first release's model).
     """
 
     def __init__(
@@ -195,21 +132,30 @@ class ExampleClassifier:
         c: float = 3.0,
         model: str = "logistic",
         temperature: float = 1.0,
-        synthetic: int = 0,
     ) -> None:
         check_examples(examples, lexicon)
         documents = [(key, text) for key, texts in examples.items() for text in texts]
         documents += knowledge_documents(lexicon, knowledge or {})
-        documents += synthetic_documents(lexicon, knowledge or {}, synthetic)
-        self.features = _count_features() if model == "complement_nb" else _tfidf_features()
+        self.features = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(analyzer=model_words, sublinear_tf=True)),
+                (
+                    "chars",
+                    TfidfVectorizer(
+                        analyzer="char",
+                        preprocessor=model_text,
+                        ngram_range=(2, 3),
+                        sublinear_tf=True,
+                    ),
+                ),
+            ]
+        )
         matrix = self.features.fit_transform([text for _, text in documents])
         self.vocabulary_size = len(self.features.named_transformers["words"].vocabulary_)
         self.temperature = temperature
-        self.classifier: LinearSVC | LogisticRegression | ComplementNB
+        self.classifier: LinearSVC | LogisticRegression
         if model == "svm":
             self.classifier = LinearSVC(C=c)
-        elif model == "complement_nb":
-            self.classifier = ComplementNB(alpha=c)
         elif model == "logistic":
             self.classifier = LogisticRegression(C=c, max_iter=2000)
         else:
@@ -223,7 +169,7 @@ class ExampleClassifier:
         n-grams alone, such as digits, are no evidence)."""
         features = csr_matrix(self.features.transform(texts))
         known = features[:, : self.vocabulary_size].getnnz(axis=1) > 0
-        if isinstance(self.classifier, LogisticRegression | ComplementNB):
+        if isinstance(self.classifier, LogisticRegression):
             scores = self.classifier.predict_log_proba(features)
         else:
             scores = self.classifier.decision_function(features)

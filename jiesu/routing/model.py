@@ -37,7 +37,7 @@ from typing import Final
 
 import joblib
 import numpy as np
-from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -72,10 +72,6 @@ PRIOR_SCALE: Final = 1.0
 # What the inner cross-validation chooses from (log-spaced, set before any benchmark).
 SVM_C_GRID: Final = (0.25, 0.5, 1.0, 2.0, 4.0)
 PRIOR_SCALE_GRID: Final = (0.5, 1.0, 2.0, 4.0)
-# Weight of each of the project's hand-written examples (labelled with their first-level
-# category) added to the training tickets, beside a ticket's weight of 1; 0 trains on the
-# tickets alone. Chosen by the inner cross-validation like C and the prior scale.
-KNOWLEDGE_WEIGHT_GRID: Final = (0.0, 0.1, 0.3)
 # Folds of the inner cross-validation that calibrates the confidence.
 CALIBRATION_FOLDS: Final = 5
 # Decision value given to a class a fold's model never saw.
@@ -177,114 +173,50 @@ def _svm(c: float) -> LinearSVC:
     return LinearSVC(C=c, class_weight="balanced", random_state=SEED)
 
 
-# (C, prior scale, knowledge weight) → decision values of every training ticket.
-Choices = dict[tuple[float, float, float], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Labelled:
-    """Texts with their first-level categories and the prior's values of each."""
-
-    texts: list[str]
-    labels: list[str]
-    prior_values: np.ndarray
-
-    def subset(self, rows: np.ndarray) -> Labelled:
-        """The rows `rows`."""
-        return Labelled(
-            [self.texts[i] for i in rows], [self.labels[i] for i in rows], self.prior_values[rows]
-        )
-
-
-def knowledge_rows(prior: KnowledgePrior, examples: Examples, classes: list[str]) -> Labelled:
-    """The hand-written examples of the categories in `classes`, labelled with their
-    first-level category. Their prior values are zero: the prior learnt from these very
-    examples, so its view of them would teach the SVM to trust it more than it deserves."""
-    texts = [
-        text for (category, _), group in examples.items() if category in classes for text in group
-    ]
-    labels = [
-        category for (category, _), group in examples.items() if category in classes for _ in group
-    ]
-    width = 2 * len(prior.categories)
-    return Labelled(texts, labels, np.zeros((len(texts), width)))
-
-
-class _Fitter:
-    """Fits SVMs on tickets, with the knowledge rows at a given weight, sharing the
-    TF-IDF fitted for each (with or without the knowledge rows)."""
-
-    def __init__(self, tickets: Labelled, knowledge: Labelled, width: int) -> None:
-        self.tickets, self.knowledge, self.width = tickets, knowledge, width
-        self._text: dict[bool, tuple[FeatureUnion, csr_matrix, csr_matrix]] = {}
-
-    def text(self, with_knowledge: bool) -> tuple[FeatureUnion, csr_matrix, csr_matrix]:
-        """The TF-IDF fitted on the tickets (and the knowledge rows), and both's vectors."""
-        if with_knowledge not in self._text:
-            extra = self.knowledge.texts if with_knowledge else []
-            features = build_text_features().fit(self.tickets.texts + extra)
-            self._text[with_knowledge] = (
-                features,
-                features.transform(self.tickets.texts),
-                features.transform(extra) if extra else csr_matrix((0, 0)),
-            )
-        return self._text[with_knowledge]
-
-    def fit(self, c: float, scale: float, weight: float) -> tuple[FeatureUnion, LinearSVC]:
-        """The TF-IDF and the SVM trained with C `c`, prior scale `scale`, and each
-        knowledge row weighing `weight`."""
-        with_knowledge = weight > 0 and bool(self.knowledge.texts)
-        features, tickets, knowledge = self.text(with_knowledge)
-        x = _features(tickets, self.tickets.prior_values, self.width, scale)
-        y = list(self.tickets.labels)
-        weights = np.ones(len(y))
-        if with_knowledge:
-            rows = _features(knowledge, self.knowledge.prior_values, self.width, scale)
-            x = csr_matrix(vstack([x, rows]))
-            y += self.knowledge.labels
-            weights = np.concatenate([weights, np.full(len(self.knowledge.labels), weight)])
-        return features, _svm(c).fit(x, y, sample_weight=weights)
+# (C, prior scale) → decision values of every training ticket.
+Choices = dict[tuple[float, float], np.ndarray]
 
 
 def _out_of_fold(
-    tickets: Labelled,
-    knowledge: Labelled,
+    texts: list[str],
+    labels: list[str],
+    prior_values: np.ndarray,
     width: int,
     classes: list[str],
-    grid: list[tuple[float, float, float]],
+    grid: list[tuple[float, float]],
 ) -> Choices:
-    """For each (C, prior scale, knowledge weight) of `grid`: the decision values of
-    each ticket by a model trained without its fold."""
-    labels = tickets.labels
+    """For each (C, prior scale) of `grid`: the decision values of each ticket by a
+    model trained without its fold."""
     smallest = min(labels.count(label) for label in classes)
-    folds = min(CALIBRATION_FOLDS, len(labels))
+    folds = min(CALIBRATION_FOLDS, len(texts))
     splitter: StratifiedKFold | KFold = (
         StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
         if smallest >= folds
         else KFold(n_splits=folds, shuffle=True, random_state=SEED)
     )
-    decisions = {choice: np.full((len(labels), len(classes)), _UNSEEN) for choice in grid}
-    for train_idx, test_idx in splitter.split(tickets.texts, labels):
-        held_in, held_out = tickets.subset(train_idx), tickets.subset(test_idx)
-        if len(set(held_in.labels)) < 2:
+    decisions = {choice: np.full((len(texts), len(classes)), _UNSEEN) for choice in grid}
+    for train_idx, test_idx in splitter.split(texts, labels):
+        train_labels = [labels[i] for i in train_idx]
+        if len(set(train_labels)) < 2:
             continue
-        fitter = _Fitter(held_in, knowledge, width)
-        for c, scale, weight in grid:
-            features, svm = fitter.fit(c, scale, weight)
-            test = _features(
-                features.transform(held_out.texts), held_out.prior_values, width, scale
+        text_features = build_text_features().fit([texts[i] for i in train_idx])
+        train_text = text_features.transform([texts[i] for i in train_idx])
+        test_text = text_features.transform([texts[i] for i in test_idx])
+        for c, scale in grid:
+            svm = _svm(c).fit(
+                _features(train_text, prior_values[train_idx], width, scale), train_labels
             )
+            fold = _decisions(svm, _features(test_text, prior_values[test_idx], width, scale))
             columns = [classes.index(str(label)) for label in svm.classes_]
-            decisions[(c, scale, weight)][np.ix_(test_idx, columns)] = _decisions(svm, test)
+            decisions[(c, scale)][np.ix_(test_idx, columns)] = fold
     return decisions
 
 
-def select(choices: Choices, gold: np.ndarray) -> tuple[float, float, float]:
-    """The (C, prior scale, knowledge weight) whose out-of-fold predictions have the
-    best macro-F1; of equals, the first in grid order (the most regularised, the least
-    prior, the least knowledge)."""
+def select(choices: Choices, gold: np.ndarray) -> tuple[float, float]:
+    """The (C, prior scale) whose out-of-fold predictions have the best macro-F1; of
+    equals, the first in grid order (the most regularised, the least prior)."""
 
-    def score(choice: tuple[float, float, float]) -> float:
+    def score(choice: tuple[float, float]) -> float:
         predicted = choices[choice].argmax(axis=1)
         return float(f1_score(gold, predicted, average="macro", zero_division=0))
 
@@ -301,40 +233,37 @@ def train(
     settings: PriorSettings | None = None,
     *,
     calibrate: bool = True,
-    knowledge_weights: tuple[float, ...] = KNOWLEDGE_WEIGHT_GRID,
 ) -> TrainedRouter:
     """Fit a router on `texts` labelled with first-level categories. The prior uses
     `examples`, `knowledge` and `settings` (default: the project's shipped ones).
-    C, the prior scale and the weight of the hand-written examples as extra training
-    rows (from `knowledge_weights`) are chosen by inner cross-validation (`select`).
-    Without `calibrate`, the model keeps the first release's fixed C, prior scale,
-    temperature and threshold, and trains on the tickets alone (kept for comparison)."""
-    shipped = examples is None
-    examples = load_all_examples() if examples is None else examples
+    C and the prior scale are chosen by inner cross-validation (`select`). Without
+    `calibrate`, the model keeps the first release's fixed C, prior scale, temperature
+    and threshold (kept for comparison)."""
     prior = KnowledgePrior(
         lexicon,
-        examples,
-        load_knowledge() if knowledge is None and shipped else knowledge,
+        load_all_examples() if examples is None else examples,
+        load_knowledge() if knowledge is None and examples is None else knowledge,
         load_settings() if settings is None else settings,
     )
+    prior_values = prior.features(prior.assess(texts))
     width = len(prior.categories)
     classes = sorted(set(labels))
-    tickets = Labelled(list(texts), list(labels), prior.features(prior.assess(texts)))
-    rows = knowledge_rows(prior, examples, classes)
-    c, scale, weight = SVM_C, PRIOR_SCALE, 0.0
+    c, scale = SVM_C, PRIOR_SCALE
     decisions: np.ndarray | None = None
     gold = np.array([classes.index(label) for label in labels])
     if calibrate and len(texts) >= CALIBRATION_FOLDS:
         choices = _out_of_fold(
-            tickets,
-            rows,
+            texts,
+            labels,
+            prior_values,
             width,
             classes,
-            list(itertools.product(SVM_C_GRID, PRIOR_SCALE_GRID, knowledge_weights)),
+            list(itertools.product(SVM_C_GRID, PRIOR_SCALE_GRID)),
         )
-        c, scale, weight = select(choices, gold)
-        decisions = choices[(c, scale, weight)]
-    text_features, svm = _Fitter(tickets, rows, width).fit(c, scale, weight)
+        c, scale = select(choices, gold)
+        decisions = choices[(c, scale)]
+    text_features = build_text_features().fit(texts)
+    svm = _svm(c).fit(_features(text_features.transform(texts), prior_values, width, scale), labels)
     router = TrainedRouter(text_features, prior, svm, prior_scale=scale)
     if decisions is not None:
         router.temperature = fit_temperature(decisions, gold)
@@ -351,7 +280,6 @@ def train(
             "coverage_at_threshold": round(float((confidence >= router.threshold).mean()), 4),
             "svm_c": c,
             "prior_scale": scale,
-            "knowledge_weight": weight,
         }
     return router
 

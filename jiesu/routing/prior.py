@@ -35,13 +35,9 @@ class PriorSettings:
     """The out-of-the-box router's constants. The defaults are the first release's
     (chosen while looking at benchmark scores); the shipped ones are in prior.yml."""
 
-    # The example classifier: "logistic", "svm" or "complement_nb", and its inverse
-    # regularisation (the additive smoothing of complement_nb).
+    # The example classifier: "logistic" or "svm", and its inverse regularisation.
     model: str = "logistic"
     c: float = 3.0
-    # Synthetic documents per subcategory the example classifier learns from besides the
-    # examples (`examples.synthetic_documents`).
-    synthetic: int = 0
     # Softmax temperature of the example classifier's scores.
     examples_temperature: float = 1.0
     # Weight of the lexicon in the blend; the example classifier gets the rest.
@@ -184,7 +180,6 @@ class KnowledgePrior:
             c=self.settings.c,
             model=self.settings.model,
             temperature=self.settings.examples_temperature,
-            synthetic=self.settings.synthetic,
         )
         self.columns = category_columns(self.examples.subcategories, self.categories)
 

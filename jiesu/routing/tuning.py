@@ -56,9 +56,6 @@ from jiesu.routing.prior import (
 FOLDS: Final = 5
 SEED: Final = 0
 C_GRID: Final = (0.3, 1.0, 3.0)
-# The example classifiers compared: model → its grid of C (for complement_nb: the
-# additive smoothing) and its grid of synthetic documents per subcategory.
-MODEL_GRID: Final = {"svm": (C_GRID, (0,)), "complement_nb": ((0.1, 0.3, 1.0), (0, 50, 100, 200))}
 LEXICON_WEIGHT_GRID: Final = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SMOOTHING_GRID: Final = (0.05, 0.1, 0.2, 0.5, 1.0)
 SPECIFICITY_GRID: Final = (0.0, 1.0, 2.0)
@@ -133,7 +130,6 @@ def tune(
     *,
     folds: int = FOLDS,
     seed: int = SEED,
-    models: tuple[str, ...] = tuple(MODEL_GRID),
 ) -> Tuned:
     """Settings for `KnowledgePrior(lexicon, examples, knowledge, settings)` by CV."""
     items = [(key, text, kind_of(text)) for key, texts in examples.items() for text in texts]
@@ -163,18 +159,11 @@ def tune(
         scores_by_power[power] = [found[i] for i in range(len(items))]
 
     best: tuple[float, PriorSettings, np.ndarray] | None = None
-    candidates = [
-        (name, c, synthetic)
-        for name in models
-        for c, synthetic in itertools.product(*MODEL_GRID[name])
-    ]
-    for model, c, synthetic in candidates:
+    for c in C_GRID:
         decisions: np.ndarray | None = None
         subcategories: list[tuple[str, str]] = []
         for train_idx, test_idx in splits:
-            classifier = ExampleClassifier(
-                held_in(train_idx), lexicon, knowledge, c=c, model=model, synthetic=synthetic
-            )
+            classifier = ExampleClassifier(held_in(train_idx), lexicon, knowledge, c=c, model="svm")
             fold_decisions, _ = classifier.decisions([texts[i] for i in test_idx])
             if decisions is None:
                 subcategories = classifier.subcategories
@@ -195,9 +184,8 @@ def tune(
                 [keyword_probabilities(s, categories, smoothing) for s in scores_by_power[power]]
             )
             settings = PriorSettings(
-                model=model,
+                model="svm",
                 c=c,
-                synthetic=synthetic,
                 examples_temperature=examples_temperature,
                 lexicon_weight=weight,
                 smoothing=smoothing,

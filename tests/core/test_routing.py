@@ -14,13 +14,7 @@ from jiesu.city import load_city
 from jiesu.cli import app
 from jiesu.config import PROJECT_ROOT
 from jiesu.routing import Route, route
-from jiesu.routing.examples import (
-    ExampleClassifier,
-    Examples,
-    Knowledge,
-    load_examples,
-    synthetic_documents,
-)
+from jiesu.routing.examples import ExampleClassifier, Examples, load_examples
 from jiesu.routing.lexicon import Lexicon, LexiconRouter
 from jiesu.routing.prior import keyword_specificity
 from jiesu.routing.router import lexicon_router
@@ -94,28 +88,6 @@ def test_examples_route_messages_without_keywords() -> None:
     probabilities, known = classifier.probabilities(["楼上邻居半夜唱歌", "xyz 123"])
     assert classifier.subcategories[int(probabilities[0].argmax())] == ("乙", "二")
     assert list(known) == [True, False]
-
-
-def test_complement_naive_bayes_learns_from_synthetic_knowledge_documents() -> None:
-    """Neither example mentions a well: only the knowledge's synthetic documents teach
-    the model that 井水 belongs to the water supply."""
-    lexicon: Lexicon = {("甲", "一"): ("停水",), ("乙", "二"): ("噪音",)}
-    examples: Examples = {("甲", "一"): ("家里停水了",), ("乙", "二"): ("楼上噪音很大",)}
-    knowledge: Knowledge = {
-        ("甲", "一"): {"objects": ("井水", "水管"), "problems": ("发浑",), "wording": ()},
-        ("乙", "二"): {"objects": ("音响",), "problems": ("太吵",), "wording": ("吵得睡不着",)},
-    }
-    documents = synthetic_documents(lexicon, knowledge, 20)
-    assert len(documents) == 40
-    assert documents == synthetic_documents(lexicon, knowledge, 20)
-    assert all("发浑" in text for key, text in documents if key == ("甲", "一"))
-    plain = ExampleClassifier(examples, lexicon, {}, c=0.3, model="complement_nb")
-    taught = ExampleClassifier(
-        examples, lexicon, knowledge, c=0.3, model="complement_nb", synthetic=20
-    )
-    well = ["村里的井水发浑"]
-    assert taught.probabilities(well)[0][0, taught.subcategories.index(("甲", "一"))] > 0.9
-    assert plain.probabilities(well)[1].tolist() == [False]
 
 
 def test_examples_must_name_known_subcategories() -> None:
