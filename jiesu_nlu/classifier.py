@@ -17,10 +17,7 @@ whose weight is learned from the examples, so "死鱼" counts as a problem becau
 "坏了" in the examples does. TF-IDF rows are l2-normed, so the cues weigh the same in a
 four-character message and a long letter. Danger happening now is read from its words
 ("火苗窜出来", "正往外喷气", "压着人") with someone there, not only from "着火" or "救命";
-a hazard ahead ("万一", "怕") is a problem to report.
-
-A long letter is read without its courtesy ("望领导重视，谢谢！", "感谢政府为我们办实事！",
-`Cues.is_closing`): a complaint that ends in thanks is no praise.
+a hazard ahead ("万一着火", "怕砸到人") is a problem to report, not an emergency.
 """
 
 from __future__ import annotations
@@ -78,45 +75,14 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 ASK_MIN_CHARS = 12  # "谢谢！" alone is no ask: take sentences until the ask says this much
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """The sentences of `text` as (start, end), each with the punctuation that ends it."""
-    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(text.rstrip("。！？!?；; \n")))]
-    return list(pairwise([*bounds, len(text)]))
-
-
-def said(message: Message, cues: Optional[Cues]) -> list[tuple[int, int]]:
-    """The message's sentences but those that are nothing but courtesy ("各位领导辛苦了。",
-    "望领导重视，谢谢！", "感谢政府为我们办实事！", `Cues.is_closing`): a complaint's
-    thanks says neither what happened nor what it asks for. A letter that praises
-    (`Cues.means_thanks`: "表扬", "点赞") keeps them: there the thanks is the point."""
-    sentences = _sentences(message.get(TEXT) or "")
-    chars = _chars(message)
-    if cues is None or cues.means_thanks(chars):
-        return sentences
-    kept = [(start, end) for start, end in sentences if not cues.is_closing(chars[start:end])]
-    return kept or sentences
-
-
-def read(message: Message, spans: list[tuple[int, int]]) -> tuple[list[str], str]:
-    """The words and the normalised text of the message within `spans`."""
-    chars = _chars(message)
-    words = [
-        t.text.lower()
-        for t in message.get(TOKENS_NAMES[TEXT], [])
-        if any(start <= t.start and t.end <= end for start, end in spans)
-    ]
-    return words, "".join(chars[start:end] for start, end in spans)
-
-
-def ask_of(message: Message, cues: Optional[Cues] = None) -> tuple[list[str], str]:
+def ask_of(message: Message) -> tuple[list[str], str]:
     """The words and the normalised text of the message's last sentences (at least
-    ASK_MIN_CHARS long; courtesy left out, see `said`): where a resident who told a
-    story first puts the question."""
-    kept = said(message, cues)
-    ask: list[tuple[int, int]] = []
-    while kept and sum(end - start for start, end in ask) < ASK_MIN_CHARS:
-        ask.insert(0, kept.pop())
-    return read(message, ask)
+    ASK_MIN_CHARS long): where a resident who told a story first puts the question."""
+    text = message.get(TEXT) or ""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text.rstrip("。！？!?；; \n"))]
+    start = next((end for end in reversed(ends) if len(text) - end >= ASK_MIN_CHARS), 0)
+    words = [t.text.lower() for t in message.get(TOKENS_NAMES[TEXT], []) if t.start >= start]
+    return words, normalize(text[start:]).lower()
 
 
 @cache
@@ -173,16 +139,7 @@ def read_cues(cues_file: str, categories_file: str) -> dict[str, Any]:
     unknown = {name for pair in pairs for name in pair} - set(patterns)
     if unknown:
         raise ValueError(f"{cues_file}: cue_pairs name unknown cues {sorted(unknown)}")
-    closing = _alternation([str(w) for w in lexicon.get("closings", [])])
-    saying = "|".join(f"(?:{patterns[str(name)]})" for name in lexicon.get("closing_unless", []))
-    meant = _alternation([str(w) for w in lexicon.get("thanks_meant", [])])
-    return {
-        "patterns": patterns,
-        "pairs": pairs,
-        "closing": closing,
-        "saying": saying,
-        "thanks_meant": meant,
-    }
+    return {"patterns": patterns, "pairs": pairs}
 
 
 def _not_after(negators: list[str]) -> str:
@@ -209,25 +166,6 @@ class Cues:
         self._patterns = [re.compile(cues["patterns"][name]) for name in self.names]
         index = {name: i for i, name in enumerate(self.names)}
         self._pairs = [(index[first], index[second]) for first, second in cues["pairs"]]
-        self._closing = re.compile(cues["closing"]) if cues.get("closing") else None
-        self._saying = re.compile(cues["saying"]) if cues.get("saying") else None
-        self._meant = re.compile(cues["thanks_meant"]) if cues.get("thanks_meant") else None
-
-    def means_thanks(self, text: str) -> bool:
-        """Whether a normalised message praises in so many words ("表扬", "点赞")."""
-        return self._meant is not None and bool(self._meant.search(text.lower()))
-
-    def is_closing(self, sentence: str) -> bool:
-        """Whether a normalised sentence is nothing but courtesy: it has a closing word
-        ("谢谢", "望领导重视") and, without them, no cue of the groups `closing_unless`
-        of the lexicon names ("感谢政府为我们办实事" is; "恳请尽快处理，谢谢" asks, "为你们
-        点赞" praises)."""
-        if self._closing is None or self._saying is None:
-            return False
-        text = sentence.lower()
-        if not self._closing.search(text):
-            return False
-        return not self._saying.search(self._closing.sub("", text))
 
     @property
     def size(self) -> int:
@@ -341,20 +279,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     ) -> LinearIntentClassifier:
         return cls(config, model_storage, resource)
 
-    def _is_long(self, message: Message) -> bool:
-        return len(message.get(TEXT) or "") >= self._config["ask_min_length"]
-
-    def _inputs(self, messages: list[Message]) -> tuple[list[list[str]], list[str]]:
-        """Each message's words and normalised text; a long message's without its
-        courtesy (`said`), in training as in prediction."""
-        read_out = [
-            read(m, said(m, self._cues)) if self._is_long(m) else (_words(m), _chars(m))
-            for m in messages
-        ]
-        return [words for words, _ in read_out], [chars for _, chars in read_out]
-
     def _features(self, messages: list[Message]) -> Any:
-        return self._matrix(*self._inputs(messages))
+        return self._matrix([_words(m) for m in messages], [_chars(m) for m in messages])
 
     def _matrix(self, word_input: list[list[str]], char_input: list[str], fit: bool = False) -> Any:
         assert self._fitted is not None
@@ -381,10 +307,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         assert model is not None
         probabilities = model.predict_proba(self._features(messages))
         weight = self._config["ask_weight"]
-        long = [i for i, m in enumerate(messages) if self._is_long(m)]
+        long = [
+            i
+            for i, m in enumerate(messages)
+            if len(m.get(TEXT) or "") >= self._config["ask_min_length"]
+        ]
         if weight <= 0 or not long:
             return self._within_length(messages, probabilities)
-        asks = [ask_of(messages[i], self._cues) for i in long]
+        asks = [ask_of(messages[i]) for i in long]
         ask_probabilities = model.predict_proba(
             self._matrix([words for words, _ in asks], [chars for _, chars in asks])
         )
@@ -443,7 +373,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             ),
         }
         self._cues = Cues(cues) if cues else None
-        features = self._matrix(*self._inputs(examples), fit=True)
+        features = self._matrix(
+            [_words(e) for e in examples], [_chars(e) for e in examples], fit=True
+        )
         self._fitted["model"].fit(features, [e.get(INTENT) for e in examples])
         self._fitted["longest"] = longest_examples(examples)
         self._idf = _idf_of(self._fitted)

@@ -66,36 +66,6 @@ def test_the_ask_is_the_last_sentences_that_say_enough() -> None:
     ]
 
 
-COURTESY = """
-from rasa.shared.nlu.training_data.message import Message
-from jiesu_nlu.classifier import Cues, ask_of, read, read_cues, said
-from jiesu_nlu.tokenizer import JiesuTokenizer
-
-cues = Cues(read_cues("data/lexicon/cues.yml", "data/city/categories.yml"))
-tokenizer = JiesuTokenizer(JiesuTokenizer.get_default_config(), None, None)
-for text in ["各位领导辛苦了。楼前的化粪池满了一个多月，污水往外冒。"
-             "恳请尽快派人清掏。望领导重视，谢谢！",
-             "村里的公交从六班减到两班，老人看病很不方便。希望恢复原来的班次。感谢政府为我们办实事！",
-             "上周路灯坏了，第二天就修好了。这样的好同志值得表扬，感谢你们！"]:
-    message = Message(data={"text": text})
-    tokenizer.process([message])
-    print(ask_of(message, cues)[1] + "|" + read(message, said(message, cues))[1])
-"""
-
-
-def test_a_letters_courtesy_is_neither_its_ask_nor_what_it_says() -> None:
-    """A complaint closing with "望领导重视，谢谢！" or "感谢政府…" is no praise; praise is kept."""
-    asks = [line.split("|") for line in engine_output(COURTESY)[-3:]]
-    assert asks == [
-        ["楼前的化粪池满了一个多月,污水往外冒。恳请尽快派人清掏。"] * 2,
-        ["村里的公交从六班减到两班,老人看病很不方便。希望恢复原来的班次。"] * 2,
-        [
-            "这样的好同志值得表扬,感谢你们!",
-            "上周路灯坏了,第二天就修好了。这样的好同志值得表扬,感谢你们!",
-        ],
-    ]
-
-
 SOUNDS = """
 from jiesu_nlu.classifier import _syllables
 
