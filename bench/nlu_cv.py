@@ -90,12 +90,17 @@ def load_examples() -> list[Any]:
     return [e for e in data.intent_examples if e.get("intent") and e.get("text")]
 
 
-def dev_rows(path: Path) -> list[dict[str, str]]:
-    """The dev half of one of our own sets (the test half is never read here)."""
+def dev_rows(path: Path) -> dict[str, list[dict[str, str]]]:
+    """The dev splits of one of our own sets ("dev", "dev2"…), each apart; the test
+    splits are never read here."""
     if not path.exists():
-        return []
+        return {}
+    splits: dict[str, list[dict[str, str]]] = {}
     with path.open(encoding="utf-8") as handle:
-        return [row for row in csv.DictReader(handle) if row["split"] == "dev"]
+        for row in csv.DictReader(handle):
+            if row["split"].startswith("dev"):
+                splits.setdefault(row["split"], []).append(row)
+    return splits
 
 
 def cross_validate(
@@ -156,14 +161,18 @@ def dev_parsed(
     settings: dict[str, dict[str, Any]],
     examples: list[Any],
 ) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
-    """Each of our own sets' dev half: its intents and how a model of all `examples`
-    parses it."""
+    """Each dev split of our own sets ("terse_dev", "letters_dev2"…): its intents and how
+    a model of all `examples` parses it."""
     with tempfile.TemporaryDirectory() as storage:
         pipeline = Pipeline(settings, Path(storage))
         pipeline.train(examples)
         return {
-            name: ([row["intent"] for row in rows], pipeline.predict([row["text"] for row in rows]))
-            for name, rows in ((name, dev_rows(path)) for name, path in DEV_SETS.items())
+            f"{name}_{split}": (
+                [row["intent"] for row in rows],
+                pipeline.predict([row["text"] for row in rows]),
+            )
+            for name, path in DEV_SETS.items()
+            for split, rows in dev_rows(path).items()
         }
 
 
@@ -171,6 +180,35 @@ def acted_on_share(truth: list[str], predicted: list[str]) -> float | None:
     if not truth:
         return None
     return sum(acted_on(t, p) for t, p in zip(truth, predicted, strict=True)) / len(truth)
+
+
+def write_errors(
+    path: Path,
+    cv: tuple[list[str], list[dict[str, Any]]],
+    dev: dict[str, tuple[list[str], list[dict[str, Any]]]],
+    fallback: dict[str, Any],
+) -> None:
+    """The examples not acted on (CV: not given their own intent), with what they got."""
+    errors: dict[str, list[dict[str, Any]]] = {}
+    for name, (truth, parsed) in {"cv": cv, **dev}.items():
+        decided = refallback(parsed, fallback)
+        wrong = (
+            (t, d, p)
+            for t, d, p in zip(truth, decided, parsed, strict=True)
+            if (t != d if name == "cv" else not acted_on(t, d))
+        )
+        errors[name] = [
+            {
+                "text": p["text"],
+                "intent": t,
+                "got": d,
+                "ranking": [
+                    [r["name"], round(r["confidence"], 3)] for r in p["intent_ranking"][:3]
+                ],
+            }
+            for t, d, p in wrong
+        ]
+    path.write_text(json.dumps(errors, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def grid_of(specs: list[str]) -> list[dict[str, float]]:
@@ -202,6 +240,13 @@ def main() -> None:
         default=None,
         help="fallback thresholds to score on the same predictions",
     )
+    parser.add_argument(
+        "--errors",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write every misread example (CV and dev splits) of the last setting as JSON",
+    )
     args = parser.parse_args()
     base = pipeline_config()
     examples = load_examples()
@@ -223,15 +268,15 @@ def main() -> None:
                             out_of_scope_as_appeal(truth, predicted), 4
                         ),
                         **{
-                            f"{name}_dev_acted_on": acted_on_share(
-                                rows, refallback(parse, fallback)
-                            )
+                            f"{name}_acted_on": acted_on_share(rows, refallback(parse, fallback))
                             for name, (rows, parse) in dev.items()
                         },
                     }
                 ),
                 flush=True,
             )
+        if args.errors:
+            write_errors(args.errors, (truth, parsed), dev, base["fallback"])
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ something, danger, a question, progress of a ticket, a request, wrongdoing, a pr
 or praise (`data/lexicon/cues.yml`), and how long it is. Each is one dense feature
 whose weight is learned from the examples, so "死鱼" counts as a problem because
 "坏了" in the examples does. TF-IDF rows are l2-normed, so the cues weigh the same in a
-four-character message and a long letter.
+four-character message and a long letter. Danger happening now is read from its words
+("火苗窜出来", "正往外喷气", "压着人") with someone there, not only from "着火" or "救命";
+a hazard ahead ("万一着火", "怕砸到人") is a problem to report, not an emergency.
 """
 
 from __future__ import annotations

@@ -47,6 +47,38 @@ def test_a_terse_problem_statement_opens_the_appeal_form(resident: Resident, tex
     assert resident.slot("appeal_description") == text  # not asked for what was just said
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # danger happening now, said without "着火" or "救命"
+        "地下室的燃气管子裂开了，正往外喷气",
+        "邻居家的窗户一直往外冒浓烟，屋里还有个老人",
+        "工地的围墙倒了，压着两个工人",
+        "河水涨上来漫进屋里了，老人在床上下不来",
+    ],
+)
+def test_danger_happening_now_gets_the_emergency_numbers_first(
+    resident: Resident, text: str
+) -> None:
+    first = resident.says(text)[0]["text"]
+    for number in ("110", "119", "120"):
+        assert number in first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a hazard that has not hurt anyone yet is an appeal, not an emergency
+        "小区门口的井盖丢了好几天了",
+        "路边那棵大树歪了，看着要倒",
+    ],
+)
+def test_a_hazard_that_has_not_happened_opens_the_form(resident: Resident, text: str) -> None:
+    asked = text_of(resident.says(text))
+    assert ASK_PLACE in asked or ASK_PHONE in asked, asked
+    assert "119" not in asked
+
+
 def test_an_address_first_complaint_goes_straight_to_the_phone_question(
     resident: Resident,
 ) -> None:

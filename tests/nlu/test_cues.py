@@ -52,6 +52,12 @@ ONE_CUE = [
         for text in ("垃圾一周没人收，还有没有人管？", "物业费又涨了这合理吗", "凭什么不让业主停车")
     ),
     *((text, "rhetorical", False) for text in ("办居住证需要什么材料？", "社保断缴了能补吗")),
+    # danger happening now is a cue of its own, a hazard ahead is not
+    ("天然气管子裂了，正往外喷气", "danger_now", True),
+    ("对面楼的窗户里全是火光", "danger_now", True),
+    ("围墙倒了压着两个人", "danger_now", True),
+    ("燃气管道外面锈得厉害", "danger_now", False),
+    ("井盖丢了，万一有人掉下去", "risk_ahead", True),
     ("燃气泄露了", "urgent", True),
     ("煤气泄漏", "urgent", True),
     ("个人信息被泄露了", "urgent", False),
