@@ -268,6 +268,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._fitted = fitted
         self._idf = _idf_of(fitted)
         self._cues = Cues(fitted["cues"]) if fitted and fitted.get("cues") else None
+        self._limits = self._length_limits()
 
     @classmethod
     def create(
@@ -321,26 +322,31 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         probabilities[long] = (1 - weight) * probabilities[long] + weight * ask_probabilities
         return self._within_length(messages, probabilities)
 
-    def _within_length(self, messages: list[Message], probabilities: np.ndarray) -> np.ndarray:
-        """`probabilities` with the intents a message is too long for set to 0 and the rest
-        renormalised (see `length_factor`)."""
+    def _length_limits(self) -> Optional[np.ndarray]:
+        """The longest message each intent may be given, in the model's order (see
+        `length_factor`); None when the rule is off or the model has no lengths."""
         fitted = self._fitted or {}
         longest = fitted.get("longest")
         factor = self._config["length_factor"]
         if not longest or factor <= 0:
-            return probabilities
-        model = fitted["model"]
-        limits = np.array(
+            return None
+        return np.array(
             [
                 np.inf
                 if name in self._config["any_length"]
                 or longest[name] >= self._config["ask_min_length"]
                 else factor * longest[name]
-                for name in model.classes_
+                for name in fitted["model"].classes_
             ]
         )
+
+    def _within_length(self, messages: list[Message], probabilities: np.ndarray) -> np.ndarray:
+        """`probabilities` with the intents a message is too long for set to 0 and the rest
+        renormalised (see `length_factor`)."""
+        if self._limits is None:
+            return probabilities
         lengths = np.array([len(_chars(m)) for m in messages], dtype=float)
-        allowed = lengths[:, None] <= limits[None, :]
+        allowed = lengths[:, None] <= self._limits[None, :]
         masked = np.where(allowed, probabilities, 0.0)
         totals = masked.sum(axis=1, keepdims=True)
         return np.where(totals > 0, masked / np.where(totals > 0, totals, 1.0), probabilities)
@@ -379,6 +385,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._fitted["model"].fit(features, [e.get(INTENT) for e in examples])
         self._fitted["longest"] = longest_examples(examples)
         self._idf = _idf_of(self._fitted)
+        self._limits = self._length_limits()
         self.persist()
         return self._resource
 
