@@ -150,16 +150,21 @@ def test_an_ask_that_names_nothing_is_about_the_situation_told_before_it() -> No
     assert asked_about(normalize("想办居住证说要租赁登记，这个登记去哪办")) == []
 
 
-def test_an_entry_names_what_its_conditions_say() -> None:
-    item = FaqItem(
-        id="pet",
-        question="宠物登记怎么办理？",
-        alternatives=("给狗办证",),
-        answer="到派出所办理。",
-        department="公安局",
-        tags=("养犬",),
-        source="《养犬管理条例》",
+def _item(question: str, alternatives: tuple[str, ...], tag: str) -> FaqItem:
+    """An entry whose answer, department and source say nothing of its topic."""
+    return FaqItem(
+        id=tag,
+        question=question,
+        alternatives=alternatives,
+        answer="按规定办理。",
+        department="主管部门",
+        tags=(tag,),
+        source="《有关规定》",
     )
+
+
+def test_an_entry_names_what_its_conditions_say() -> None:
+    item = _item("宠物登记怎么办理？", ("给狗办证",), "养犬")
     question = "宠物登记要办免疫证吗"
     assert not FaqIndex([item]).search(question, 1)[0].covers
     conditioned = FaqItem(**{**item.__dict__, "conditions": "已取得犬只免疫证的犬主"})
@@ -167,15 +172,7 @@ def test_an_entry_names_what_its_conditions_say() -> None:
 
 
 def test_a_qualified_thing_is_named_only_when_said_together() -> None:
-    item = FaqItem(
-        id="repay",
-        question="可以用公积金偿还房贷吗？",
-        alternatives=("用公积金还商业贷款",),
-        answer="可以按月提取。",
-        department="公积金中心",
-        tags=("公积金提取",),
-        source="《住房公积金管理条例》",
-    )
+    item = _item("可以用公积金偿还房贷吗？", ("用公积金还商业贷款",), "公积金提取")
     question = "公积金贷款最多能贷多少"
     assert not FaqIndex([item]).search(question, 1)[0].covers
     named = FaqItem(**{**item.__dict__, "alternatives": ("公积金贷款额度",)})
