@@ -85,7 +85,7 @@ def test_a_resident_types_a_terse_complaint_and_a_buttons_label(page: Page) -> N
     _send(page, "楼道灯坏了")
     expect(page.locator(".msg.bot .bubble").last).to_contain_text("具体在什么位置")
     _send(page, "不办了")
-    expect(page.locator(".msg.bot .bubble").last).not_to_contain_text("具体在什么位置")
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text("已取消")
     _send(page, "办居住证要带什么材料")
     expect(page.get_by_role("button", name="有帮助", exact=True)).to_be_visible()
     _send(page, "有帮助")
