@@ -12,23 +12,19 @@ outbox: a survey, a slow turn's answer), whichever channel delivered it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiesu.inbox import InboundMessage, InboundStatus
 from jiesu.outbox import SENT, OutboxMessage
-from jiesu.text import normalize
-
-# Punctuation, symbols and spaces around a typed label ("有帮助！", "确认提交👍").
-_NOISE: Final = re.compile(r"[\W_]+")
+from jiesu.text import compact
 
 
 def _key(text: str) -> str:
-    return _NOISE.sub("", normalize(text)).lower()
+    return compact(text).lower()
 
 
 def offered_buttons(replies: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

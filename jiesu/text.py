@@ -8,6 +8,7 @@ annotated on the original text stay valid on the normalised text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -40,6 +41,15 @@ def normalize(text: str) -> str:
     folded = "".join(_fold_char(c) for c in text)
     phrased = _CONVERTER.convert(folded)
     return phrased if len(phrased) == len(text) else folded
+
+
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+def compact(text: str) -> str:
+    """`text` normalised, without punctuation, symbols, emoji or spaces: what a resident
+    said, however it was typed ("有帮助！" and "有帮助👍" are "有帮助")."""
+    return _PUNCTUATION.sub("", normalize(text))
 
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from jiesu.text import normalize
+from jiesu.text import compact, normalize
 from jiesu.tickets.models import AppealType
 
 APPEAL_INTENTS: Final = frozenset(
@@ -43,7 +43,6 @@ _SMALL_TALK_WORDS: Final = re.compile(
 _APPEAL_VERB: Final = re.compile(r"投诉|反映|举报|揭发|建议|表扬|点赞|求助")
 # A message this short that names an appeal ("投诉物业") says whom, not what happened.
 _SHORT: Final = 8
-_PUNCTUATION: Final = re.compile(r"[\W_]+")
 # A country code before a mobile number (+86 138…, 0086 138…), as shared contacts have.
 _COUNTRY_CODE: Final = re.compile(r"(?:\+|00)?86(?=1[3-9]\d{9}(?!\d))")
 _MOBILE: Final = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
@@ -77,10 +76,10 @@ def is_bare_request(text: str) -> bool:
     """
     if text.startswith("/"):
         return True
-    compact = _compact(text)
-    if len(compact) < _SHORT and _APPEAL_VERB.search(compact):
+    compacted = compact(text)
+    if len(compacted) < _SHORT and _APPEAL_VERB.search(compacted):
         return True
-    return len(_BARE_WORDS.sub("", compact)) < 2
+    return len(_BARE_WORDS.sub("", compacted)) < 2
 
 
 def is_small_talk(text: str, intent: str | None, confidence: float) -> bool:
@@ -88,19 +87,14 @@ def is_small_talk(text: str, intent: str | None, confidence: float) -> bool:
     what happened: read as small talk, and nothing left once its words are removed."""
     if intent not in _SMALL_TALK or confidence < _SMALL_TALK_CONFIDENCE:
         return False
-    return not _SMALL_TALK_WORDS.sub("", _compact(text).lower())
-
-
-def _compact(text: str) -> str:
-    """`text` normalised, without punctuation or spaces."""
-    return _PUNCTUATION.sub("", normalize(text))
+    return not _SMALL_TALK_WORDS.sub("", compact(text).lower())
 
 
 def parse_phone(text: str) -> str | None:
     """The first Chinese mobile or landline number in `text`, digits only (landlines keep
     the dash after the area code); spaces and dashes inside a mobile number are allowed."""
-    compact = _COUNTRY_CODE.sub("", re.sub(r"[\s\u2010-\u2015-]", "", normalize(text)))
-    mobile = _MOBILE.search(compact)
+    joined = _COUNTRY_CODE.sub("", re.sub(r"[\s\u2010-\u2015-]", "", normalize(text)))
+    mobile = _MOBILE.search(joined)
     if mobile:
         return mobile.group(1)
     landline = _LANDLINE.search(normalize(text).replace(" ", ""))
