@@ -153,3 +153,12 @@ def test_a_number_and_the_phone_tail_alone_are_a_status_question(
     [number] = set(re.findall(r"\d{8}-\d{4}", text_of(owner.says("确认提交"))))
     shown = text_of(other.says(f"{number} 尾号5678"))
     assert shown.startswith(f"工单 {number}：")
+
+
+def test_a_building_alone_is_asked_about_once(resident: Resident) -> None:
+    """ "3栋" names no compound: the place is asked for again, as one question."""
+    resident.says("下水道堵了")
+    asked = text_of(resident.says("3栋"))
+    assert ASK_PLACE in asked
+    assert asked.count("？") == 1, asked
+    assert resident.slot("appeal_address") is None
